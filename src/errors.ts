@@ -1,0 +1,52 @@
+/**
+ * The exported error classes.
+ *
+ * Every error a user can cause is one of these (or a built-in `TypeError` /
+ * `RangeError` for malformed arguments), and its message names the bad value or
+ * the object it concerns. A broken internal invariant is not a user error: it
+ * is reported by `bug()`, which throws a plain `Error` that says so, loudly.
+ */
+
+/** Base of the library's own errors, so `catch (e) { if (e instanceof CoroError) … }` works. */
+export class CoroError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A send, or a close, on a channel that is already closed. */
+export class ChannelClosedError extends CoroError {}
+
+/** `run()` found coroutines blocked with nothing left that could ever wake them. */
+export class DeadlockError extends CoroError {
+  /** One line per blocked coroutine: `#3 consumer: recv on Channel#1 "jobs" (capacity 0)`. */
+  readonly blocked: readonly string[];
+  constructor(blocked: readonly string[]) {
+    super(
+      `deadlock: ${blocked.length} coroutine${blocked.length === 1 ? " is" : "s are"} blocked and nothing can wake ${blocked.length === 1 ? "it" : "them"}:\n  ` +
+        blocked.join("\n  "),
+    );
+    this.blocked = blocked;
+  }
+}
+
+/** A `call()` whose frame does not fit on the stack under `overflow: "error"`. */
+export class StackOverflowError extends CoroError {}
+
+/** The address space cannot satisfy an allocation even after growing to its limit. */
+export class OutOfMemoryError extends CoroError {}
+
+/** A misuse of an allocator: double free, a foreign or misaligned address, a stale reference. */
+export class AllocatorError extends CoroError {}
+
+/** A frame (or its stack) was used after its coroutine ended or the frame was popped. */
+export class UseAfterFreeError extends CoroError {}
+
+/** Delivered to joiners of a cancelled task. */
+export class CancelledError extends CoroError {}
+
+/** An internal invariant is broken: a bug in cprime-coro, never the user's fault. */
+export function bug(message: string): never {
+  throw new Error(`cprime-coro internal error (please report): ${message}`);
+}
