@@ -1,1 +1,17 @@
-export const x: number = 1;
+// Public entry: re-exports only. See docs/DESIGN.md for the layers.
+export * from "./errors.js";
+export * from "./memory/index.js";
+export { bytes, type Bytes, type Frame, type LocalType, type LocalValue } from "./coro/frame.js";
+export { coro, type CoroDef, type CoroFn, type CoroMetadata, type CoroSpec } from "./coro/coro.js";
+export { call, CALL_CHAIN } from "./coro/call.js";
+export type { Operation } from "./coro/operation.js";
+export { costModels, type CostModel } from "./sched/cost-model.js";
+export { Runtime, type RuntimeOptions, type RuntimeStats } from "./sched/runtime.js";
+export type { Task, TaskState, StackInfo } from "./sched/task.js";
+export type { Coroutine, ResumeResult } from "./sched/coroutine.js";
+export type { ProfileData, ProfileEntry } from "./sched/profile-data.js";
+export { sleep, yieldNow, waitFor, spawn, run, runAsync, defaultRuntime, resetDefaultRuntime, currentRuntime } from "./sched/ops.js";
+export { Channel, type RecvResult } from "./chan/channel.js";
+export type { SendPort, RecvPort } from "./chan/ports.js";
+export { select, recv, send, after, type SelectCase, type SelectResult } from "./chan/select.js";
+export { checkChannel } from "./chan/validate.js";

@@ -1,0 +1,278 @@
+/**
+ * The benchmark runner: `npm run bench [-- --filter x --quick --time ms --out dir]`.
+ *
+ * Discovers every `bench/*.bench.ts`, imports its default `BenchFile` (see
+ * bench/types.ts for the contract), measures every selected case in this one
+ * process, one case at a time, and writes docs/benchmarks.{md,json,svg}.
+ *
+ * Rules the runner keeps:
+ * - Subjects, baselines and peers are measured in the same run on the same
+ *   machine; a ratio is never computed against a number from another run.
+ * - Wall time and modelled cycles are reported side by side and never mixed:
+ *   `modelCycles()` only ever fills the column labelled as model output.
+ * - Targets are reported (met/missed), never asserted: a missed target does
+ *   not fail the run. A case that throws, or a file that fails to load, does
+ *   (exit code 1), after the report has been written.
+ */
+
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { BenchCase, BenchFile } from "./types.js";
+import { parseArgs, USAGE, UsageError, type RunnerOptions } from "./lib/args.js";
+import * as f from "./lib/format.js";
+import { machineInfo } from "./lib/machine.js";
+import { measureMeasured, measureTimed } from "./lib/measure.js";
+import { renderMarkdown } from "./lib/render-md.js";
+import { renderSvg } from "./lib/render-svg.js";
+import { renderFileText, renderSummaryText } from "./lib/render-text.js";
+import type { CaseResult, FileResult, RunReport, RunSummary } from "./lib/results.js";
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+interface LoadedFile {
+  abs: string;
+  file: string;
+  bench: BenchFile | null;
+  loadError: string | null;
+}
+
+function displayPath(abs: string): string {
+  const rel = path.relative(REPO_ROOT, abs);
+  return rel.startsWith("..") || path.isAbsolute(rel) ? abs : rel.split(path.sep).join("/");
+}
+
+function discover(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".bench.ts"))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+function validateBenchFile(value: unknown): string | null {
+  if (typeof value !== "object" || value === null) return "the default export is not a BenchFile object (is there an `export default`?)";
+  const b = value as Partial<BenchFile>;
+  if (typeof b.title !== "string") return "the default export has no string `title`";
+  if (!Array.isArray(b.cases)) return "the default export has no `cases` array";
+  for (const [i, c] of b.cases.entries()) {
+    if (typeof c?.name !== "string" || c.name === "") return `cases[${i}] has no name`;
+    if (c.kind === "measure" ? typeof c.measure !== "function" : typeof (c as { fn?: unknown }).fn !== "function") {
+      return `case ${c.name}: ${c.kind === "measure" ? "measure" : "fn"} is not a function`;
+    }
+  }
+  return null;
+}
+
+async function load(abs: string): Promise<LoadedFile> {
+  const file = displayPath(abs);
+  try {
+    const mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+    const problem = validateBenchFile(mod.default);
+    if (problem) return { abs, file, bench: null, loadError: problem };
+    return { abs, file, bench: mod.default as BenchFile, loadError: null };
+  } catch (e) {
+    return { abs, file, bench: null, loadError: e instanceof Error ? (e.stack ?? e.message).split("\n").slice(0, 3).join(" ") : String(e) };
+  }
+}
+
+/** Cases whose name matches a filter, plus (transitively) the baselines they name. */
+function select(files: LoadedFile[], filter: string[]): { selected: Set<string>; asBaseline: Set<string> } {
+  const all = new Map<string, BenchCase>();
+  for (const lf of files) for (const c of lf.bench?.cases ?? []) all.set(c.name, c);
+  const needles = filter.map((x) => x.toLowerCase());
+  const selected = new Set<string>();
+  for (const name of all.keys()) {
+    if (needles.length === 0 || needles.some((n) => name.toLowerCase().includes(n))) selected.add(name);
+  }
+  const asBaseline = new Set<string>();
+  const queue = [...selected];
+  while (queue.length > 0) {
+    const base = all.get(queue.pop() as string)?.baseline;
+    if (base !== undefined && all.has(base) && !selected.has(base)) {
+      selected.add(base);
+      asBaseline.add(base);
+      queue.push(base);
+    }
+  }
+  return { selected, asBaseline };
+}
+
+function computeRatios(results: CaseResult[], known: Set<string>): void {
+  const byName = new Map(results.map((r) => [r.name, r]));
+  for (const r of results) {
+    if (r.baseline === null) continue;
+    const base = byName.get(r.baseline.name);
+    let reason: string | undefined;
+    if (!known.has(r.baseline.name)) reason = "no such case";
+    else if (base === undefined) reason = "baseline not run";
+    else if (r.status !== "ok" || r.value === null) reason = `this case ${r.status === "ok" ? "has no value" : r.status}`;
+    else if (base.status !== "ok" || base.value === null) reason = `baseline ${base.status === "ok" ? "has no value" : base.status}`;
+    else if (base.unit !== r.unit) reason = `units differ: ${r.unit} vs ${base.unit}`;
+    else if (base.value === 0) reason = "baseline is 0";
+    if (reason !== undefined || base === undefined || base.value === null || r.value === null) {
+      r.baseline.ratio = null;
+      r.baseline.reason = reason;
+    } else {
+      r.baseline.ratio = r.value / base.value;
+    }
+  }
+}
+
+function summarise(files: FileResult[], wallSeconds: number): RunSummary {
+  const cases = files.flatMap((file) => file.cases);
+  const withTarget = cases.filter((c) => c.target !== null);
+  return {
+    cases: cases.length,
+    ok: cases.filter((c) => c.status === "ok").length,
+    skipped: cases.filter((c) => c.status === "skipped").length,
+    errored: cases.filter((c) => c.status === "error").length,
+    filesFailed: files.filter((file) => file.loadError !== null).length,
+    targets: {
+      total: withTarget.length,
+      met: withTarget.filter((c) => c.target?.verdict === "met").length,
+      missed: withTarget.filter((c) => c.target?.verdict === "missed").length,
+      notMeasured: withTarget.filter((c) => c.target?.verdict === null).length,
+    },
+    wallSeconds,
+  };
+}
+
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === "function") gc();
+}
+
+function progressLine(index: number, total: number, nameWidth: number, r: CaseResult): string {
+  const counter = `[${String(index).padStart(String(total).length)}/${total}]`;
+  const parts = [`${counter} ${r.name.padEnd(nameWidth)}`, f.headline(r)];
+  if (r.status === "ok" && r.spread && r.value) parts.push(`±${f.percent((100 * r.spread.mad) / r.value)}`);
+  if (r.target?.verdict) parts.push(`target ${r.target.verdict}`);
+  return parts.join("  ");
+}
+
+async function main(options: RunnerOptions): Promise<number> {
+  const started = performance.now();
+  const benchDir = path.resolve(options.benchDir);
+  const paths = discover(benchDir);
+  if (paths.length === 0) {
+    console.log(`No *.bench.ts files in ${displayPath(benchDir)}; nothing to measure, no report written.`);
+    return 0;
+  }
+
+  const loaded: LoadedFile[] = [];
+  for (const p of paths) loaded.push(await load(p));
+  for (const lf of loaded) if (lf.loadError) console.error(`! ${lf.file}: could not load: ${lf.loadError}`);
+
+  // Names are unique across all files: ratios and --filter refer to cases by name.
+  const owner = new Map<string, string>();
+  const duplicates: string[] = [];
+  for (const lf of loaded) {
+    for (const c of lf.bench?.cases ?? []) {
+      const first = owner.get(c.name);
+      if (first !== undefined) duplicates.push(`${c.name} (${first} and ${lf.file})`);
+      else owner.set(c.name, lf.file);
+    }
+  }
+  if (duplicates.length > 0) {
+    console.error(`Case names must be unique across bench files; duplicated: ${duplicates.join(", ")}`);
+    return 1;
+  }
+  const known = new Set(owner.keys());
+  for (const lf of loaded) {
+    for (const c of lf.bench?.cases ?? []) {
+      if (c.baseline !== undefined && !known.has(c.baseline)) console.error(`! ${c.name}: baseline "${c.baseline}" is not a case in any bench file`);
+    }
+  }
+
+  const { selected, asBaseline } = select(loaded, options.filter);
+  const total = selected.size;
+  if (total === 0) {
+    console.error(`No case name contains ${options.filter.map((x) => JSON.stringify(x)).join(" or ")}; nothing measured, no report written.`);
+    return 1;
+  }
+  const nameWidth = Math.max(0, ...[...selected].map((n) => n.length));
+  console.log(
+    `Measuring ${total} case(s) from ${loaded.length} file(s), ${options.timeMs} ms per timed case` +
+      `${options.quick ? " (quick)" : ""}${options.filter.length ? `, filter: ${options.filter.join(", ")}` : ""}.`,
+  );
+  if (typeof (globalThis as { gc?: unknown }).gc !== "function") {
+    console.log("(global.gc is not exposed: run node with --expose-gc to collect garbage between cases)");
+  }
+
+  const files: FileResult[] = [];
+  let index = 0;
+  for (const lf of loaded) {
+    const result: FileResult = {
+      file: lf.file,
+      title: lf.bench?.title ?? path.basename(lf.file),
+      notes: lf.bench?.notes ?? [],
+      loadError: lf.loadError,
+      cases: [],
+    };
+    files.push(result);
+    for (const c of lf.bench?.cases ?? []) {
+      if (!selected.has(c.name)) continue;
+      collectGarbage();
+      const r = c.kind === "measure" ? await measureMeasured(c) : await measureTimed(c, options);
+      r.includedAsBaseline = asBaseline.has(c.name);
+      result.cases.push(r);
+      console.log(progressLine(++index, total, nameWidth, r));
+    }
+  }
+
+  const allResults = files.flatMap((file) => file.cases);
+  computeRatios(allResults, known);
+
+  const report: RunReport = {
+    schema: "cprime-coro/benchmarks@1",
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    options: { timeMs: options.timeMs, warmupMs: options.warmupMs, quick: options.quick, filter: options.filter },
+    summary: summarise(files, (performance.now() - started) / 1000),
+    files,
+  };
+
+  console.log("");
+  for (const file of files) {
+    if (file.cases.length === 0 && file.loadError === null) continue;
+    console.log(renderFileText(file) + "\n");
+  }
+  console.log(renderSummaryText(report));
+
+  if (options.write) {
+    const outDir = path.resolve(options.outDir);
+    mkdirSync(outDir, { recursive: true });
+    const written = [
+      ["benchmarks.json", JSON.stringify(report, null, 2) + "\n"],
+      ["benchmarks.svg", renderSvg(report)],
+      ["benchmarks.md", renderMarkdown(report, "benchmarks.svg")],
+    ] as const;
+    for (const [name, text] of written) writeFileSync(path.join(outDir, name), text);
+    console.log(`wrote ${written.map(([name]) => displayPath(path.join(outDir, name))).join(", ")}`);
+  }
+
+  return report.summary.errored > 0 || report.summary.filesFailed > 0 ? 1 : 0;
+}
+
+let options: RunnerOptions;
+try {
+  options = parseArgs(process.argv.slice(2), { outDir: path.join(REPO_ROOT, "docs"), benchDir: path.join(REPO_ROOT, "bench") });
+} catch (e) {
+  if (e instanceof UsageError) {
+    console.error(`${e.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  throw e;
+}
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+// Exit explicitly: a bench case may leave a timer or handle behind, which must not hang the run.
+main(options).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

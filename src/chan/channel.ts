@@ -1,0 +1,294 @@
+/**
+ * Channels with Go's semantics.
+ *
+ * - Unbuffered (capacity 0): a send completes only when a receiver takes the
+ *   value (rendezvous). Buffered: a FIFO ring of `capacity` values.
+ * - Waiters are served first come, first served; per-sender order is kept
+ *   (a sender's values enter the buffer or a receiver in the order sent).
+ * - close(): receivers drain the buffer, then get `{ ok: false }`; blocked
+ *   senders get ChannelClosedError; later sends throw it; a second close throws it.
+ * - An operation that can complete at once does so without suspending (no
+ *   context switch), as in Go.
+ *
+ * Invariants (checked by checkChannel()):
+ * - at most one of `sendq` and `recvq` is non-empty — except when the only
+ *   waiters on both are the cases of a single select (Go has the same exception);
+ * - 0 ≤ count ≤ capacity; count > 0 implies recvq is empty;
+ * - sendq non-empty implies the buffer is full (count == capacity);
+ * - once closed, both queues are empty forever.
+ *
+ * Cost model: every operation charges `channelOp` cycles to the runtime of
+ * the coroutine performing it (nothing when called outside coroutines).
+ */
+import { ChannelClosedError } from "../errors.js";
+import { DONE_VOID, RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
+import { running } from "../coro/context.js";
+import { currentTaskOrThrow } from "../sched/runtime.js";
+import { TaskImpl } from "../sched/task.js";
+import { RECV, SEND, Waiter, WaitQueue } from "./wait-queue.js";
+import { makeRecvPort, makeSendPort, type RecvPort, type SendPort } from "./ports.js";
+
+/** What a receive gives: a value, or `{ ok: false }` once the channel is closed and drained. */
+export type RecvResult<T> = { ok: true; value: T } | { ok: false; value: undefined };
+
+/** The result of a receive on a closed, drained channel (shared, frozen). */
+export const RECV_CLOSED: { readonly ok: false; readonly value: undefined } = Object.freeze({ ok: false, value: undefined });
+
+let nextChannelId = 1;
+
+/** Checks a capacity: a non-negative safe integer. */
+function checkCapacity(capacity: unknown): number {
+  if (typeof capacity !== "number" || !Number.isSafeInteger(capacity) || capacity < 0) {
+    throw new RangeError(`Channel capacity must be a non-negative integer, received ${typeof capacity === "string" ? JSON.stringify(capacity) : String(capacity)}`);
+  }
+  return capacity;
+}
+
+/**
+ * A typed channel: unbuffered rendezvous (capacity 0, the default) or a
+ * buffered FIFO. Use its operations with `yield*` inside coroutines.
+ *
+ * @example
+ * const jobs = new Channel<number>(2, { name: "jobs" });
+ * spawn(function* () { for (let i = 0; i < 3; i++) yield* jobs.send(i); jobs.close(); });
+ * spawn(function* () { for (let r = yield* jobs.recv(); r.ok; r = yield* jobs.recv()) console.log(r.value); });
+ * run(); // 0 1 2
+ */
+export class Channel<T> {
+  readonly id: number;
+  readonly name: string | undefined;
+  readonly capacity: number;
+  /** @internal ring buffer of `capacity` slots */
+  buf: unknown[];
+  /** @internal index of the oldest buffered value */
+  head = 0;
+  /** @internal number of buffered values */
+  count = 0;
+  /** @internal */ readonly recvq = new WaitQueue();
+  /** @internal */ readonly sendq = new WaitQueue();
+  /** @internal */ isClosed = false;
+  private readonly recvOp: RecvOp<T>;
+
+  constructor(capacity: number = 0, options: { name?: string } = {}) {
+    this.capacity = checkCapacity(capacity);
+    if (options === null || typeof options !== "object") throw new TypeError(`Channel options must be an object, received ${String(options)}`);
+    if (options.name !== undefined && typeof options.name !== "string") throw new TypeError(`Channel name must be a string, received ${String(options.name)}`);
+    this.name = options.name;
+    this.id = nextChannelId++;
+    this.buf = capacity > 0 ? new Array<unknown>(Math.min(capacity, 1 << 16)).fill(undefined) : [];
+    this.recvOp = new RecvOp<T>(this);
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Buffered values. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Sends `value`; blocks until a receiver takes it (unbuffered) or there is room. ChannelClosedError if closed. */
+  send(value: T): Operation<void> {
+    return new SendOp(this as Channel<unknown>, value);
+  }
+
+  /** Receives the next value; after close, drains the buffer, then `{ ok: false }`. */
+  recv(): Operation<RecvResult<T>> {
+    return this.recvOp;
+  }
+
+  /** Sends if that can complete now; false if it would block. Throws ChannelClosedError if closed. */
+  trySend(value: T): boolean {
+    chargeOp();
+    if (this.isClosed) throw closedError(this as Channel<unknown>, "send on");
+    return sendNow(this as Channel<unknown>, value);
+  }
+
+  /** Receives if a value (or the closed signal) is there now; undefined if it would block. */
+  tryRecv(): RecvResult<T> | undefined {
+    chargeOp();
+    return recvNow(this as Channel<unknown>) as RecvResult<T> | undefined;
+  }
+
+  /** Closes the channel and wakes every waiter. ChannelClosedError if already closed. */
+  close(): void {
+    chargeOp();
+    closeChannel(this as Channel<unknown>);
+  }
+
+  /** A capability that can only send, trySend and close. */
+  sender(): SendPort<T> {
+    return makeSendPort(this);
+  }
+
+  /** A capability that can only recv and tryRecv. */
+  receiver(): RecvPort<T> {
+    return makeRecvPort(this);
+  }
+
+  /** `Channel#1 "jobs" (capacity 0)` */
+  describe(): string {
+    return `Channel#${this.id}${this.name === undefined ? "" : ` ${JSON.stringify(this.name)}`} (capacity ${this.capacity})`;
+  }
+
+  toString(): string {
+    return this.describe();
+  }
+}
+
+// ── the shared core: used by Channel, ports and select ───────────────────
+
+/** Charges one channel operation to the running coroutine's runtime, if any. */
+export function chargeOp(): void {
+  const c = running.current;
+  if (c instanceof TaskImpl) c.rt.charge(c.rt.cost.channelOp);
+}
+
+export function closedError(ch: Channel<unknown>, what: string): ChannelClosedError {
+  return new ChannelClosedError(`${what} closed ${ch.describe()}`);
+}
+
+/** Hands `value` to the first receiver or buffers it. False if neither is possible now. Channel not closed. */
+export function sendNow(ch: Channel<unknown>, value: unknown): boolean {
+  const w = ch.recvq.dequeue();
+  if (w !== null) {
+    completeRecv(w, value);
+    return true;
+  }
+  if (ch.count < ch.capacity) {
+    bufferPush(ch, value);
+    return true;
+  }
+  return false;
+}
+
+/** Takes a value now: from a waiting sender, the buffer, or the closed signal. Undefined if it would block. */
+export function recvNow(ch: Channel<unknown>): RecvResult<unknown> | undefined {
+  const w = ch.sendq.dequeue();
+  if (w !== null) {
+    let value: unknown;
+    if (ch.capacity === 0) value = w.value;
+    else {
+      // Buffer full: take its head, and the sender's value takes the tail, so FIFO holds.
+      value = bufferShift(ch);
+      bufferPush(ch, w.value);
+    }
+    completeSend(w);
+    return { ok: true, value };
+  }
+  if (ch.count > 0) return { ok: true, value: bufferShift(ch) };
+  if (ch.isClosed) return RECV_CLOSED;
+  return undefined;
+}
+
+export function closeChannel(ch: Channel<unknown>): void {
+  if (ch.isClosed) throw closedError(ch, "close of");
+  ch.isClosed = true;
+  // Receivers first (they get { ok: false }), then senders (they get the error), each in arrival order.
+  for (let w = ch.recvq.dequeue(); w !== null; w = ch.recvq.dequeue()) {
+    if (w.select === null) w.task.rt.wake(w.task, RECV_CLOSED);
+    else w.select.fire(w, false, undefined);
+  }
+  for (let w = ch.sendq.dequeue(); w !== null; w = ch.sendq.dequeue()) {
+    const err = closedError(ch, "send on");
+    if (w.select === null) w.task.rt.wakeWithError(w.task, err);
+    else w.select.fireError(w, err);
+  }
+}
+
+/** A receiver waiter (already unlinked) gets `value`. */
+function completeRecv(w: Waiter, value: unknown): void {
+  if (w.select === null) w.task.rt.wake(w.task, { ok: true, value });
+  else w.select.fire(w, true, value);
+}
+
+/** A sender waiter (already unlinked) has delivered its value. */
+function completeSend(w: Waiter): void {
+  if (w.select === null) w.task.rt.wake(w.task, undefined);
+  else w.select.fire(w, true, undefined);
+}
+
+function bufferPush(ch: Channel<unknown>, value: unknown): void {
+  let buf = ch.buf;
+  if (ch.count === buf.length) buf = growRing(ch);
+  let i = ch.head + ch.count;
+  if (i >= buf.length) i -= buf.length;
+  buf[i] = value;
+  ch.count++;
+}
+
+function bufferShift(ch: Channel<unknown>): unknown {
+  const buf = ch.buf;
+  const value = buf[ch.head];
+  buf[ch.head] = undefined; // drop the reference: a received value is the receiver's alone
+  ch.head = ch.head + 1 === buf.length ? 0 : ch.head + 1;
+  ch.count--;
+  return value;
+}
+
+/** Huge capacities get their ring lazily, doubling up to capacity. */
+function growRing(ch: Channel<unknown>): unknown[] {
+  const old = ch.buf;
+  const next = new Array<unknown>(Math.min(ch.capacity, Math.max(16, old.length * 2))).fill(undefined);
+  for (let k = 0; k < ch.count; k++) next[k] = old[(ch.head + k) % old.length];
+  ch.buf = next;
+  ch.head = 0;
+  return next;
+}
+
+// ── the operations ────────────────────────────────────────────────────────
+
+class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
+  constructor(
+    private readonly ch: Channel<unknown>,
+    private readonly value: unknown,
+  ) {}
+  [Symbol.iterator](): this {
+    return this;
+  }
+  next(x?: unknown): IteratorResult<unknown, void> {
+    if (x === RESUME) return DONE_VOID;
+    const t = currentTaskOrThrow("Channel.send()");
+    const rt = t.rt;
+    rt.charge(rt.cost.channelOp);
+    const ch = this.ch;
+    if (ch.isClosed) throw closedError(ch, "send on");
+    if (sendNow(ch, this.value)) return DONE_VOID;
+    const w = new Waiter(t, ch, SEND, this.value, null, 0);
+    ch.sendq.enqueue(w);
+    rt.park(t, w);
+    return SUSPENDED;
+  }
+  throw(e: unknown): IteratorResult<unknown, void> {
+    throw e;
+  }
+}
+
+/** Stateless (the result travels on the task), so one instance per channel serves every receiver. */
+class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResult<T>, unknown> {
+  constructor(private readonly ch: Channel<T>) {}
+  [Symbol.iterator](): this {
+    return this;
+  }
+  next(x?: unknown): IteratorResult<unknown, RecvResult<T>> {
+    const t = currentTaskOrThrow("Channel.recv()");
+    if (x === RESUME) {
+      const v = t.resumeValue as RecvResult<T>;
+      t.resumeValue = undefined;
+      return { done: true, value: v };
+    }
+    const rt = t.rt;
+    rt.charge(rt.cost.channelOp);
+    const ch = this.ch as Channel<unknown>;
+    const r = recvNow(ch);
+    if (r !== undefined) return { done: true, value: r as RecvResult<T> };
+    const w = new Waiter(t, ch, RECV, undefined, null, 0);
+    ch.recvq.enqueue(w);
+    rt.park(t, w);
+    return SUSPENDED as IteratorResult<unknown, RecvResult<T>>;
+  }
+  throw(e: unknown): IteratorResult<unknown, RecvResult<T>> {
+    throw e;
+  }
+}

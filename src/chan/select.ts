@@ -1,0 +1,242 @@
+/**
+ * select: wait on several channel operations and timeouts; exactly one completes.
+ *
+ * The algorithm is Go's selectgo in three named passes:
+ *
+ * - Pass 1 — poll. Visit the cases in a random order drawn from the runtime's
+ *   seeded generator; the first case that can complete now completes. This
+ *   makes the choice uniform among ready cases, and replayable from the seed.
+ *   With `{ default: true }` and nothing ready, return `{ index: -1 }`.
+ * - Pass 2 — enqueue. Put one waiter on every channel, in that same random
+ *   order, and arm the earliest `after` timer; park the task.
+ * - Pass 3 — dequeue the losers. When a partner (or close, or the timer)
+ *   completes one case, every other waiter leaves its queue and the timer is
+ *   disarmed before the task is woken, so a losing case leaves no trace.
+ *
+ * A send case on a closed channel is "ready" and throws ChannelClosedError
+ * only when it is the case chosen; a recv case on a closed channel is ready
+ * with `ok: false`.
+ */
+import { bug } from "../errors.js";
+import { RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
+import { checkDelay } from "../sched/ops.js";
+import { currentTaskOrThrow, formatMs, msToCycles } from "../sched/runtime.js";
+import { Timer } from "../sched/timers.js";
+import type { TaskImpl } from "../sched/task.js";
+import type { WaitRecord } from "../sched/wait.js";
+import { Channel, closedError, recvNow, sendNow } from "./channel.js";
+import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
+import { RECV, SEND, Waiter } from "./wait-queue.js";
+
+/** One case of a select; build with recv(), send() or after(). */
+export type SelectCase = RecvCase | SendCase | AfterCase;
+
+/** What a select gives: the chosen case's index and, for a recv case, its result. */
+export interface SelectResult {
+  /** Index of the case that completed, or -1 for the default. */
+  index: number;
+  ok: boolean;
+  value: unknown;
+}
+
+class RecvCase {
+  readonly kind = "recv";
+  constructor(readonly channel: Channel<unknown>) {}
+}
+class SendCase {
+  readonly kind = "send";
+  constructor(
+    readonly channel: Channel<unknown>,
+    readonly value: unknown,
+  ) {}
+}
+class AfterCase {
+  readonly kind = "after";
+  constructor(readonly ms: number) {}
+}
+
+function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> {
+  if (ch instanceof Channel) return ch as Channel<unknown>;
+  if (ch !== null && typeof ch === "object") {
+    const behind = dir === "recv" ? channelOfRecvPort(ch) : channelOfSendPort(ch);
+    if (behind !== undefined) return behind;
+    const other = dir === "recv" ? channelOfSendPort(ch) : channelOfRecvPort(ch);
+    if (other !== undefined) throw new TypeError(`${dir}(port): a ${dir === "recv" ? "SendPort" : "RecvPort"} cannot ${dir} (${String(ch)})`);
+  }
+  throw new TypeError(`${dir}(ch): ch must be a Channel or a ${dir === "recv" ? "RecvPort" : "SendPort"}, received ${String(ch)}`);
+}
+
+/** A select case that receives from `ch`. */
+export function recv<T>(ch: Channel<T> | RecvPort<T>): SelectCase {
+  return new RecvCase(channelFor(ch, "recv"));
+}
+
+/** A select case that sends `value` on `ch`. */
+export function send<T>(ch: Channel<T> | SendPort<T>, value: T): SelectCase {
+  return new SendCase(channelFor(ch, "send"), value);
+}
+
+/** A select case that fires after `ms` virtual milliseconds. */
+export function after(ms: number): SelectCase {
+  return new AfterCase(checkDelay("after(ms)", ms));
+}
+
+const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1, ok: false, value: undefined }) as SelectResult;
+
+/** Waits until one case completes and returns which (see the module doc for the rules). */
+export function select(cases: readonly SelectCase[], options: { default?: boolean } = {}): Operation<SelectResult> {
+  if (!Array.isArray(cases)) throw new TypeError(`select(cases): cases must be an array of recv(), send() or after() cases, received ${String(cases)}`);
+  if (options === null || typeof options !== "object") throw new TypeError(`select options must be an object, received ${String(options)}`);
+  const withDefault = options.default === true;
+  if (cases.length === 0 && !withDefault) {
+    throw new TypeError("select([]) with no cases and no default would block forever; give it cases or { default: true }");
+  }
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    if (!(c instanceof RecvCase || c instanceof SendCase || c instanceof AfterCase)) {
+      throw new TypeError(`select case ${i} is ${String(c)}; build cases with recv(ch), send(ch, v) or after(ms)`);
+    }
+  }
+  return new SelectOp(cases.slice(), withDefault);
+}
+
+class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResult, unknown> {
+  constructor(
+    private readonly cases: SelectCase[],
+    private readonly withDefault: boolean,
+  ) {}
+  [Symbol.iterator](): this {
+    return this;
+  }
+  next(x?: unknown): IteratorResult<unknown, SelectResult> {
+    const t = currentTaskOrThrow("select()");
+    if (x === RESUME) {
+      const v = t.resumeValue as SelectResult;
+      t.resumeValue = undefined;
+      return { done: true, value: v };
+    }
+    const rt = t.rt;
+    const cases = this.cases;
+    const n = cases.length;
+    rt.charge(rt.cost.selectCase * n);
+
+    // Pass 1 — poll in a random order.
+    const order = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const j = rt.random.below(i + 1); // inside-out Fisher–Yates
+      order[i] = order[j];
+      order[j] = i;
+    }
+    for (let k = 0; k < n; k++) {
+      const i = order[k];
+      const c = cases[i];
+      if (c.kind === "recv") {
+        const r = recvNow(c.channel);
+        if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
+      } else if (c.kind === "send") {
+        if (c.channel.isClosed) throw closedError(c.channel, "send on");
+        if (sendNow(c.channel, c.value)) return { done: true, value: { index: i, ok: true, value: undefined } };
+      }
+    }
+    if (this.withDefault) return { done: true, value: DEFAULT_RESULT };
+
+    // Pass 2 — enqueue on every channel, in the poll order; arm the earliest timeout.
+    const sel = new SelectWait(t, cases);
+    let timeoutIndex = -1;
+    for (let k = 0; k < n; k++) {
+      const i = order[k];
+      const c = cases[i];
+      if (c.kind === "after") {
+        if (timeoutIndex < 0 || c.ms < (cases[timeoutIndex] as AfterCase).ms) timeoutIndex = i;
+        continue;
+      }
+      const w = new Waiter(t, c.channel, c.kind === "send" ? SEND : RECV, c.kind === "send" ? c.value : undefined, sel, i);
+      (c.kind === "send" ? c.channel.sendq : c.channel.recvq).enqueue(w);
+      sel.waiters.push(w);
+    }
+    if (timeoutIndex >= 0) {
+      sel.timer = new SelectTimer(sel, timeoutIndex);
+      rt.timers.add(sel.timer, rt.cycles + msToCycles((cases[timeoutIndex] as AfterCase).ms, rt.clockHz));
+    }
+    rt.park(t, sel);
+    return SUSPENDED as IteratorResult<unknown, SelectResult>;
+  }
+  throw(e: unknown): IteratorResult<unknown, SelectResult> {
+    throw e;
+  }
+}
+
+/** A parked select: the task's wait record, owning one waiter per channel case. */
+export class SelectWait implements WaitRecord {
+  readonly kind = "select";
+  readonly waiters: Waiter[] = [];
+  timer: SelectTimer | null = null;
+  done = false;
+
+  constructor(
+    readonly task: TaskImpl,
+    readonly cases: readonly SelectCase[],
+  ) {}
+
+  /** Case `w` completed (its waiter already unlinked): pass 3, then wake with the result. */
+  fire(w: Waiter, ok: boolean, value: unknown): void {
+    this.dequeueLosers(w);
+    this.task.rt.wake(this.task, { index: w.caseIndex, ok, value });
+  }
+
+  /** Case `w` is a send whose channel was closed: the select throws. */
+  fireError(w: Waiter, err: unknown): void {
+    this.dequeueLosers(w);
+    this.task.rt.wakeWithError(this.task, err);
+  }
+
+  fireTimer(index: number): void {
+    this.timer = null;
+    this.dequeueLosers(null);
+    this.task.rt.wake(this.task, { index, ok: true, value: undefined });
+  }
+
+  // Pass 3 — dequeue from the losers.
+  private dequeueLosers(winner: Waiter | null): void {
+    if (this.done) bug(`select of task ${this.task} completed twice`);
+    this.done = true;
+    for (const w of this.waiters) if (w !== winner) w.cancel();
+    if (this.timer !== null) {
+      this.task.rt.timers.remove(this.timer);
+      this.timer = null;
+    }
+  }
+
+  describe(): string {
+    const parts = this.cases.map((c) =>
+      c.kind === "after" ? `after ${formatMs(c.ms)}` : `${c.kind} ${c.channel.describe()}`,
+    );
+    return `select on [${parts.join(", ")}]`;
+  }
+
+  /** Cancellation: leave every queue, disarm the timer. */
+  cancel(): void {
+    this.done = true;
+    for (const w of this.waiters) w.cancel();
+    if (this.timer !== null) {
+      this.task.rt.timers.remove(this.timer);
+      this.timer = null;
+    }
+  }
+
+  resources(): readonly object[] {
+    return this.waiters.map((w) => w.channel);
+  }
+}
+
+class SelectTimer extends Timer {
+  constructor(
+    private readonly sel: SelectWait,
+    private readonly index: number,
+  ) {
+    super();
+  }
+  fire(): void {
+    this.sel.fireTimer(this.index);
+  }
+}

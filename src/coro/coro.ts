@@ -1,0 +1,268 @@
+/**
+ * Coroutine definitions and the metadata the CPrime compiler would compute.
+ *
+ * `coro(spec, body)` declares a coroutine body with typed locals and its call
+ * graph. At definition time we know the frame layout; the rest of the metadata
+ * (which needs the callees, possibly declared later through a thunk) is
+ * computed on first use and cached:
+ *
+ * - `frameBytes`: header + locals, aligned to 8.
+ * - `recursion`: a cycle is reachable from this definition in the declared
+ *   call graph (itself included). Then the stack is unbounded.
+ * - `maxStackBytes`: frame + the deepest declared call chain; null when unbounded.
+ * - `callDepth`: frames in the deepest declared chain, own included (leaf = 1);
+ *   Infinity when recursive.
+ * - `sizeClass`: the size hint if given; else the smallest class whose slot
+ *   holds `maxStackBytes`; "large" when unbounded or above the medium class.
+ *
+ * Invariant: a definition's metadata never changes once computed (the call
+ * graph is resolved once), so a running program sees one answer.
+ */
+import { SIZE_CLASS_BYTES, type SizeClass } from "../memory/index.js";
+import { frameClassFor, layoutLocals, type Frame, type FrameBase, type FrameLayout, type LocalType } from "./frame.js";
+
+/** A plain generator function that can be spawned: a header-only frame, class micro. */
+export type CoroFn<A extends unknown[] = unknown[], R = unknown> = (...args: A) => Generator<unknown, R, unknown>;
+
+export interface CoroMetadata {
+  readonly frameBytes: number;
+  readonly maxStackBytes: number | null;
+  readonly bounded: boolean;
+  readonly callDepth: number;
+  readonly recursion: boolean;
+  readonly sizeClass: SizeClass;
+}
+
+/** A coroutine definition made by `coro()`. */
+export interface CoroDef<A extends unknown[] = unknown[], R = unknown> {
+  readonly name: string;
+  readonly metadata: CoroMetadata;
+  /** Phantom: carries the argument and result types; never present at run time. A method, so it is bivariant and any definition fits `CoroDef`. */
+  __types?(args: A): R;
+}
+
+export interface CoroSpec<L extends Record<string, LocalType>> {
+  name?: string;
+  locals?: L;
+  calls?: CoroDef[] | (() => CoroDef[]);
+  size?: SizeClass;
+}
+
+/**
+ * A definition's body as stored. Internal, so parameters are bivariant here
+ * (a method type): `CoroDefImpl<[number], R>` must fit where any definition
+ * goes (`calls` lists, the registry). The public `coro()` signature is exact.
+ */
+interface DefBodyMethod<A extends unknown[], R> {
+  call(frame: never, ...args: A): Generator<unknown, R, unknown>;
+}
+export type DefBody<A extends unknown[], R> = DefBodyMethod<A, R>["call"];
+
+const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {}) as object;
+
+/** True for `function*` (also bound): what spawn and coro accept as bodies. */
+export function isGeneratorFunction(fn: unknown): fn is (...args: unknown[]) => Generator {
+  return typeof fn === "function" && Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
+}
+
+const SIZE_CLASS_NAMES: readonly string[] = ["micro", "small", "medium", "large"];
+
+export function assertSizeClass(value: unknown, what: string): asserts value is SizeClass {
+  if (typeof value !== "string" || !SIZE_CLASS_NAMES.includes(value)) {
+    throw new TypeError(`${what} must be one of ${SIZE_CLASS_NAMES.join(", ")}, received ${JSON.stringify(value) ?? String(value)}`);
+  }
+}
+
+/** Every definition, by id, so a frame header's definition id decodes back to its layout. Id 0 is "no definition". */
+const definitions: CoroDefImpl[] = [];
+
+export function definitionById(id: number): CoroDefImpl | undefined {
+  return id === 0 ? undefined : definitions[id - 1];
+}
+
+export class CoroDefImpl<A extends unknown[] = unknown[], R = unknown> implements CoroDef<A, R> {
+  readonly id: number;
+  readonly layout: FrameLayout;
+  readonly FrameClass: typeof FrameBase;
+  readonly sizeHint: SizeClass | undefined;
+  #callsSpec: CoroDef[] | (() => CoroDef[]) | undefined;
+  #calls: readonly CoroDefImpl[] | undefined;
+  #metadata: CoroMetadata | undefined;
+
+  constructor(
+    readonly name: string,
+    locals: Record<string, LocalType> | undefined,
+    calls: CoroDef[] | (() => CoroDef[]) | undefined,
+    size: SizeClass | undefined,
+    readonly body: DefBody<A, R>,
+  ) {
+    this.layout = layoutLocals(locals, name);
+    this.FrameClass = frameClassFor(this.layout);
+    this.sizeHint = size;
+    this.#callsSpec = calls;
+    definitions.push(this as CoroDefImpl);
+    this.id = definitions.length;
+  }
+
+  get frameBytes(): number {
+    return this.layout.frameBytes;
+  }
+
+  /** The declared callees, resolved once (a thunk is called on first use). */
+  get calls(): readonly CoroDefImpl[] {
+    if (this.#calls === undefined) {
+      const spec = this.#callsSpec;
+      const list = typeof spec === "function" ? spec() : spec ?? [];
+      if (!Array.isArray(list)) {
+        throw new TypeError(`coro "${this.name}": calls must be an array of coro() definitions (or a function returning one), received ${String(list)}`);
+      }
+      for (const c of list) {
+        if (!(c instanceof CoroDefImpl)) {
+          throw new TypeError(`coro "${this.name}": calls contains ${typeof c === "function" ? `function ${(c as { name?: string }).name || "(anonymous)"}` : String(c)}, which is not a coro() definition`);
+        }
+      }
+      this.#calls = Object.freeze(list.slice() as CoroDefImpl[]);
+      this.#callsSpec = undefined;
+    }
+    return this.#calls;
+  }
+
+  get metadata(): CoroMetadata {
+    if (this.#metadata === undefined) analyse(this);
+    return this.#metadata!;
+  }
+
+  /** @internal set by analyse() exactly once. */
+  setMetadata(m: CoroMetadata): void {
+    if (this.#metadata === undefined) this.#metadata = Object.freeze(m);
+  }
+
+  hasMetadata(): boolean {
+    return this.#metadata !== undefined;
+  }
+
+  toString(): string {
+    return `coro ${this.name}`;
+  }
+}
+
+/** The smallest pool class whose slot holds `bytes`; "large" above the medium class. */
+export function classForBytes(bytes: number): SizeClass {
+  if (bytes <= SIZE_CLASS_BYTES.micro) return "micro";
+  if (bytes <= SIZE_CLASS_BYTES.small) return "small";
+  if (bytes <= SIZE_CLASS_BYTES.medium) return "medium";
+  return "large";
+}
+
+/**
+ * Computes metadata for `root` and every definition reachable from it.
+ * Tarjan's algorithm finds the strongly connected components; it emits them
+ * callees-first, so each component's answer can use its callees' answers.
+ */
+function analyse(root: CoroDefImpl): void {
+  const index = new Map<CoroDefImpl, number>();
+  const low = new Map<CoroDefImpl, number>();
+  const onStack = new Set<CoroDefImpl>();
+  const stack: CoroDefImpl[] = [];
+  let next = 0;
+
+  // Iterative DFS: a deep declared chain must not overflow the JS stack.
+  type Visit = { def: CoroDefImpl; calls: readonly CoroDefImpl[]; i: number };
+  const visit = (def: CoroDefImpl): Visit => {
+    index.set(def, next);
+    low.set(def, next);
+    next++;
+    stack.push(def);
+    onStack.add(def);
+    return { def, calls: def.calls, i: 0 };
+  };
+  const work: Visit[] = [visit(root)];
+  while (work.length > 0) {
+    const top = work[work.length - 1];
+    if (top.i < top.calls.length) {
+      const callee = top.calls[top.i++];
+      if (callee.hasMetadata()) continue; // already analysed in an earlier run
+      if (!index.has(callee)) work.push(visit(callee));
+      else if (onStack.has(callee)) low.set(top.def, Math.min(low.get(top.def)!, index.get(callee)!));
+      continue;
+    }
+    work.pop();
+    if (work.length > 0) {
+      const parent = work[work.length - 1].def;
+      low.set(parent, Math.min(low.get(parent)!, low.get(top.def)!));
+    }
+    if (low.get(top.def) === index.get(top.def)) {
+      const component: CoroDefImpl[] = [];
+      let d: CoroDefImpl;
+      do {
+        d = stack.pop()!;
+        onStack.delete(d);
+        component.push(d);
+      } while (d !== top.def);
+      finishComponent(component);
+    }
+  }
+}
+
+function finishComponent(component: CoroDefImpl[]): void {
+  const members = new Set(component);
+  const cyclic = component.length > 1 || component[0].calls.includes(component[0]);
+  // Callees outside the component are finished (Tarjan order).
+  let reachesCycle = cyclic;
+  let deepestBytes = 0;
+  let deepestDepth = 0;
+  if (!cyclic) {
+    for (const callee of component[0].calls) {
+      if (members.has(callee)) continue;
+      const m = callee.metadata;
+      if (m.recursion) reachesCycle = true;
+      else {
+        deepestBytes = Math.max(deepestBytes, m.maxStackBytes!);
+        deepestDepth = Math.max(deepestDepth, m.callDepth);
+      }
+    }
+  }
+  for (const def of component) {
+    const frameBytes = def.frameBytes;
+    const maxStackBytes = reachesCycle ? null : frameBytes + deepestBytes;
+    def.setMetadata({
+      frameBytes,
+      maxStackBytes,
+      bounded: !reachesCycle,
+      callDepth: reachesCycle ? Infinity : 1 + deepestDepth,
+      recursion: reachesCycle,
+      sizeClass: def.sizeHint ?? (maxStackBytes === null ? "large" : classForBytes(maxStackBytes)),
+    });
+  }
+}
+
+/**
+ * Declares a coroutine definition with typed locals that live in its stack slot.
+ *
+ * @example
+ * const counter = coro({ name: "counter", locals: { n: "i32" } }, function* (f, limit: number) {
+ *   for (f.n = 0; f.n < limit; f.n++) yield* yieldNow();
+ *   return f.n;
+ * });
+ * counter.metadata.sizeClass; // "micro": a 24-byte frame fits a 256-byte slot
+ */
+export function coro<L extends Record<string, LocalType>, A extends unknown[], R>(
+  spec: CoroSpec<L>,
+  body: (frame: Frame<L>, ...args: A) => Generator<unknown, R, unknown>,
+): CoroDef<A, R> {
+  if (spec === null || typeof spec !== "object") {
+    throw new TypeError(`coro(spec, body): spec must be an object, received ${String(spec)}`);
+  }
+  const name = spec.name ?? (body as { name?: string })?.name ?? "";
+  if (typeof name !== "string") throw new TypeError(`coro: name must be a string, received ${String(name)}`);
+  const label = name || "anonymous";
+  if (!isGeneratorFunction(body)) {
+    throw new TypeError(`coro "${label}": body must be a generator function (function*), received ${typeof body === "function" ? "a plain function" : String(body)}`);
+  }
+  if (spec.size !== undefined) assertSizeClass(spec.size, `coro "${label}": size`);
+  const calls = spec.calls;
+  if (calls !== undefined && typeof calls !== "function" && !Array.isArray(calls)) {
+    throw new TypeError(`coro "${label}": calls must be an array of coro() definitions or a function returning one, received ${String(calls)}`);
+  }
+  return new CoroDefImpl<A, R>(label, spec.locals, calls, spec.size, body as unknown as DefBody<A, R>);
+}

@@ -1,0 +1,297 @@
+/**
+ * Frames: a definition's declared locals laid out in its coroutine's stack slot.
+ *
+ * Layout of one frame (byte offsets from the frame's base address, `$base`):
+ *
+ *   +0   u32  definition id      (0 for a plain generator's header-only frame)
+ *   +4   u32  caller frame base  (0 for a coroutine's first frame)
+ *   +8   u32  frame bytes
+ *   +12  u32  owner coroutine id (low 32 bits)
+ *   +16  locals, in declaration order, each naturally aligned (f64 on 8 bytes)
+ *   ...  padding to a multiple of 8
+ *
+ * The header is the simulated "return address": it lets a dump walk a stack
+ * from the buffer alone. Invariants:
+ * - a frame's bytes are [base, base + frameBytes) and lie inside one segment
+ *   of its coroutine's stack; no accessor reads or writes outside them;
+ * - a local's value lives only in the buffer: the frame object holds nothing
+ *   but the base address, so a raw typed-array view sees what the frame sees;
+ * - once the frame is popped or its coroutine ends, every access throws
+ *   `UseAfterFreeError` (the slot may already belong to another coroutine).
+ */
+import { UseAfterFreeError } from "../errors.js";
+import type { BufferViews } from "./views.js";
+
+/** A fixed-size byte-array local, declared with `bytes(n)`. */
+export interface Bytes {
+  readonly kind: "bytes";
+  readonly length: number;
+}
+
+/** The scalar local types and `bytes(n)`. */
+export type ScalarType = "i8" | "u8" | "i16" | "u16" | "i32" | "u32" | "f32" | "f64" | "i64" | "u64" | "bool";
+export type LocalType = ScalarType | Bytes;
+
+/** The largest `bytes(n)` local: a frame must fit a medium stack or a large one. */
+export const MAX_BYTES_LOCAL = 1 << 20;
+
+/** Declares a fixed byte-array local of `n` bytes (read as a `Uint8Array` view over the slot). */
+export function bytes(n: number): Bytes {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BYTES_LOCAL) {
+    throw new RangeError(`bytes(n): n must be an integer from 1 to ${MAX_BYTES_LOCAL}, received ${String(n)}`);
+  }
+  return Object.freeze({ kind: "bytes" as const, length: n });
+}
+
+/** The JavaScript type a local reads as. */
+export type LocalValue<T extends LocalType> = T extends "i64" | "u64"
+  ? bigint
+  : T extends "bool"
+    ? boolean
+    : T extends Bytes
+      ? Uint8Array
+      : number;
+
+/** A frame as the body sees it: one property per local, plus its addresses. */
+export type Frame<L extends Record<string, LocalType> = Record<string, never>> = {
+  -readonly [K in keyof L]: LocalValue<L[K]>;
+} & {
+  /** The frame's byte address in the address space. */
+  readonly $base: number;
+  /** The byte address of a local; valid (the stack never moves) until the coroutine ends. */
+  $addr(name: keyof L & string): number;
+};
+
+export const FRAME_HEADER_BYTES = 16;
+const SCALAR_BYTES: Record<ScalarType, number> = {
+  i8: 1, u8: 1, bool: 1, i16: 2, u16: 2, i32: 4, u32: 4, f32: 4, f64: 8, i64: 8, u64: 8,
+};
+
+/** Where one local lives in its frame. */
+export interface LocalSlot {
+  readonly name: string;
+  readonly type: ScalarType | "bytes";
+  readonly offset: number; // bytes from the frame base
+  readonly bytes: number;
+}
+
+export interface FrameLayout {
+  readonly locals: readonly LocalSlot[];
+  readonly byName: ReadonlyMap<string, LocalSlot>;
+  /** Header plus locals, rounded up to 8. */
+  readonly frameBytes: number;
+}
+
+/** Lays out `locals` in declaration order with natural alignment; validates names and types. */
+export function layoutLocals(locals: Record<string, LocalType> | undefined, defName: string): FrameLayout {
+  const slots: LocalSlot[] = [];
+  const byName = new Map<string, LocalSlot>();
+  let offset = FRAME_HEADER_BYTES;
+  if (locals !== undefined) {
+    if (locals === null || typeof locals !== "object") {
+      throw new TypeError(`coro "${defName}": locals must be an object of name → type, received ${String(locals)}`);
+    }
+    for (const name of Object.keys(locals)) {
+      if (name.startsWith("$")) {
+        throw new TypeError(`coro "${defName}": local name "${name}" is reserved (names starting with "$" belong to the frame)`);
+      }
+      const t = (locals as Record<string, unknown>)[name];
+      let size: number;
+      let align: number;
+      let type: ScalarType | "bytes";
+      if (typeof t === "string" && Object.hasOwn(SCALAR_BYTES, t)) {
+        type = t as ScalarType;
+        size = align = SCALAR_BYTES[type];
+      } else if (t !== null && typeof t === "object" && (t as Bytes).kind === "bytes") {
+        type = "bytes";
+        size = (t as Bytes).length;
+        align = 1;
+      } else {
+        throw new TypeError(
+          `coro "${defName}": local "${name}" has unknown type ${JSON.stringify(t) ?? String(t)}; ` +
+            `use one of ${Object.keys(SCALAR_BYTES).join(", ")} or bytes(n)`,
+        );
+      }
+      offset = (offset + align - 1) & ~(align - 1);
+      const slot: LocalSlot = { name, type, offset, bytes: size };
+      slots.push(slot);
+      byName.set(name, slot);
+      offset += size;
+    }
+  }
+  return { locals: slots, byName, frameBytes: (offset + 7) & ~7 };
+}
+
+/** Identifies a frame's owner for error messages. */
+export interface FrameOwner {
+  readonly id: number;
+  readonly name: string;
+}
+
+/**
+ * The JavaScript side of a frame. Definitions with locals get a subclass whose
+ * prototype has one accessor per local (built once per definition).
+ * Fields are `$$`-prefixed and non-enumerable in spirit: users see locals,
+ * `$base` and `$addr` only (see the `Frame` type).
+ */
+export class FrameBase {
+  /** Byte address of the frame. */
+  $$addr: number;
+  $$dead = false;
+  /** The caller's frame on the same stack. */
+  $$prev: FrameBase | null;
+  /** The stack pointer before this frame was pushed, and whether pushing it entered a new segment. */
+  $$prevSp: number;
+  $$enteredSegment = false;
+  constructor(
+    readonly $$views: BufferViews,
+    readonly $$layout: FrameLayout,
+    readonly $$defName: string,
+    readonly $$owner: FrameOwner,
+    addr: number,
+    prev: FrameBase | null,
+    prevSp: number,
+  ) {
+    this.$$addr = addr;
+    this.$$prev = prev;
+    this.$$prevSp = prevSp;
+  }
+
+  get $base(): number {
+    if (this.$$dead) throw this.$$useAfterFree("$base");
+    return this.$$addr;
+  }
+
+  $addr(name: string): number {
+    if (this.$$dead) throw this.$$useAfterFree(`$addr("${name}")`);
+    const slot = this.$$layout.byName.get(name);
+    if (slot === undefined) {
+      throw new TypeError(`frame of "${this.$$defName}" has no local "${name}" (locals: ${[...this.$$layout.byName.keys()].join(", ") || "none"})`);
+    }
+    return this.$$addr + slot.offset;
+  }
+
+  $$useAfterFree(what: string): UseAfterFreeError {
+    return new UseAfterFreeError(
+      `frame of "${this.$$defName}" in coroutine #${this.$$owner.id} ${this.$$owner.name} used after it was freed (${what}): ` +
+        `the frame was popped or its coroutine ended, and its stack slot may belong to another coroutine now`,
+    );
+  }
+
+  /** Reads every local from the buffer (for dumps). 64-bit integers as decimal strings, bytes as hex. */
+  $$decode(): Record<string, number | boolean | string> {
+    const out: Record<string, number | boolean | string> = {};
+    for (const slot of this.$$layout.locals) out[slot.name] = decodeLocal(this.$$views, this.$$addr + slot.offset, slot);
+    return out;
+  }
+}
+
+/** Reads one local at `byteOffset` for a dump: plain JSON values only. */
+export function decodeLocal(v: BufferViews, byteOffset: number, slot: LocalSlot): number | boolean | string {
+  const a = byteOffset >>> 0;
+  switch (slot.type) {
+    case "i8": return v.i8[a];
+    case "u8": return v.u8[a];
+    case "bool": return v.u8[a] !== 0;
+    case "i16": return v.i16[a >>> 1];
+    case "u16": return v.u16[a >>> 1];
+    case "i32": return v.i32[a >>> 2];
+    case "u32": return v.u32[a >>> 2];
+    case "f32": return v.f32[a >>> 2];
+    case "f64": return v.f64[a >>> 3];
+    case "i64": return v.i64[a >>> 3].toString();
+    case "u64": return v.u64[a >>> 3].toString();
+    case "bytes": {
+      let hex = "";
+      for (let i = 0; i < slot.bytes; i++) hex += v.u8[a + i].toString(16).padStart(2, "0");
+      return hex;
+    }
+  }
+}
+
+/** Builds the frame class of a definition: one prototype accessor per local. */
+export function frameClassFor(layout: FrameLayout): typeof FrameBase {
+  if (layout.locals.length === 0) return FrameBase;
+  class DefFrame extends FrameBase {}
+  for (const slot of layout.locals) {
+    Object.defineProperty(DefFrame.prototype, slot.name, { ...accessor(slot), enumerable: true, configurable: false });
+  }
+  return DefFrame;
+}
+
+type Accessor = { get(this: FrameBase): unknown; set(this: FrameBase, value: never): void };
+
+// One closure pair per local per definition (not per frame). Every accessor
+// checks liveness first: a dead frame's slot may be reused by another coroutine.
+function accessor(slot: LocalSlot): Accessor {
+  const off = slot.offset;
+  const name = slot.name;
+  switch (slot.type) {
+    case "i8": return scalar("i8", 0, off, name);
+    case "u8": return scalar("u8", 0, off, name);
+    case "i16": return scalar("i16", 1, off, name);
+    case "u16": return scalar("u16", 1, off, name);
+    case "i32": return scalar("i32", 2, off, name);
+    case "u32": return scalar("u32", 2, off, name);
+    case "f32": return scalar("f32", 2, off, name);
+    case "f64": return scalar("f64", 3, off, name);
+    case "i64": return scalar("i64", 3, off, name);
+    case "u64": return scalar("u64", 3, off, name);
+    case "bool":
+      return {
+        get(this: FrameBase) {
+          if (this.$$dead) throw this.$$useAfterFree(name);
+          return this.$$views.u8[this.$$addr + off] !== 0;
+        },
+        set(this: FrameBase, value: boolean) {
+          if (this.$$dead) throw this.$$useAfterFree(name);
+          this.$$views.u8[this.$$addr + off] = value ? 1 : 0;
+        },
+      };
+    case "bytes": {
+      const n = slot.bytes;
+      return {
+        get(this: FrameBase) {
+          if (this.$$dead) throw this.$$useAfterFree(name);
+          return new Uint8Array(this.$$views.buffer, this.$$addr + off, n);
+        },
+        set(this: FrameBase, value: ArrayLike<number>) {
+          if (this.$$dead) throw this.$$useAfterFree(name);
+          if (value === null || typeof value !== "object" || typeof value.length !== "number" || value.length > n) {
+            throw new RangeError(`local "${name}" is bytes(${n}); cannot store ${describeValue(value)}`);
+          }
+          const u8 = this.$$views.u8;
+          const at = this.$$addr + off;
+          for (let i = 0; i < value.length; i++) u8[at + i] = value[i];
+          for (let i = value.length; i < n; i++) u8[at + i] = 0;
+        },
+      };
+    }
+  }
+}
+
+type ScalarView = "i8" | "u8" | "i16" | "u16" | "i32" | "u32" | "f32" | "f64" | "i64" | "u64";
+
+function scalar(view: ScalarView, shift: number, off: number, name: string): Accessor {
+  const isBig = view === "i64" || view === "u64";
+  return {
+    get(this: FrameBase) {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views[view][(this.$$addr + off) >>> shift];
+    },
+    set(this: FrameBase, value: number | bigint) {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      if (isBig ? typeof value !== "bigint" : typeof value !== "number") {
+        throw new TypeError(`local "${name}" is ${view}; it takes a ${isBig ? "bigint" : "number"}, received ${describeValue(value)}`);
+      }
+      (this.$$views[view] as { [i: number]: number | bigint })[(this.$$addr + off) >>> shift] = value;
+    },
+  };
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v !== null && typeof v === "object") return `${v.constructor?.name ?? "object"}${"length" in v ? `(${String((v as { length: unknown }).length)})` : ""}`;
+  return String(v);
+}

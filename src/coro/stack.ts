@@ -1,0 +1,175 @@
+/**
+ * A coroutine's stack: one or more segments in the address space, frames
+ * pushed downward inside them.
+ *
+ * Invariants:
+ * - No frame ever moves. A frame that does not fit the current segment goes
+ *   into another segment chained after it (`overflow: "grow"`); the frames
+ *   below stay where they are, so every `$addr` stays valid.
+ * - `segments[0]` is the stack the coroutine was spawned with; its class is
+ *   the coroutine's class. Chained segments stay owned (cached) until the
+ *   coroutine ends, so a call loop at a segment boundary allocates once
+ *   (the "hot split" that made Go and Rust abandon segmented stacks).
+ * - `usedBytes` = the sum of the frames on the stack; `highWater` = its maximum.
+ * - After `destroy()` every segment is freed once and every frame is dead.
+ */
+import { StackOverflowError, bug } from "../errors.js";
+import { DEFAULT_LARGE_STACK_BYTES, SIZE_CLASS_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
+import { FRAME_HEADER_BYTES, FrameBase, type FrameOwner } from "./frame.js";
+import type { CoroDefImpl } from "./coro.js";
+import { viewsOf, type BufferViews } from "./views.js";
+
+/** What a stack needs from the coroutine that owns it. */
+export interface StackOwner extends FrameOwner {
+  readonly overflow: "grow" | "error";
+  /** A new segment was chained: charge and count the migration. */
+  onMigrate(from: SizeClass, to: SizeClass, bytes: number): void;
+  /** A segment was allocated or freed (for the cost model and observers). */
+  onSegment(kind: "alloc" | "free", ref: StackRef): void;
+}
+
+const NEXT_CLASS: Record<SizeClass, SizeClass> = { micro: "small", small: "medium", medium: "large", large: "large" };
+
+export class CoroStack {
+  readonly views: BufferViews;
+  /** Every segment this stack owns; [0] is the base. */
+  readonly segments: StackRef[];
+  /** Segment indices from the base to the one frames are pushed into. */
+  private chain: number[] | null = null;
+  private current: StackRef;
+  /** Byte address of the innermost frame (frames grow down from the segment's end). */
+  private sp: number;
+  usedBytes = 0;
+  highWater = 0;
+  migrations = 0;
+  top: FrameBase | null = null;
+  dead = false;
+
+  constructor(
+    readonly space: AddressSpace,
+    base: StackRef,
+    readonly owner: StackOwner,
+  ) {
+    this.views = viewsOf(space.buffer);
+    this.segments = [base];
+    this.current = base;
+    this.sp = (base.addr + base.bytes) >>> 0;
+  }
+
+  get sizeClass(): SizeClass {
+    return this.segments[0].sizeClass;
+  }
+
+  /** Total bytes of every segment owned. */
+  get reservedBytes(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.bytes;
+    return n;
+  }
+
+  /**
+   * Pushes a frame for `def` (null: a plain generator's header-only frame) and
+   * returns it. Throws StackOverflowError under `overflow: "error"` when it does
+   * not fit; then nothing has changed.
+   */
+  push(def: CoroDefImpl | null): FrameBase {
+    const frameBytes = def === null ? FRAME_HEADER_BYTES : def.layout.frameBytes;
+    const prevSp = this.sp;
+    let entered = false;
+    if (prevSp - frameBytes < this.current.addr) {
+      this.enterSegment(frameBytes, def === null ? "(coroutine)" : def.name);
+      entered = true;
+    }
+    const addr = (this.sp - frameBytes) >>> 0;
+    const prev = this.top;
+    const frame =
+      def === null
+        ? new FrameBase(this.views, EMPTY_LAYOUT, this.owner.name, this.owner, addr, prev, prevSp)
+        : new def.FrameClass(this.views, def.layout, def.name, this.owner, addr, prev, prevSp);
+    frame.$$enteredSegment = entered;
+    // The header: the simulated return address (see frame.ts).
+    const u32 = this.views.u32;
+    const w = addr >>> 2;
+    u32[w] = def === null ? 0 : def.id;
+    u32[w + 1] = prev === null ? 0 : prev.$$addr;
+    u32[w + 2] = frameBytes;
+    u32[w + 3] = this.owner.id;
+    this.sp = addr;
+    this.top = frame;
+    this.usedBytes += frameBytes;
+    if (this.usedBytes > this.highWater) this.highWater = this.usedBytes;
+    return frame;
+  }
+
+  /** Pops `frame`, which must be the innermost; it is dead afterwards. */
+  pop(frame: FrameBase): void {
+    if (this.dead) return; // destroy() already unwound everything
+    if (frame !== this.top) bug(`pop of a frame of "${frame.$$defName}" that is not the innermost`);
+    frame.$$dead = true;
+    this.usedBytes -= frame.$$layout.frameBytes;
+    this.sp = frame.$$prevSp;
+    this.top = frame.$$prev;
+    if (frame.$$enteredSegment) {
+      const chain = this.chain!;
+      chain.pop();
+      this.current = this.segments[chain[chain.length - 1]];
+    }
+  }
+
+  /** Frees every segment and kills every frame. Idempotent. */
+  destroy(): void {
+    if (this.dead) return;
+    this.dead = true;
+    for (let f = this.top; f !== null; f = f.$$prev) f.$$dead = true;
+    this.top = null;
+    this.usedBytes = 0;
+    for (const seg of this.segments) {
+      this.space.freeStack(seg);
+      this.owner.onSegment("free", seg);
+    }
+  }
+
+  /** Frames from the innermost out. */
+  *frames(): IterableIterator<FrameBase> {
+    for (let f = this.top; f !== null; f = f.$$prev) yield f;
+  }
+
+  private enterSegment(frameBytes: number, what: string): void {
+    const cur = this.current;
+    const left = (this.sp - cur.addr) >>> 0;
+    if (this.owner.overflow === "error") {
+      throw new StackOverflowError(
+        `stack overflow in coroutine #${this.owner.id} ${this.owner.name}: frame of "${what}" needs ${frameBytes} bytes, ` +
+          `${left} bytes are left in its ${cur.bytes}-byte ${cur.sizeClass} stack (overflow: "error"; use overflow: "grow" or a larger size hint)`,
+      );
+    }
+    const chain = (this.chain ??= [0]);
+    // A cached segment not on the chain that holds the frame: reuse, no cost.
+    let pick = -1;
+    for (let i = 1; i < this.segments.length; i++) {
+      if (!chain.includes(i) && this.segments[i].bytes >= frameBytes && (pick < 0 || this.segments[i].bytes < this.segments[pick].bytes)) pick = i;
+    }
+    if (pick < 0) {
+      const ref = this.allocSegment(cur, frameBytes);
+      this.segments.push(ref);
+      pick = this.segments.length - 1;
+      this.migrations++;
+      this.owner.onSegment("alloc", ref);
+      this.owner.onMigrate(cur.sizeClass, ref.sizeClass, frameBytes);
+    }
+    chain.push(pick);
+    this.current = this.segments[pick];
+    this.sp = (this.current.addr + this.current.bytes) >>> 0;
+  }
+
+  /** The smallest class that holds the frame, at least one class above the current segment. */
+  private allocSegment(cur: StackRef, frameBytes: number): StackRef {
+    let cls = NEXT_CLASS[cur.sizeClass];
+    while (cls !== "large" && SIZE_CLASS_BYTES[cls] < frameBytes) cls = NEXT_CLASS[cls];
+    if (cls !== "large") return this.space.allocStack(cls);
+    const bytes = Math.max(cur.sizeClass === "large" ? cur.bytes : DEFAULT_LARGE_STACK_BYTES, (frameBytes + 15) & ~15);
+    return this.space.allocStack("large", bytes);
+  }
+}
+
+const EMPTY_LAYOUT = { locals: [], byName: new Map(), frameBytes: FRAME_HEADER_BYTES } as const;

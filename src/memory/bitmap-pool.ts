@@ -1,0 +1,329 @@
+/**
+ * BitmapPool: fixed-size slots tracked by a bitmap that lives in the buffer,
+ * so several threads can allocate from one pool without a lock.
+ *
+ * ```
+ *  base                                                    slotsByteOffset
+ *  ┌──────────────┬────────────┬───────────────────┬─────┬──────┬──────┬───
+ *  │ fixed words  │ summary    │ bitmap            │ pad │ slot0│ slot1│ ...
+ *  │ magic, sizes,│ 1 bit per  │ 1 bit per slot,   │     │      │      │
+ *  │ freeCount,   │ bitmap word│ 1 = allocated     │     │      │      │
+ *  │ hint         │ 1 = full   │                   │     │      │      │
+ *  └──────────────┴────────────┴───────────────────┴─────┴──────┴──────┴───
+ * ```
+ *
+ * Invariants (at quiescence; `checkMemory()` tests them):
+ * - popcount(bitmap, real slots only) + freeCount == capacity.
+ * - Summary bit w is set ⇔ bitmap word w is all ones.
+ * - Bits past the last slot (in the last bitmap word and the last summary
+ *   word) are always 1, so a search never needs a bounds check.
+ *
+ * Concurrency: an alloc first reserves a slot by decrementing freeCount (it
+ * fails, changing nothing, when none is left), then claims a zero bit with
+ * `Atomics.or`. A free clears the bit with `Atomics.and` before it returns the
+ * slot to freeCount. So freeCount never exceeds the number of zero bits, and a
+ * reservation always finds a bit: `alloc()` returns null only when the pool is
+ * really full, even with other threads allocating. The summary is kept in
+ * step by whichever thread fills or un-fills a word (`syncSummary`).
+ *
+ * Who may change what: only alloc/free touch the bitmap, summary, freeCount
+ * and hint; the fixed words are written once by the constructor.
+ */
+import { AllocatorError, bug } from "../errors.js";
+import {
+  BITMAP_POOL_MAGIC,
+  BITS_PER_WORD,
+  BP_FREE_COUNT_I32,
+  BP_HINT_I32,
+  BP_MAGIC_I32,
+  BP_SLOTS_I32,
+  BP_SLOT_BYTES_I32,
+  BP_SUMMARY_I32,
+  MAX_ADDRESS_SPACE_BYTES,
+  bitmapPoolMetaBytes,
+  bitmapWordsFor,
+  summaryWordsFor,
+} from "./layout.js";
+
+const FULL_WORD = -1;
+
+/** Set while `attach` runs the constructor, which then reads the pool instead of initialising it. */
+let attaching = false;
+
+/** Index (0..31) of the lowest set bit of a non-zero word. */
+function lowestSetBit(word: number): number {
+  return 31 - Math.clz32(word & -word);
+}
+
+/**
+ * Fixed-size slots plus an allocation bitmap, both inside a SharedArrayBuffer.
+ *
+ * - `alloc()` is next-fit from a search hint: find-first-zero with `Math.clz32`,
+ *   skipping full words through the summary level.
+ * - `free()` refuses a double free, a foreign or a misaligned address with
+ *   `AllocatorError` and changes nothing.
+ * - `BitmapPool.attach()` sees the same pool from another thread.
+ *
+ * @example
+ * ```ts
+ * const buffer = new SharedArrayBuffer(BitmapPool.bytesNeeded(64, 100));
+ * const pool = new BitmapPool(buffer, 0, 64, 100);
+ * const addr = pool.alloc()!;
+ * pool.free(addr);
+ * ```
+ */
+export class BitmapPool {
+  readonly base: number;
+  readonly slotSize: number;
+  readonly capacity: number;
+  /** Byte offset of slot 0. */
+  readonly slotsByteOffset: number;
+
+  /** Fixed-length view over the metadata only (length-tracking views on a growable buffer are slow in V8). */
+  private readonly meta: Int32Array;
+  private readonly bitmapI32: number;
+  private readonly bitmapWords: number;
+  private readonly summaryWords: number;
+  /** log2(slotSize) when it is a power of two, else -1 (then address → index divides). */
+  private readonly slotShift: number;
+
+  constructor(buffer: SharedArrayBuffer, base: number, slotSize: number, slots: number) {
+    BitmapPool.validateGeometry(buffer, base, slotSize, slots);
+    const metaWords = bitmapPoolMetaBytes(slots) >>> 2;
+    this.base = base;
+    this.slotSize = slotSize;
+    this.capacity = slots;
+    this.slotsByteOffset = base + metaWords * 4;
+    this.meta = new Int32Array(buffer, base, metaWords);
+    this.summaryWords = summaryWordsFor(slots);
+    this.bitmapWords = bitmapWordsFor(slots);
+    this.bitmapI32 = BP_SUMMARY_I32 + this.summaryWords;
+    this.slotShift = (slotSize & (slotSize - 1)) === 0 ? 31 - Math.clz32(slotSize) : -1;
+    if (attaching) this.verifyAttached();
+    else this.initialise();
+  }
+
+  /** Bytes a pool of `slots` slots of `slotSize` bytes occupies from its base: metadata and slots. */
+  static bytesNeeded(slotSize: number, slots: number): number {
+    BitmapPool.validateSizes(slotSize, slots);
+    return bitmapPoolMetaBytes(slots) + slotSize * slots;
+  }
+
+  /** The pool another thread initialised at `base`: nothing is re-initialised. */
+  static attach(buffer: SharedArrayBuffer, base: number, slotSize: number, slots: number): BitmapPool {
+    attaching = true;
+    try {
+      return new BitmapPool(buffer, base, slotSize, slots);
+    } finally {
+      attaching = false;
+    }
+  }
+
+  /** Slots not allocated (a snapshot when other threads allocate). */
+  get freeCount(): number {
+    return Atomics.load(this.meta, BP_FREE_COUNT_I32);
+  }
+
+  /** Byte address of a free slot, now allocated; null when the pool is full. */
+  alloc(): number | null {
+    const slot = this.allocIndex();
+    return slot < 0 ? null : this.slotsByteOffset + slot * this.slotSize;
+  }
+
+  /**
+   * Claims a free slot and returns its index, or -1 when the pool is full.
+   * The address space's hot path uses this to find the slot's generation
+   * without dividing.
+   */
+  allocIndex(): number {
+    const meta = this.meta;
+    // Reserve first: after this succeeds some zero bit is ours to find.
+    if (Atomics.sub(meta, BP_FREE_COUNT_I32, 1) <= 0) {
+      Atomics.add(meta, BP_FREE_COUNT_I32, 1);
+      return -1;
+    }
+    const hintWord = meta[BP_HINT_I32];
+    let wordIndex = hintWord;
+    // Each lost race means another thread made progress; this many means the counts are corrupt.
+    for (let attempts = 0; attempts < this.bitmapWords * 8 + 1024; attempts++) {
+      const word = Atomics.load(meta, this.bitmapI32 + wordIndex);
+      if (word !== FULL_WORD) {
+        const bit = ~word & (word + 1); // lowest zero bit of word, as a mask
+        const before = Atomics.or(meta, this.bitmapI32 + wordIndex, bit);
+        if ((before & bit) === 0) {
+          if ((before | bit) === FULL_WORD) this.syncSummary(wordIndex);
+          if (wordIndex !== hintWord) meta[BP_HINT_I32] = wordIndex;
+          return (wordIndex << 5) + lowestSetBit(bit);
+        }
+        continue; // another thread took that bit: look at the word again
+      }
+      wordIndex = this.nextWordWithRoom(wordIndex);
+    }
+    return bug(`BitmapPool at byte offset ${this.base}: freeCount reserved a slot but the bitmap has no zero bit`);
+  }
+
+  /** Frees the slot at `addr`; AllocatorError (and no change) if it is not an allocated slot of this pool. */
+  free(addr: number): void {
+    const slot = this.slotIndexOf(addr);
+    if (slot < 0) throw this.badAddressError("free", addr);
+    if (!this.freeIndex(slot)) {
+      throw new AllocatorError(`BitmapPool.free: slot at byte offset ${addr} is not allocated (double free?)`);
+    }
+  }
+
+  /**
+   * Clears slot `slot`'s bit; false (and no change) if it was already clear.
+   * Precondition: 0 ≤ slot < capacity.
+   */
+  freeIndex(slot: number): boolean {
+    const wordI32 = this.bitmapI32 + (slot >>> 5);
+    const bit = 1 << (slot & 31);
+    const before = Atomics.and(this.meta, wordI32, ~bit);
+    if ((before & bit) === 0) return false;
+    if (before === FULL_WORD) this.syncSummary(slot >>> 5);
+    // Only now may an alloc reserve it: freeCount never exceeds the zero bits.
+    Atomics.add(this.meta, BP_FREE_COUNT_I32, 1);
+    return true;
+  }
+
+  isAllocated(addr: number): boolean {
+    const slot = this.slotIndexOf(addr);
+    return slot >= 0 && this.isSlotAllocated(slot);
+  }
+
+  /** Precondition: 0 ≤ slot < capacity. */
+  isSlotAllocated(slot: number): boolean {
+    return (Atomics.load(this.meta, this.bitmapI32 + (slot >>> 5)) & (1 << (slot & 31))) !== 0;
+  }
+
+  /** Index of the slot starting at `addr`; -1 if outside the pool, -2 if inside but not a slot start. */
+  slotIndexOf(addr: number): number {
+    const offsetBytes = addr - this.slotsByteOffset;
+    if (!(offsetBytes >= 0 && offsetBytes < this.capacity * this.slotSize)) return -1;
+    const slot = this.slotShift >= 0 ? offsetBytes >>> this.slotShift : Math.floor(offsetBytes / this.slotSize);
+    return slot * this.slotSize === offsetBytes ? slot : -2;
+  }
+
+  slotAddress(slot: number): number {
+    return this.slotsByteOffset + slot * this.slotSize;
+  }
+
+  /** Runs of allocated slots as [first, count] pairs, in slot order: plain data for heap maps. */
+  usedSlotRuns(): Array<[first: number, count: number]> {
+    const runs: Array<[number, number]> = [];
+    let runStart = -1;
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const used = this.isSlotAllocated(slot);
+      if (used && runStart < 0) runStart = slot;
+      if (!used && runStart >= 0) {
+        runs.push([runStart, slot - runStart]);
+        runStart = -1;
+      }
+    }
+    if (runStart >= 0) runs.push([runStart, this.capacity - runStart]);
+    return runs;
+  }
+
+  /** An AllocatorError that says why `addr` is not a slot of this pool. */
+  badAddressError(operation: string, addr: number): AllocatorError {
+    const slot = this.slotIndexOf(addr);
+    const where = `pool at byte offset ${this.base} (${this.capacity} slots of ${this.slotSize} bytes from ${this.slotsByteOffset})`;
+    if (slot === -2) return new AllocatorError(`BitmapPool.${operation}: byte offset ${addr} is not the start of a slot in the ${where}`);
+    return new AllocatorError(`BitmapPool.${operation}: byte offset ${String(addr)} is not in the ${where}`);
+  }
+
+  /**
+   * The next bitmap word after `fromWord` (wrapping) whose summary bit says it
+   * has room; under concurrent frees the summary can lag, so when it claims
+   * every word is full we fall back to reading the bitmap itself.
+   */
+  private nextWordWithRoom(fromWord: number): number {
+    const meta = this.meta;
+    let summaryIndex = fromWord >>> 5;
+    for (let scanned = 0; scanned <= this.summaryWords; scanned++) {
+      const fullWords = Atomics.load(meta, BP_SUMMARY_I32 + summaryIndex);
+      if (fullWords !== FULL_WORD) return (summaryIndex << 5) + lowestSetBit(~fullWords);
+      summaryIndex = summaryIndex + 1 === this.summaryWords ? 0 : summaryIndex + 1;
+    }
+    for (let step = 1; step <= this.bitmapWords; step++) {
+      const wordIndex = (fromWord + step) % this.bitmapWords;
+      if (Atomics.load(meta, this.bitmapI32 + wordIndex) !== FULL_WORD) return wordIndex;
+    }
+    return (fromWord + 1) % this.bitmapWords; // a free is between its bit and freeCount: look again
+  }
+
+  /**
+   * Makes summary bit `wordIndex` agree with the bitmap word. Every thread
+   * that writes the summary re-reads the word afterwards, so the last writer
+   * always leaves them consistent, whatever order fills and frees raced in.
+   */
+  private syncSummary(wordIndex: number): void {
+    const meta = this.meta;
+    const summaryI32 = BP_SUMMARY_I32 + (wordIndex >>> 5);
+    const bit = 1 << (wordIndex & 31);
+    for (;;) {
+      const wantFull = Atomics.load(meta, this.bitmapI32 + wordIndex) === FULL_WORD;
+      const markedFull = (Atomics.load(meta, summaryI32) & bit) !== 0;
+      if (wantFull === markedFull) return;
+      if (wantFull) Atomics.or(meta, summaryI32, bit);
+      else Atomics.and(meta, summaryI32, ~bit);
+    }
+  }
+
+  private initialise(): void {
+    const meta = this.meta;
+    meta.fill(0);
+    meta[BP_SLOT_BYTES_I32] = this.slotSize;
+    meta[BP_SLOTS_I32] = this.capacity;
+    meta[BP_HINT_I32] = 0;
+    // Pad bits past the last slot and past the last bitmap word as "allocated"/"full".
+    const slotsInLastWord = this.capacity - (this.bitmapWords - 1) * BITS_PER_WORD;
+    if (slotsInLastWord < BITS_PER_WORD) meta[this.bitmapI32 + this.bitmapWords - 1] = ~((1 << slotsInLastWord) - 1);
+    const wordsInLastSummary = this.bitmapWords - (this.summaryWords - 1) * BITS_PER_WORD;
+    if (wordsInLastSummary < BITS_PER_WORD) meta[BP_SUMMARY_I32 + this.summaryWords - 1] = ~((1 << wordsInLastSummary) - 1);
+    Atomics.store(meta, BP_FREE_COUNT_I32, this.capacity);
+    Atomics.store(meta, BP_MAGIC_I32, BITMAP_POOL_MAGIC);
+  }
+
+  private verifyAttached(): void {
+    const meta = this.meta;
+    const found = `magic ${Atomics.load(meta, BP_MAGIC_I32) >>> 0}, slot size ${meta[BP_SLOT_BYTES_I32]}, ${meta[BP_SLOTS_I32]} slots`;
+    if (
+      Atomics.load(meta, BP_MAGIC_I32) !== BITMAP_POOL_MAGIC ||
+      meta[BP_SLOT_BYTES_I32] !== this.slotSize ||
+      meta[BP_SLOTS_I32] !== this.capacity
+    ) {
+      throw new AllocatorError(
+        `BitmapPool.attach: no pool of ${this.capacity} slots of ${this.slotSize} bytes at byte offset ${this.base} (found ${found})`,
+      );
+    }
+  }
+
+  private static validateSizes(slotSize: number, slots: number): void {
+    if (!Number.isInteger(slotSize) || slotSize <= 0 || slotSize % 8 !== 0) {
+      throw new RangeError(`BitmapPool: slotSize must be a positive multiple of 8, received ${String(slotSize)}`);
+    }
+    if (!Number.isInteger(slots) || slots <= 0) {
+      throw new RangeError(`BitmapPool: slots must be a positive integer, received ${String(slots)}`);
+    }
+    if (slots * slotSize > MAX_ADDRESS_SPACE_BYTES) {
+      throw new RangeError(`BitmapPool: ${slots} slots of ${slotSize} bytes exceed the 4 GiB address space`);
+    }
+  }
+
+  private static validateGeometry(buffer: SharedArrayBuffer, base: number, slotSize: number, slots: number): void {
+    if (!(buffer instanceof SharedArrayBuffer)) {
+      throw new TypeError(`BitmapPool: buffer must be a SharedArrayBuffer, received ${Object.prototype.toString.call(buffer)}`);
+    }
+    if (!Number.isInteger(base) || base < 0 || base % 8 !== 0) {
+      throw new RangeError(`BitmapPool: base must be a non-negative multiple of 8, received ${String(base)}`);
+    }
+    BitmapPool.validateSizes(slotSize, slots);
+    const endByteOffset = base + bitmapPoolMetaBytes(slots) + slotSize * slots;
+    if (endByteOffset > buffer.byteLength) {
+      throw new RangeError(
+        `BitmapPool: ${slots} slots of ${slotSize} bytes at byte offset ${base} need bytes up to ${endByteOffset}, the buffer has ${buffer.byteLength}`,
+      );
+    }
+  }
+}

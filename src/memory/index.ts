@@ -1,0 +1,31 @@
+/**
+ * The memory layer: one growable SharedArrayBuffer holding every coroutine
+ * stack and all allocator state. Layers above (coro/, sched/, observe/) import
+ * from here only; nothing here imports from them.
+ */
+export {
+  DEFAULT_LARGE_STACK_BYTES,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_POOL_SLOTS,
+  HEADER_BYTES,
+  HEAP_BLOCK_HEADER_BYTES,
+  HEAP_CONTROL_BYTES,
+  MAX_ADDRESS_SPACE_BYTES,
+  SIZE_CLASSES,
+  SIZE_CLASS_BYTES,
+  type PoolSizeClass,
+  type SizeClass,
+} from "./layout.js";
+export {
+  AddressSpace,
+  type AddressSpaceOptions,
+  type ClassStats,
+  type MemoryLayout,
+  type MemoryStats,
+  type PoolConfig,
+  type PoolLayout,
+  type StackRef,
+} from "./address-space.js";
+export { BitmapPool } from "./bitmap-pool.js";
+export { Heap, type HeapBlockHolds, type HeapBlockInfo, type HeapStats } from "./heap.js";
+export { checkAddressSpaceBuffer, checkBitmapPool, checkHeap, checkMemory } from "./validate.js";

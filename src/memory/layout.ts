@@ -1,0 +1,270 @@
+/**
+ * The address space's layout: every constant, every header field, every
+ * in-buffer record format, in one file.
+ *
+ * An address is a byte offset into one growable `SharedArrayBuffer`, an
+ * unsigned 32-bit number (so up to 4 GiB works: use `>>> 0`, never `| 0`, on
+ * addresses). Typed-array indices are a different unit: a field named
+ * `*_I32` is an index of a 32-bit word, `byteOffset >>> 2`. Never mix them.
+ *
+ * ```
+ *  byte 0                                                      buffer.byteLength
+ *  ┌────────────┬──────────────────────────┬──────────────────────────────────┐
+ *  │ header     │ micro region             │ heap (TLSF)                      │
+ *  │            │ gens │ pool meta │ slots  │ blk │ blk │ free │ ... │sentinel│
+ *  └────────────┴──────────────────────────┴──────────────────────────────────┘
+ *   HEADER_BYTES  the default micro pool     grows at the end; never moves
+ *
+ *  header:
+ *   0     fields  (HDR_*_I32)           magic, version, region offsets, counters
+ *   16    class stats (3 × 4 words)     capacity, used, highWater, pools per class
+ *   128   heap control (HC_*_I32)       lock, bounds, byte counts, TLSF bitmaps and list heads
+ *   1920  pool table (MAX_POOLS × 8 words)  one record per stack pool, append-only
+ *
+ *  stack pool region (micro region, or the payload of a heap block of kind POOL):
+ *   ┌──────────────────────┬─────────────────────────────────────────────────┐
+ *   │ generations u32×slots│ BitmapPool: meta │ summary │ bitmap │ slots ...  │
+ *   └──────────────────────┴─────────────────────────────────────────────────┘
+ *
+ *  heap block (16-byte header, 16-byte aligned; payload = block + 16):
+ *   word 0 SIZE       block bytes, header included, multiple of 16
+ *   word 1 PREV_PHYS  byte offset of the previous block, 0 for the first
+ *   word 2 KIND       kind (low 8 bits) | unused tail bytes << 8
+ *   word 3 TAG        large: generation; pool: pool id; free: 0
+ *   free blocks only: word 4 NEXT_FREE, word 5 PREV_FREE (byte offsets, 0 = none)
+ * ```
+ *
+ * Invariants (checked by `checkMemory()`, see validate.ts):
+ * - 0 < HEADER_BYTES ≤ micro region ≤ heap start < heap end ≤ buffer.byteLength ≤ maxBytes.
+ * - Every region and every block starts on a 16-byte boundary, so a stack
+ *   slot is aligned for any local (an f64 needs 8).
+ * - The header never moves and never grows: anything a thread must find is at
+ *   a fixed offset here, which is what makes attaching through `buffer` work.
+ *
+ * Who may change what: only memory/ writes these words. Header fields are
+ * written once at initialisation except the counters (Atomics) and the heap
+ * control and pool table, which change only under the heap lock.
+ */
+
+// ── Size classes ──────────────────────────────────────────────────────────────
+
+/** Stack size classes: three pool classes of fixed slot size, and `large` from the heap. */
+export type SizeClass = "micro" | "small" | "medium" | "large";
+
+/** The pool classes, whose stacks are fixed-size slots. */
+export type PoolSizeClass = "micro" | "small" | "medium";
+
+export const SIZE_CLASSES: readonly SizeClass[] = Object.freeze(["micro", "small", "medium", "large"] as const);
+
+/** Slot size of each pool class, in bytes. */
+export const SIZE_CLASS_BYTES: { readonly micro: 256; readonly small: 2048; readonly medium: 16384 } = Object.freeze({
+  micro: 256,
+  small: 2048,
+  medium: 16384,
+} as const);
+
+/** Pool classes by index: the index is what the header and pool records store. */
+export const POOL_CLASSES: readonly PoolSizeClass[] = Object.freeze(["micro", "small", "medium"] as const);
+export const POOL_CLASS_COUNT = 3;
+export const MICRO_CLASS_INDEX = 0;
+export const SMALL_CLASS_INDEX = 1;
+export const MEDIUM_CLASS_INDEX = 2;
+
+/** Slot bytes by class index (same numbers as SIZE_CLASS_BYTES, indexable on the hot path). */
+export const POOL_SLOT_BYTES: readonly number[] = Object.freeze([256, 2048, 16384]);
+
+/** A large stack's size when `allocStack("large")` is given no `bytes`. */
+export const DEFAULT_LARGE_STACK_BYTES = 65536;
+
+/** Pre-allocated slots per pool class when `pools` does not say. */
+export const DEFAULT_POOL_SLOTS: { readonly micro: number; readonly small: number; readonly medium: number } = Object.freeze({
+  micro: 10_000,
+  small: 1_000,
+  medium: 100,
+});
+
+/**
+ * Slots in a pool carved on demand: the class's capacity so far (so capacity
+ * doubles and a million micro stacks need about twenty pools), clamped to
+ * [min, max]. Both bounds are 1 MiB and 16 MiB of slots.
+ */
+export const CARVE_MIN_SLOTS: readonly number[] = Object.freeze([4096, 512, 64]);
+export const CARVE_MAX_SLOTS: readonly number[] = Object.freeze([65536, 8192, 1024]);
+
+// ── Address space bounds ──────────────────────────────────────────────────────
+
+/** Hard limit: every address and every `addr + 8` fits in an unsigned 32-bit number. */
+export const MAX_ADDRESS_SPACE_BYTES = 0x1_0000_0000 - 8;
+
+/** Default growth limit: room for a million micro stacks (256 MB) with margin. */
+export const DEFAULT_MAX_BYTES = 1 << 30;
+
+/** Buffer sizes are rounded up to this when the default is computed or the heap grows. */
+export const GROW_GRANULE_BYTES = 65536;
+
+/** Heap space reserved beyond the pre-allocated pools by default, for large stacks. */
+export const DEFAULT_HEAP_SLACK_BYTES = 1 << 20;
+
+/** Alignment of every region, heap block and stack slot base. */
+export const ALIGN_BYTES = 16;
+
+export function alignUp(byteCount: number, alignBytes: number): number {
+  return Math.ceil(byteCount / alignBytes) * alignBytes;
+}
+
+// ── Header fields (i32 indices from byte 0) ───────────────────────────────────
+
+/** "CPRM" little-endian: marks a buffer laid out by AddressSpace. */
+export const ADDRESS_SPACE_MAGIC = 0x4d525043;
+export const LAYOUT_VERSION = 1;
+
+export const HDR_MAGIC_I32 = 0;
+export const HDR_VERSION_I32 = 1;
+export const HDR_HEADER_BYTES_I32 = 2;
+export const HDR_MAX_BYTES_I32 = 3;
+export const HDR_MICRO_REGION_BYTE_OFFSET_I32 = 4;
+export const HDR_MICRO_REGION_BYTES_I32 = 5;
+export const HDR_HEAP_BYTE_OFFSET_I32 = 6;
+/** Published pool records; a record is complete before this count covers it. */
+export const HDR_POOL_COUNT_I32 = 7;
+/** Last generation handed to a large stack: globally unique, so a reused address never revives a stale ref. */
+export const HDR_LARGE_GENERATION_I32 = 8;
+export const HDR_LARGE_COUNT_I32 = 9;
+export const HDR_LARGE_BYTES_I32 = 10;
+
+/** Per pool class: 4 words from HDR_CLASS_STATS_I32 + classIndex * CLASS_STATS_WORDS. */
+export const HDR_CLASS_STATS_I32 = 16;
+export const CLASS_STATS_WORDS = 4;
+/** Slots in all pools of the class (grows under the heap lock). */
+export const CLASS_CAPACITY = 0;
+/** Slots handed out and not freed (Atomics.add / Atomics.sub). */
+export const CLASS_USED = 1;
+/** Most slots ever used at once. */
+export const CLASS_HIGH_WATER = 2;
+/** Number of pools of the class. */
+export const CLASS_POOLS = 3;
+
+// ── Heap control (i32 indices relative to the control block) ──────────────────
+
+export const HEAP_CONTROL_BYTE_OFFSET = 128;
+
+/** TLSF parameters: 16 second-level lists per power of two, 16-byte granules. */
+export const TLSF_SL_LOG2 = 4;
+export const TLSF_SL_COUNT = 1 << TLSF_SL_LOG2;
+/** Sizes below this share first-level list 0, in 16 lists of 16 bytes each. */
+export const TLSF_SMALL_BLOCK_BYTES = 256;
+/** First-level lists: 0 for small blocks, then one per power of two from 2^8 to 2^31. */
+export const TLSF_FL_COUNT = 25;
+
+/** Spin lock word: 0 free, 1 held. Guards everything else in the control block and every block header. */
+export const HC_LOCK_I32 = 0;
+export const HC_START_BYTE_OFFSET_I32 = 1;
+/** End of the heap: the sentinel block sits at end - 16. */
+export const HC_END_BYTE_OFFSET_I32 = 2;
+/** The heap never grows the buffer past this many bytes. */
+export const HC_LIMIT_BYTES_I32 = 3;
+/** Bytes in allocated blocks, headers included. */
+export const HC_USED_BYTES_I32 = 4;
+/** Bytes in free blocks, headers included. used + free + sentinel == end - start. */
+export const HC_FREE_BYTES_I32 = 5;
+export const HC_FREE_BLOCKS_I32 = 6;
+export const HC_USED_BLOCKS_I32 = 7;
+/** Bit f set ⇔ some second-level list of first level f is non-empty. */
+export const HC_FL_BITMAP_I32 = 8;
+/** TLSF_FL_COUNT words: bit s of word f set ⇔ list (f, s) is non-empty. */
+export const HC_SL_BITMAPS_I32 = 16;
+/** TLSF_FL_COUNT × TLSF_SL_COUNT list heads (byte offsets of free blocks, 0 = empty). */
+export const HC_HEADS_I32 = 48;
+export const HEAP_CONTROL_BYTES = (HC_HEADS_I32 + TLSF_FL_COUNT * TLSF_SL_COUNT) * 4;
+
+// ── Heap blocks ───────────────────────────────────────────────────────────────
+
+export const HEAP_BLOCK_HEADER_BYTES = 16;
+/** A free block must hold its header and the two free-list links. */
+export const HEAP_MIN_BLOCK_BYTES = 32;
+
+export const BLK_SIZE_I32 = 0;
+export const BLK_PREV_PHYS_I32 = 1;
+export const BLK_KIND_I32 = 2;
+export const BLK_TAG_I32 = 3;
+export const BLK_NEXT_FREE_I32 = 4;
+export const BLK_PREV_FREE_I32 = 5;
+
+/** Low 8 bits of the KIND word. */
+export const KIND_MASK = 0xff;
+/** Bits 8..15 of the KIND word: payload bytes past the request, left because too small to split off. */
+export const KIND_UNUSED_TAIL_SHIFT = 8;
+
+export const BLOCK_FREE = 1;
+export const BLOCK_LARGE = 2;
+export const BLOCK_POOL = 3;
+export const BLOCK_OTHER = 4;
+/** The zero-payload block at the end of the heap: it keeps "next block" lookups in bounds. */
+export const BLOCK_SENTINEL = 5;
+
+// ── Pool table (i32 indices relative to a record) ─────────────────────────────
+
+export const POOL_TABLE_BYTE_OFFSET = HEAP_CONTROL_BYTE_OFFSET + HEAP_CONTROL_BYTES;
+/** Pools are never released, so this bounds how many can ever be carved. */
+export const MAX_POOLS = 1024;
+export const POOL_RECORD_WORDS = 8;
+export const POOL_CLASS_I32 = 0;
+/** Start of the pool's region: its generation array. */
+export const POOL_REGION_BYTE_OFFSET_I32 = 1;
+export const POOL_REGION_BYTES_I32 = 2;
+/** The BitmapPool's base (its metadata), inside the region after the generations. */
+export const POOL_BASE_BYTE_OFFSET_I32 = 3;
+export const POOL_SLOTS_I32 = 4;
+export const POOL_SLOT_BYTES_I32 = 5;
+/** Payload byte offset of the heap block holding the region; 0 for the micro region. */
+export const POOL_HEAP_BLOCK_I32 = 6;
+
+export function poolRecordI32(poolId: number): number {
+  return (POOL_TABLE_BYTE_OFFSET >>> 2) + poolId * POOL_RECORD_WORDS;
+}
+
+export const HEADER_BYTES = alignUp(POOL_TABLE_BYTE_OFFSET + MAX_POOLS * POOL_RECORD_WORDS * 4, 64);
+
+// ── BitmapPool metadata (i32 indices relative to the pool's base) ─────────────
+
+/** "POOL" little-endian: marks an initialised BitmapPool, so attach can refuse garbage. */
+export const BITMAP_POOL_MAGIC = 0x4c4f4f50;
+export const BP_MAGIC_I32 = 0;
+export const BP_SLOT_BYTES_I32 = 1;
+export const BP_SLOTS_I32 = 2;
+/** Slots not reserved by an alloc: reserved (decremented) before a bit is claimed, bumped after a bit is cleared. */
+export const BP_FREE_COUNT_I32 = 3;
+/** Bitmap word where the next search starts (next-fit). A racy hint, not state. */
+export const BP_HINT_I32 = 4;
+/** Fixed words before the summary. */
+export const BP_FIXED_WORDS = 8;
+/** One bitmap bit per slot, 1 = allocated; bits past the last slot are always 1. */
+export const BITS_PER_WORD = 32;
+
+/** Words of the bitmap proper. */
+export function bitmapWordsFor(slots: number): number {
+  return Math.ceil(slots / BITS_PER_WORD);
+}
+
+/** Words of the summary: one bit per bitmap word, 1 = that word is full; bits past the last word are always 1. */
+export function summaryWordsFor(slots: number): number {
+  return Math.ceil(bitmapWordsFor(slots) / BITS_PER_WORD);
+}
+
+/** Bytes from a BitmapPool's base to its first slot (fixed words, summary, bitmap; 16-aligned). */
+export function bitmapPoolMetaBytes(slots: number): number {
+  return alignUp((BP_FIXED_WORDS + summaryWordsFor(slots) + bitmapWordsFor(slots)) * 4, ALIGN_BYTES);
+}
+
+/** i32 index (relative to the pool base) of the first summary word. */
+export const BP_SUMMARY_I32 = BP_FIXED_WORDS;
+
+/** Bytes of a stack pool's generation array (one u32 per slot), 16-aligned. */
+export function generationBytes(slots: number): number {
+  return alignUp(slots * 4, ALIGN_BYTES);
+}
+
+/** Bytes of a whole stack pool region: generations, then the BitmapPool. */
+export function stackPoolRegionBytes(slotBytes: number, slots: number): number {
+  return generationBytes(slots) + bitmapPoolMetaBytes(slots) + slotBytes * slots;
+}

@@ -1,0 +1,98 @@
+/**
+ * The cycle-cost model: what each runtime event costs in simulated cycles.
+ *
+ * These are model inputs, not measurements. `cycles` charged by the runtime
+ * are a simulation output and are never presented as measured time. Sources
+ * for every default are in docs/DESIGN.md ("Cost model").
+ */
+import type { SizeClass } from "../memory/index.js";
+
+export interface CostModel {
+  /** Resuming a coroutine of this class (save + restore of its context). */
+  contextSwitch: Record<SizeClass, number>;
+  /** Allocating a stack of this class. */
+  alloc: Record<SizeClass, number>;
+  /** Freeing a stack of this class. */
+  free: Record<SizeClass, number>;
+  /** Chaining a new stack segment on overflow. */
+  migrate: number;
+  /** One channel operation (send, recv, close, try*). */
+  channelOp: number;
+  /** Each case a select polls or enqueues. */
+  selectCase: number;
+}
+
+const freeze = <T extends object>(o: T): Readonly<T> => Object.freeze(o);
+
+/** The seed design's figures (docs/DESIGN.md: each number's source). */
+const cprime: CostModel = freeze({
+  contextSwitch: freeze({ micro: 50, small: 60, medium: 80, large: 100 }),
+  alloc: freeze({ micro: 10, small: 100, medium: 100, large: 1000 }),
+  free: freeze({ micro: 10, small: 100, medium: 100, large: 1000 }),
+  migrate: 5000,
+  channelOp: 40,
+  selectCase: 20,
+});
+
+/** What-if: Go's goroutines, as the seed's comparison column describes them. */
+const go: CostModel = freeze({
+  contextSwitch: freeze({ micro: 250, small: 250, medium: 250, large: 250 }),
+  alloc: freeze({ micro: 1000, small: 1000, medium: 1000, large: 1000 }),
+  free: freeze({ micro: 500, small: 500, medium: 500, large: 500 }),
+  migrate: 5000,
+  channelOp: 90,
+  selectCase: 50,
+});
+
+/** What-if: one OS thread per coroutine, as the seed's "traditional C++" column describes it. */
+const cppThreads: CostModel = freeze({
+  contextSwitch: freeze({ micro: 400, small: 400, medium: 400, large: 400 }),
+  alloc: freeze({ micro: 30000, small: 30000, medium: 30000, large: 30000 }),
+  free: freeze({ micro: 15000, small: 15000, medium: 15000, large: 15000 }),
+  migrate: 0,
+  channelOp: 300,
+  selectCase: 150,
+});
+
+/** Presets for what-if runs: `new Runtime({ cost: costModels.go })`. */
+export const costModels: { readonly cprime: CostModel; readonly go: CostModel; readonly cppThreads: CostModel } = freeze({
+  cprime,
+  go,
+  cppThreads,
+});
+
+const CLASSES: readonly SizeClass[] = ["micro", "small", "medium", "large"];
+
+/** Merges a partial model over the defaults; every figure must be a finite number ≥ 0. */
+export function resolveCostModel(partial: Partial<CostModel> | undefined): CostModel {
+  if (partial !== undefined && (partial === null || typeof partial !== "object")) {
+    throw new TypeError(`cost must be an object (a Partial<CostModel>), received ${String(partial)}`);
+  }
+  const p = partial ?? {};
+  const perClass = (key: "contextSwitch" | "alloc" | "free"): Record<SizeClass, number> => {
+    const given = p[key] as Partial<Record<SizeClass, number>> | undefined;
+    const out = { ...cprime[key] };
+    if (given !== undefined) {
+      for (const c of Object.keys(given)) {
+        if (!CLASSES.includes(c as SizeClass)) throw new TypeError(`cost.${key} has unknown size class "${c}"`);
+        out[c as SizeClass] = checkCost(`cost.${key}.${c}`, given[c as SizeClass]);
+      }
+    }
+    return out;
+  };
+  return {
+    contextSwitch: perClass("contextSwitch"),
+    alloc: perClass("alloc"),
+    free: perClass("free"),
+    migrate: p.migrate === undefined ? cprime.migrate : checkCost("cost.migrate", p.migrate),
+    channelOp: p.channelOp === undefined ? cprime.channelOp : checkCost("cost.channelOp", p.channelOp),
+    selectCase: p.selectCase === undefined ? cprime.selectCase : checkCost("cost.selectCase", p.selectCase),
+  };
+}
+
+function checkCost(what: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw new RangeError(`${what} must be a finite number of cycles ≥ 0, received ${String(v)}`);
+  }
+  return v;
+}

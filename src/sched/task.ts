@@ -1,0 +1,135 @@
+/**
+ * Tasks: scheduled coroutines.
+ *
+ * State machine (numbers inside, strings outside):
+ *
+ *   ready ──resume──▶ running ──operation parks──▶ blocked ──wake──▶ ready
+ *     ▲                  │  └──yieldNow──────────────────────────────▶ ready
+ *     │                  ├──returns──▶ done
+ *     │                  ├──throws───▶ failed
+ *     └──cancel()────────┴──returns after cancel() was delivered──▶ cancelled
+ *
+ * Invariants:
+ * - a task is in the run queue iff its state is READY;
+ * - a BLOCKED task has exactly one wait record (`waitOn`), and nothing else
+ *   holds it in a queue; a READY or RUNNING task has none;
+ * - a finished task (done, failed, cancelled) has freed its stack, is in no
+ *   queue, and never changes again;
+ * - `resumeValue` / `resumeError` are set only by the waker, read and cleared
+ *   by the operation on resume.
+ */
+import type { CoroDefImpl } from "../coro/coro.js";
+import type { Running } from "../coro/context.js";
+import type { CoroStack, StackOwner } from "../coro/stack.js";
+import type { Operation } from "../coro/operation.js";
+import type { SizeClass, StackRef } from "../memory/index.js";
+import type { WaitRecord } from "./wait.js";
+import type { Runtime } from "./runtime.js";
+
+export const READY = 0;
+export const RUNNING = 1;
+export const BLOCKED = 2;
+export const DONE = 3;
+export const FAILED = 4;
+export const CANCELLED = 5;
+
+export type TaskState = "ready" | "running" | "blocked" | "done" | "failed" | "cancelled";
+const STATE_NAMES: readonly TaskState[] = ["ready", "running", "blocked", "done", "failed", "cancelled"];
+
+/** Where a task's stack is and how much of it was used. */
+export interface StackInfo {
+  readonly sizeClass: SizeClass;
+  /** Byte address of the first segment. */
+  readonly addr: number;
+  /** Bytes of every segment the stack owns (the first segment's slot plus chained ones). */
+  readonly bytes: number;
+  /** The most bytes of frames that were on the stack at once. */
+  readonly highWater: number;
+  readonly segments: number;
+}
+
+/** A scheduled coroutine. */
+export interface Task<R = unknown> {
+  readonly id: number;
+  readonly name: string;
+  readonly state: TaskState;
+  readonly result: R | undefined;
+  readonly error: unknown;
+  readonly stack: StackInfo;
+  /** Waits for the task and returns its result; rethrows its error; CancelledError if it was cancelled. */
+  join(): Operation<R>;
+  /** Cancels the task at its current suspension point: finally blocks run, its stack is freed, joiners get CancelledError. */
+  cancel(): void;
+}
+
+/** No error is pending (a distinct value, since `undefined` can be thrown). */
+export const NO_ERROR: unique symbol = Symbol("no error");
+
+/** Cancellation progress. */
+export const CANCEL_NONE = 0;
+export const CANCEL_REQUESTED = 1;
+export const CANCEL_DELIVERED = 2;
+
+export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
+  st: number = READY;
+  /** False for low-level coroutines from rt.create(): scheduler operations refuse them. */
+  scheduled = false;
+  gen!: Generator<unknown, R, unknown>;
+  cstack!: CoroStack;
+  /** Cycles charged per resume (the class's context-switch cost), cached at spawn. */
+  switchCost = 0;
+  resumeValue: unknown = undefined;
+  resumeError: unknown = NO_ERROR;
+  cancelState = CANCEL_NONE;
+  waitOn: WaitRecord | null = null;
+  /** Cycle count when the current wait began. */
+  waitSince = 0;
+  joiners: TaskImpl[] | null = null;
+  /** A failure was delivered to somebody (a joiner), so run() need not report it. */
+  observed = false;
+  /** Index in the runtime's live list; -1 once finished. */
+  liveIndex = -1;
+  result: R | undefined = undefined;
+  error: unknown = undefined;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly id: number,
+    readonly name: string,
+    readonly def: CoroDefImpl | null,
+  ) {}
+
+  get state(): TaskState {
+    return STATE_NAMES[this.st];
+  }
+
+  get overflow(): "grow" | "error" {
+    return this.rt.overflowPolicy;
+  }
+
+  get stack(): StackInfo {
+    const s = this.cstack;
+    const base = s.segments[0];
+    return { sizeClass: base.sizeClass, addr: base.addr, bytes: s.reservedBytes, highWater: s.highWater, segments: s.segments.length };
+  }
+
+  join(): Operation<R> {
+    return this.rt.joinOperation(this);
+  }
+
+  cancel(): void {
+    this.rt.cancelTask(this);
+  }
+
+  onMigrate(from: SizeClass, to: SizeClass, bytes: number): void {
+    this.rt.chargeMigration(this, from, to, bytes);
+  }
+
+  onSegment(kind: "alloc" | "free", ref: StackRef): void {
+    this.rt.chargeSegment(this, kind, ref);
+  }
+
+  toString(): string {
+    return `#${this.id} ${this.name}`;
+  }
+}
