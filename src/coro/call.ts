@@ -43,7 +43,5 @@ export const CALL_CHAIN: unique symbol = Symbol.for("cprime-coro.callChain");
 
 export function recordCallChain(err: unknown, stack: CoroStack): void {
   if (err === null || typeof err !== "object" || !Object.isExtensible(err) || CALL_CHAIN in err) return;
-  const names: string[] = [];
-  for (const f of stack.frames()) names.push(f.$$defName);
-  Object.defineProperty(err, CALL_CHAIN, { value: names, enumerable: false, configurable: true, writable: true });
+  Object.defineProperty(err, CALL_CHAIN, { value: stack.frameNames(), enumerable: false, configurable: true, writable: true });
 }

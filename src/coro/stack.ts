@@ -6,8 +6,8 @@
  * - No frame ever moves. A frame that does not fit the current segment goes
  *   into another segment chained after it (`overflow: "grow"`); the frames
  *   below stay where they are, so every `$addr` stays valid.
- * - `segments[0]` is the stack the coroutine was spawned with; its class is
- *   the coroutine's class. Chained segments stay owned (cached) until the
+ * - `base` is the stack the coroutine was spawned with; its class is the
+ *   coroutine's class; `chained` are the segments added on overflow. Chained segments stay owned (cached) until the
  *   coroutine ends, so a call loop at a segment boundary allocates once
  *   (the "hot split" that made Go and Rust abandon segmented stacks).
  * - `usedBytes` = the sum of the frames on the stack; `highWater` = its maximum.
@@ -32,10 +32,18 @@ const NEXT_CLASS: Record<SizeClass, SizeClass> = { micro: "small", small: "mediu
 
 export class CoroStack {
   readonly views: BufferViews;
-  /** Every segment this stack owns; [0] is the base. */
-  readonly segments: StackRef[];
-  /** Segment indices from the base to the one frames are pushed into. */
+  /** The first segment: the slot the coroutine was spawned with. */
+  readonly base: StackRef;
+  /** Segments chained on overflow (null until the first overflow: most stacks never chain). */
+  private chained: StackRef[] | null = null;
+  /** Segment indices (0 = base, i = chained[i - 1]) from the base to the one frames are pushed into. */
   private chain: number[] | null = null;
+  /**
+   * Address of a plain generator's header-only frame. It has no JavaScript
+   * object (nobody can touch it), which keeps a spawn to the few allocations
+   * it needs; 0 when the first frame is a definition's.
+   */
+  headerOnlyFrame = 0;
   private current: StackRef;
   /** Byte address of the innermost frame (frames grow down from the segment's end). */
   private sp: number;
@@ -51,20 +59,54 @@ export class CoroStack {
     readonly owner: StackOwner,
   ) {
     this.views = viewsOf(space.buffer);
-    this.segments = [base];
+    this.base = base;
     this.current = base;
     this.sp = (base.addr + base.bytes) >>> 0;
   }
 
   get sizeClass(): SizeClass {
-    return this.segments[0].sizeClass;
+    return this.base.sizeClass;
+  }
+
+  /** Every segment this stack owns, the base first. */
+  get segments(): readonly StackRef[] {
+    return this.chained === null ? [this.base] : [this.base, ...this.chained];
+  }
+
+  get segmentCount(): number {
+    return this.chained === null ? 1 : 1 + this.chained.length;
   }
 
   /** Total bytes of every segment owned. */
   get reservedBytes(): number {
-    let n = 0;
-    for (const s of this.segments) n += s.bytes;
+    let n = this.base.bytes;
+    if (this.chained !== null) for (const s of this.chained) n += s.bytes;
     return n;
+  }
+
+  /** Definition names from the innermost frame out (a header-only first frame is named after the coroutine). */
+  frameNames(): string[] {
+    const names: string[] = [];
+    for (let f = this.top; f !== null; f = f.$$prev) names.push(f.$$defName);
+    if (this.headerOnlyFrame !== 0) names.push(this.owner.name);
+    return names;
+  }
+
+  /**
+   * Writes a plain generator's header-only first frame (no JavaScript object).
+   * The base slot always holds it: no class is smaller than a header.
+   */
+  pushHeaderOnly(): void {
+    const addr = (this.sp - FRAME_HEADER_BYTES) >>> 0;
+    const w = addr >>> 2;
+    const u32 = this.views.u32;
+    u32[w] = 0;
+    u32[w + 1] = 0;
+    u32[w + 2] = FRAME_HEADER_BYTES;
+    u32[w + 3] = this.owner.id;
+    this.sp = addr;
+    this.headerOnlyFrame = addr;
+    this.usedBytes = this.highWater = FRAME_HEADER_BYTES;
   }
 
   /**
@@ -72,26 +114,23 @@ export class CoroStack {
    * returns it. Throws StackOverflowError under `overflow: "error"` when it does
    * not fit; then nothing has changed.
    */
-  push(def: CoroDefImpl | null): FrameBase {
-    const frameBytes = def === null ? FRAME_HEADER_BYTES : def.layout.frameBytes;
+  push(def: CoroDefImpl): FrameBase {
+    const frameBytes = def.layout.frameBytes;
     const prevSp = this.sp;
     let entered = false;
     if (prevSp - frameBytes < this.current.addr) {
-      this.enterSegment(frameBytes, def === null ? "(coroutine)" : def.name);
+      this.enterSegment(frameBytes, def.name);
       entered = true;
     }
     const addr = (this.sp - frameBytes) >>> 0;
     const prev = this.top;
-    const frame =
-      def === null
-        ? new FrameBase(this.views, EMPTY_LAYOUT, this.owner.name, this.owner, addr, prev, prevSp)
-        : new def.FrameClass(this.views, def.layout, def.name, this.owner, addr, prev, prevSp);
+    const frame = new def.FrameClass(this.views, def.layout, def.name, this.owner, addr, prev, prevSp);
     frame.$$enteredSegment = entered;
     // The header: the simulated return address (see frame.ts).
     const u32 = this.views.u32;
     const w = addr >>> 2;
-    u32[w] = def === null ? 0 : def.id;
-    u32[w + 1] = prev === null ? 0 : prev.$$addr;
+    u32[w] = def.id;
+    u32[w + 1] = prev !== null ? prev.$$addr : this.headerOnlyFrame;
     u32[w + 2] = frameBytes;
     u32[w + 3] = this.owner.id;
     this.sp = addr;
@@ -112,7 +151,7 @@ export class CoroStack {
     if (frame.$$enteredSegment) {
       const chain = this.chain!;
       chain.pop();
-      this.current = this.segments[chain[chain.length - 1]];
+      this.current = this.segmentAt(chain[chain.length - 1]);
     }
   }
 
@@ -123,9 +162,13 @@ export class CoroStack {
     for (let f = this.top; f !== null; f = f.$$prev) f.$$dead = true;
     this.top = null;
     this.usedBytes = 0;
-    for (const seg of this.segments) {
-      this.space.freeStack(seg);
-      this.owner.onSegment("free", seg);
+    this.space.freeStack(this.base);
+    this.owner.onSegment("free", this.base);
+    if (this.chained !== null) {
+      for (const seg of this.chained) {
+        this.space.freeStack(seg);
+        this.owner.onSegment("free", seg);
+      }
     }
   }
 
@@ -144,22 +187,28 @@ export class CoroStack {
       );
     }
     const chain = (this.chain ??= [0]);
+    const chained = (this.chained ??= []);
     // A cached segment not on the chain that holds the frame: reuse, no cost.
     let pick = -1;
-    for (let i = 1; i < this.segments.length; i++) {
-      if (!chain.includes(i) && this.segments[i].bytes >= frameBytes && (pick < 0 || this.segments[i].bytes < this.segments[pick].bytes)) pick = i;
+    for (let i = 1; i <= chained.length; i++) {
+      const seg = chained[i - 1];
+      if (!chain.includes(i) && seg.bytes >= frameBytes && (pick < 0 || seg.bytes < chained[pick - 1].bytes)) pick = i;
     }
     if (pick < 0) {
       const ref = this.allocSegment(cur, frameBytes);
-      this.segments.push(ref);
-      pick = this.segments.length - 1;
+      chained.push(ref);
+      pick = chained.length;
       this.migrations++;
       this.owner.onSegment("alloc", ref);
       this.owner.onMigrate(cur.sizeClass, ref.sizeClass, frameBytes);
     }
     chain.push(pick);
-    this.current = this.segments[pick];
+    this.current = this.segmentAt(pick);
     this.sp = (this.current.addr + this.current.bytes) >>> 0;
+  }
+
+  private segmentAt(i: number): StackRef {
+    return i === 0 ? this.base : this.chained![i - 1];
   }
 
   /** The smallest class that holds the frame, at least one class above the current segment. */
@@ -171,5 +220,3 @@ export class CoroStack {
     return this.space.allocStack("large", bytes);
   }
 }
-
-const EMPTY_LAYOUT = { locals: [], byName: new Map(), frameBytes: FRAME_HEADER_BYTES } as const;

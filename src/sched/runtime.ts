@@ -176,7 +176,13 @@ export class Runtime {
   private driving = false;
   private wakeExternal: (() => void) | null = null;
   private readonly classOverrides: ReadonlyMap<string, SizeClass> | null;
-  private counts = { spawned: 0, completed: 0, failed: 0, cancelled: 0, contextSwitches: 0, migrations: 0 };
+  // Counters as plain fields: the hot loop bumps them on every switch.
+  private spawnedCount = 0;
+  private completedCount = 0;
+  private failedCount = 0;
+  private cancelledCount = 0;
+  private switchCount = 0;
+  private migrationCount = 0;
 
   constructor(options: RuntimeOptions = {}) {
     if (options === null || typeof options !== "object") throw new TypeError(`Runtime options must be an object, received ${String(options)}`);
@@ -222,17 +228,16 @@ export class Runtime {
   }
 
   stats(): RuntimeStats {
-    const c = this.counts;
     return {
-      spawned: c.spawned,
-      completed: c.completed,
-      failed: c.failed,
-      cancelled: c.cancelled,
+      spawned: this.spawnedCount,
+      completed: this.completedCount,
+      failed: this.failedCount,
+      cancelled: this.cancelledCount,
       live: this.live.length,
-      contextSwitches: c.contextSwitches,
+      contextSwitches: this.switchCount,
       cycles: this._cycles,
       busyCycles: this._busyCycles,
-      migrations: c.migrations,
+      migrations: this.migrationCount,
       memory: this.memory.stats(),
     };
   }
@@ -251,7 +256,7 @@ export class Runtime {
     t.scheduled = true;
     t.liveIndex = this.live.length;
     this.live.push(t as TaskImpl);
-    this.counts.spawned++;
+    this.spawnedCount++;
     this.queue.push(t as TaskImpl);
     if (this.observer !== null) this.observer.onSpawn(t as TaskImpl);
     return t;
@@ -303,12 +308,18 @@ export class Runtime {
     const t = new TaskImpl<R>(this, this.nextTaskId, name, def as CoroDefImpl | null);
     const stack = new CoroStack(this.memory, ref, t);
     t.cstack = stack;
-    try {
-      const frame = stack.push(def as CoroDefImpl | null);
-      t.gen = def !== null ? def.body(frame as never, ...args) : (fn as CoroFn<A, R>)(...args);
-    } catch (err) {
-      stack.destroy(); // StackOverflowError of the first frame under overflow "error": leave nothing behind
-      throw err;
+    if (def === null) {
+      stack.pushHeaderOnly();
+      t.gen = (fn as CoroFn<A, R>)(...args);
+    } else {
+      let frame;
+      try {
+        frame = stack.push(def as CoroDefImpl);
+      } catch (err) {
+        stack.destroy(); // StackOverflowError of the first frame under overflow "error": leave nothing behind
+        throw err;
+      }
+      t.gen = def.body(frame as never, ...args);
     }
     this.nextTaskId++;
     t.switchCost = this.cost.contextSwitch[sizeClass];
@@ -403,7 +414,7 @@ export class Runtime {
     t.st = RUNNING;
     this._cycles += t.switchCost;
     this._busyCycles += t.switchCost;
-    this.counts.contextSwitches++;
+    this.switchCount++;
     if (this.observer !== null) this.observer.onSwitch(t);
     const gen = t.gen;
     let r: IteratorResult<unknown, unknown>;
@@ -554,7 +565,7 @@ export class Runtime {
   private complete(t: TaskImpl, value: unknown): void {
     t.st = DONE;
     t.result = value as never;
-    this.counts.completed++;
+    this.completedCount++;
     this.release(t);
     const joiners = t.joiners;
     if (joiners !== null) {
@@ -567,7 +578,7 @@ export class Runtime {
     recordCallChain(err, t.cstack);
     t.st = FAILED;
     t.error = err;
-    this.counts.failed++;
+    this.failedCount++;
     this.release(t);
     const joiners = t.joiners;
     if (joiners !== null && joiners.length > 0) {
@@ -581,7 +592,7 @@ export class Runtime {
 
   private finishCancelled(t: TaskImpl): void {
     t.st = CANCELLED;
-    this.counts.cancelled++;
+    this.cancelledCount++;
     this.release(t);
     const joiners = t.joiners;
     if (joiners !== null) {
@@ -643,7 +654,7 @@ export class Runtime {
 
   /** @internal */
   chargeMigration(t: TaskImpl, from: SizeClass, to: SizeClass, bytes: number): void {
-    this.counts.migrations++;
+    this.migrationCount++;
     this.charge(this.cost.migrate);
     if (this.observer !== null) this.observer.onMigrate(t, from, to, bytes);
   }

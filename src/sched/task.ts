@@ -109,8 +109,8 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
 
   get stack(): StackInfo {
     const s = this.cstack;
-    const base = s.segments[0];
-    return { sizeClass: base.sizeClass, addr: base.addr, bytes: s.reservedBytes, highWater: s.highWater, segments: s.segments.length };
+    const base = s.base;
+    return { sizeClass: base.sizeClass, addr: base.addr, bytes: s.reservedBytes, highWater: s.highWater, segments: s.segmentCount };
   }
 
   join(): Operation<R> {
