@@ -239,11 +239,15 @@ function growRing(ch: Channel<unknown>): unknown[] {
 
 // ── the operations ────────────────────────────────────────────────────────
 
+// Operations keep their channel in #private fields: an operation obtained
+// through a port must not hand out the channel (ports are capabilities).
 class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
-  constructor(
-    private readonly ch: Channel<unknown>,
-    private readonly value: unknown,
-  ) {}
+  readonly #ch: Channel<unknown>;
+  readonly #value: unknown;
+  constructor(ch: Channel<unknown>, value: unknown) {
+    this.#ch = ch;
+    this.#value = value;
+  }
   [Symbol.iterator](): this {
     return this;
   }
@@ -252,10 +256,10 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
     const t = currentTaskOrThrow("Channel.send()");
     const rt = t.rt;
     rt.charge(rt.cost.channelOp);
-    const ch = this.ch;
+    const ch = this.#ch;
     if (ch.isClosed) throw closedError(ch, "send on");
-    if (sendNow(ch, this.value)) return DONE_VOID;
-    const w = new Waiter(t, ch, SEND, this.value, null, 0);
+    if (sendNow(ch, this.#value)) return DONE_VOID;
+    const w = new Waiter(t, ch, SEND, this.#value, null, 0);
     ch.sendq.enqueue(w);
     rt.park(t, w);
     return SUSPENDED;
@@ -267,7 +271,10 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
 
 /** Stateless (the result travels on the task), so one instance per channel serves every receiver. */
 class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResult<T>, unknown> {
-  constructor(private readonly ch: Channel<T>) {}
+  readonly #ch: Channel<T>;
+  constructor(ch: Channel<T>) {
+    this.#ch = ch;
+  }
   [Symbol.iterator](): this {
     return this;
   }
@@ -280,7 +287,7 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
     }
     const rt = t.rt;
     rt.charge(rt.cost.channelOp);
-    const ch = this.ch as Channel<unknown>;
+    const ch = this.#ch as Channel<unknown>;
     const r = recvNow(ch);
     if (r !== undefined) return { done: true, value: r as RecvResult<T> };
     const w = new Waiter(t, ch, RECV, undefined, null, 0);

@@ -28,8 +28,15 @@ import { Channel, closedError, recvNow, sendNow } from "./channel.js";
 import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
 import { RECV, SEND, Waiter } from "./wait-queue.js";
 
-/** One case of a select; build with recv(), send() or after(). */
-export type SelectCase = RecvCase | SendCase | AfterCase;
+/**
+ * One case of a select; build with recv(), send() or after(). Opaque: a case
+ * built from a port must not hand out the channel behind it.
+ */
+export interface SelectCase {
+  readonly kind: "recv" | "send" | "after";
+}
+
+type AnyCase = RecvCase | SendCase | AfterCase;
 
 /** What a select gives: the chosen case's index and, for a recv case, its result. */
 export interface SelectResult {
@@ -39,18 +46,36 @@ export interface SelectResult {
   value: unknown;
 }
 
-class RecvCase {
+/** The channel (and value) of a case, for this module only: assigned in the classes' static blocks. */
+let caseChannel: (c: RecvCase | SendCase) => Channel<unknown> = () => bug("select case without a channel");
+let caseValue: (c: SendCase) => unknown = () => bug("select case without a value");
+
+class RecvCase implements SelectCase {
   readonly kind = "recv";
-  constructor(readonly channel: Channel<unknown>) {}
+  readonly #channel: Channel<unknown>;
+  static {
+    const prev = caseChannel;
+    caseChannel = (c) => (#channel in c ? c.#channel : prev(c));
+  }
+  constructor(channel: Channel<unknown>) {
+    this.#channel = channel;
+  }
 }
-class SendCase {
+class SendCase implements SelectCase {
   readonly kind = "send";
-  constructor(
-    readonly channel: Channel<unknown>,
-    readonly value: unknown,
-  ) {}
+  readonly #channel: Channel<unknown>;
+  readonly #value: unknown;
+  static {
+    const prev = caseChannel;
+    caseChannel = (c) => (#channel in c ? c.#channel : prev(c));
+    caseValue = (c) => c.#value;
+  }
+  constructor(channel: Channel<unknown>, value: unknown) {
+    this.#channel = channel;
+    this.#value = value;
+  }
 }
-class AfterCase {
+class AfterCase implements SelectCase {
   readonly kind = "after";
   constructor(readonly ms: number) {}
 }
@@ -97,12 +122,12 @@ export function select(cases: readonly SelectCase[], options: { default?: boolea
       throw new TypeError(`select case ${i} is ${String(c)}; build cases with recv(ch), send(ch, v) or after(ms)`);
     }
   }
-  return new SelectOp(cases.slice(), withDefault);
+  return new SelectOp(cases.slice() as AnyCase[], withDefault);
 }
 
 class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResult, unknown> {
   constructor(
-    private readonly cases: SelectCase[],
+    private readonly cases: AnyCase[],
     private readonly withDefault: boolean,
   ) {}
   [Symbol.iterator](): this {
@@ -131,11 +156,12 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       const i = order[k];
       const c = cases[i];
       if (c.kind === "recv") {
-        const r = recvNow(c.channel);
+        const r = recvNow(caseChannel(c));
         if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
       } else if (c.kind === "send") {
-        if (c.channel.isClosed) throw closedError(c.channel, "send on");
-        if (sendNow(c.channel, c.value)) return { done: true, value: { index: i, ok: true, value: undefined } };
+        const ch = caseChannel(c);
+        if (ch.isClosed) throw closedError(ch, "send on");
+        if (sendNow(ch, caseValue(c))) return { done: true, value: { index: i, ok: true, value: undefined } };
       }
     }
     if (this.withDefault) return { done: true, value: DEFAULT_RESULT };
@@ -150,8 +176,9 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
         if (timeoutIndex < 0 || c.ms < (cases[timeoutIndex] as AfterCase).ms) timeoutIndex = i;
         continue;
       }
-      const w = new Waiter(t, c.channel, c.kind === "send" ? SEND : RECV, c.kind === "send" ? c.value : undefined, sel, i);
-      (c.kind === "send" ? c.channel.sendq : c.channel.recvq).enqueue(w);
+      const ch = caseChannel(c);
+      const w = new Waiter(t, ch, c.kind === "send" ? SEND : RECV, c.kind === "send" ? caseValue(c) : undefined, sel, i);
+      (c.kind === "send" ? ch.sendq : ch.recvq).enqueue(w);
       sel.waiters.push(w);
     }
     if (timeoutIndex >= 0) {
@@ -175,7 +202,7 @@ export class SelectWait implements WaitRecord {
 
   constructor(
     readonly task: TaskImpl,
-    readonly cases: readonly SelectCase[],
+    readonly cases: readonly AnyCase[],
   ) {}
 
   /** Case `w` completed (its waiter already unlinked): pass 3, then wake with the result. */
@@ -209,7 +236,7 @@ export class SelectWait implements WaitRecord {
 
   describe(): string {
     const parts = this.cases.map((c) =>
-      c.kind === "after" ? `after ${formatMs(c.ms)}` : `${c.kind} ${c.channel.describe()}`,
+      c.kind === "after" ? `after ${formatMs(c.ms)}` : `${c.kind} ${caseChannel(c).describe()}`,
     );
     return `select on [${parts.join(", ")}]`;
   }

@@ -322,14 +322,11 @@ export class AddressSpace {
       return;
     }
     const addr = ref.addr;
-    let stackPool = this.current[classIndex];
-    if (stackPool === null || !(addr >= stackPool.slotsStart && addr < stackPool.slotsEnd)) {
-      stackPool = this.poolContaining(classIndex, addr);
-      if (stackPool === null) throw this.foreignError(classIndex, addr);
-    }
+    const stackPool = this.poolContaining(classIndex, addr);
+    if (stackPool === null) throw this.foreignError(classIndex, addr);
     const slot = stackPool.pool.slotIndexOf(addr);
     if (slot < 0) throw this.misalignedError(stackPool, addr);
-    const generation = Atomics.load(stackPool.generations, slot);
+    const generation = stackPool.generations[slot]; // plain read: the CAS below decides
     if (generation !== ref.generation || !stackPool.pool.isSlotAllocated(slot)) throw this.staleError(stackPool, slot, ref);
     // The generation CAS is the claim: of two racing frees of one ref, one wins.
     if (Atomics.compareExchange(stackPool.generations, slot, generation, (generation + 1) >>> 0) !== generation) {
@@ -345,13 +342,10 @@ export class AddressSpace {
     const classIndex = poolClassIndex(ref.sizeClass);
     if (classIndex < 0) return ref.sizeClass === "large" && this.heap.holds(ref.addr, BLOCK_LARGE, ref.generation);
     const addr = ref.addr;
-    let stackPool = this.current[classIndex];
-    if (stackPool === null || !(addr >= stackPool.slotsStart && addr < stackPool.slotsEnd)) {
-      stackPool = this.poolContaining(classIndex, addr);
-      if (stackPool === null) return false;
-    }
+    const stackPool = this.poolContaining(classIndex, addr);
+    if (stackPool === null) return false;
     const slot = stackPool.pool.slotIndexOf(addr);
-    return slot >= 0 && Atomics.load(stackPool.generations, slot) === ref.generation && stackPool.pool.isSlotAllocated(slot);
+    return slot >= 0 && stackPool.generations[slot] === ref.generation && stackPool.pool.isSlotAllocated(slot);
   }
 
   // ── Observation ────────────────────────────────────────────────────────────
@@ -417,7 +411,9 @@ export class AddressSpace {
       addr: stackPool.slotsStart + slot * stackPool.slotBytes,
       bytes: stackPool.slotBytes,
       sizeClass: POOL_CLASSES[stackPool.classIndex],
-      generation: Atomics.load(stackPool.generations, slot),
+      // Plain read: the freer bumped it before its Atomics.and released the
+      // slot, and our Atomics.or that claimed the slot synchronised with that.
+      generation: stackPool.generations[slot],
     };
   }
 
@@ -442,7 +438,7 @@ export class AddressSpace {
 
   private poolWithRoom(classIndex: number): StackPool | null {
     this.syncPools();
-    for (const stackPool of this.classPools[classIndex]) if (stackPool.pool.freeCount > 0) return stackPool;
+    for (const stackPool of this.classPools[classIndex]) if (stackPool.pool.hasRoom()) return stackPool;
     return null;
   }
 
@@ -536,8 +532,14 @@ export class AddressSpace {
     if (this.current[classIndex] === null) this.current[classIndex] = stackPool;
   }
 
-  /** The class's pool whose slots contain `addr` (binary search over sorted starts), or null. */
+  /**
+   * The class's pool whose slots contain `addr`, or null: the current pool
+   * first (the common case: the stack was just handed out from it), else a
+   * binary search over the sorted starts, adopting new pools on a miss.
+   */
   private poolContaining(classIndex: number, addr: number): StackPool | null {
+    const current = this.current[classIndex];
+    if (current !== null && addr >= current.slotsStart && addr < current.slotsEnd) return current;
     const found = this.searchPools(classIndex, addr);
     if (found !== null || Atomics.load(this.header, HDR_POOL_COUNT_I32) === this.pools.length) return found;
     this.syncPools();
@@ -662,7 +664,7 @@ export class AddressSpace {
     if (askedBytes !== undefined && (!isPositiveInteger(askedBytes) || askedBytes > MAX_ADDRESS_SPACE_BYTES)) {
       throw new RangeError(`AddressSpace: bytes must be a positive integer of at most ${MAX_ADDRESS_SPACE_BYTES}, received ${String(askedBytes)}`);
     }
-    const maxBytes = options.maxBytes ?? Math.max(DEFAULT_MAX_BYTES, askedBytes ?? 0, neededBytes);
+    const maxBytes = options.maxBytes ?? Math.min(Math.max(DEFAULT_MAX_BYTES, askedBytes ?? 0, neededBytes), MAX_ADDRESS_SPACE_BYTES);
     if (!isPositiveInteger(maxBytes) || maxBytes > MAX_ADDRESS_SPACE_BYTES) {
       throw new RangeError(`AddressSpace: maxBytes must be a positive integer of at most ${MAX_ADDRESS_SPACE_BYTES} (4 GiB - 8), received ${String(maxBytes)}`);
     }

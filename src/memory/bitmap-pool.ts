@@ -6,34 +6,35 @@
  *  base                                                    slotsByteOffset
  *  ┌──────────────┬────────────┬───────────────────┬─────┬──────┬──────┬───
  *  │ fixed words  │ summary    │ bitmap            │ pad │ slot0│ slot1│ ...
- *  │ magic, sizes,│ 1 bit per  │ 1 bit per slot,   │     │      │      │
- *  │ freeCount,   │ bitmap word│ 1 = allocated     │     │      │      │
+ *  │ magic, slot  │ 1 bit per  │ 1 bit per slot,   │     │      │      │
+ *  │ size, slots, │ bitmap word│ 1 = allocated     │     │      │      │
  *  │ hint         │ 1 = full   │                   │     │      │      │
  *  └──────────────┴────────────┴───────────────────┴─────┴──────┴──────┴───
  * ```
  *
  * Invariants (at quiescence; `checkMemory()` tests them):
- * - popcount(bitmap, real slots only) + freeCount == capacity.
  * - Summary bit w is set ⇔ bitmap word w is all ones.
  * - Bits past the last slot (in the last bitmap word and the last summary
  *   word) are always 1, so a search never needs a bounds check.
+ * - freeCount == capacity − popcount(real slot bits): it is computed, not
+ *   stored, so it cannot drift.
  *
- * Concurrency: an alloc first reserves a slot by decrementing freeCount (it
- * fails, changing nothing, when none is left), then claims a zero bit with
- * `Atomics.or`. A free clears the bit with `Atomics.and` before it returns the
- * slot to freeCount. So freeCount never exceeds the number of zero bits, and a
- * reservation always finds a bit: `alloc()` returns null only when the pool is
- * really full, even with other threads allocating. The summary is kept in
- * step by whichever thread fills or un-fills a word (`syncSummary`).
+ * Concurrency: an alloc claims a zero bit with `Atomics.or` and looks at the
+ * bit it got back: if another thread set it first, nothing changed and it
+ * tries again. A free clears the bit with `Atomics.and`; if the bit was
+ * already clear, nothing changed and the free is refused. So every slot is
+ * handed out once, and `alloc()` returns null only after seeing every word
+ * full. The summary is kept in step by whichever thread fills or un-fills a
+ * word (`syncSummary`). Two Atomics calls per alloc+free, no counter: in V8
+ * each Atomics call is a builtin call, the main cost of the hot path.
  *
- * Who may change what: only alloc/free touch the bitmap, summary, freeCount
+ * Who may change what: only alloc/free touch the bitmap, the summary
  * and hint; the fixed words are written once by the constructor.
  */
-import { AllocatorError, bug } from "../errors.js";
+import { AllocatorError } from "../errors.js";
 import {
   BITMAP_POOL_MAGIC,
   BITS_PER_WORD,
-  BP_FREE_COUNT_I32,
   BP_HINT_I32,
   BP_MAGIC_I32,
   BP_SLOTS_I32,
@@ -49,6 +50,13 @@ const FULL_WORD = -1;
 
 /** Set while `attach` runs the constructor, which then reads the pool instead of initialising it. */
 let attaching = false;
+
+/** Set bits in a 32-bit word. */
+export function popcount(word: number): number {
+  let bits = word - ((word >>> 1) & 0x55555555);
+  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
+  return (((bits + (bits >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
 
 /** Index (0..31) of the lowest set bit of a non-zero word. */
 function lowestSetBit(word: number): number {
@@ -86,6 +94,8 @@ export class BitmapPool {
   private readonly summaryWords: number;
   /** log2(slotSize) when it is a power of two, else -1 (then address → index divides). */
   private readonly slotShift: number;
+  /** Always-set bits past the last slot in the last bitmap word. */
+  private readonly paddingBits: number;
 
   constructor(buffer: SharedArrayBuffer, base: number, slotSize: number, slots: number) {
     BitmapPool.validateGeometry(buffer, base, slotSize, slots);
@@ -99,6 +109,7 @@ export class BitmapPool {
     this.bitmapWords = bitmapWordsFor(slots);
     this.bitmapI32 = BP_SUMMARY_I32 + this.summaryWords;
     this.slotShift = (slotSize & (slotSize - 1)) === 0 ? 31 - Math.clz32(slotSize) : -1;
+    this.paddingBits = this.bitmapWords * BITS_PER_WORD - slots;
     if (attaching) this.verifyAttached();
     else this.initialise();
   }
@@ -119,9 +130,20 @@ export class BitmapPool {
     }
   }
 
-  /** Slots not allocated (a snapshot when other threads allocate). */
+  /** Slots not allocated: capacity − popcount(bitmap), O(capacity / 32); a snapshot when other threads allocate. */
   get freeCount(): number {
-    return Atomics.load(this.meta, BP_FREE_COUNT_I32);
+    let usedSlots = 0;
+    const lastWord = this.bitmapWords - 1;
+    for (let wordIndex = 0; wordIndex <= lastWord; wordIndex++) usedSlots += popcount(this.meta[this.bitmapI32 + wordIndex]);
+    return this.capacity - (usedSlots - this.paddingBits);
+  }
+
+  /** Whether some slot is free, from the summary: O(capacity / 1024). */
+  hasRoom(): boolean {
+    for (let summaryIndex = 0; summaryIndex < this.summaryWords; summaryIndex++) {
+      if (this.meta[BP_SUMMARY_I32 + summaryIndex] !== FULL_WORD) return true;
+    }
+    return false;
   }
 
   /** Byte address of a free slot, now allocated; null when the pool is full. */
@@ -134,22 +156,21 @@ export class BitmapPool {
    * Claims a free slot and returns its index, or -1 when the pool is full.
    * The address space's hot path uses this to find the slot's generation
    * without dividing.
+   *
+   * Reads of the bitmap are plain: a read is only a guess of which bit to
+   * claim, and the `Atomics.or` that claims it says whether the guess held.
+   * (Each Atomics call costs a builtin call in V8; the plain read is free.)
    */
   allocIndex(): number {
     const meta = this.meta;
-    // Reserve first: after this succeeds some zero bit is ours to find.
-    if (Atomics.sub(meta, BP_FREE_COUNT_I32, 1) <= 0) {
-      Atomics.add(meta, BP_FREE_COUNT_I32, 1);
-      return -1;
-    }
+    const bitmapI32 = this.bitmapI32;
     const hintWord = meta[BP_HINT_I32];
     let wordIndex = hintWord;
-    // Each lost race means another thread made progress; this many means the counts are corrupt.
-    for (let attempts = 0; attempts < this.bitmapWords * 8 + 1024; attempts++) {
-      const word = Atomics.load(meta, this.bitmapI32 + wordIndex);
+    for (let visited = 0; ; visited++) {
+      const word = meta[bitmapI32 + wordIndex];
       if (word !== FULL_WORD) {
         const bit = ~word & (word + 1); // lowest zero bit of word, as a mask
-        const before = Atomics.or(meta, this.bitmapI32 + wordIndex, bit);
+        const before = Atomics.or(meta, bitmapI32 + wordIndex, bit);
         if ((before & bit) === 0) {
           if ((before | bit) === FULL_WORD) this.syncSummary(wordIndex);
           if (wordIndex !== hintWord) meta[BP_HINT_I32] = wordIndex;
@@ -157,9 +178,11 @@ export class BitmapPool {
         }
         continue; // another thread took that bit: look at the word again
       }
-      wordIndex = this.nextWordWithRoom(wordIndex);
+      // A summary that lags a racing free could send us round in circles: after
+      // a full lap, trust only the bitmap itself.
+      wordIndex = visited < this.bitmapWords ? this.nextWordWithRoom(wordIndex) : this.nextNonFullWord(wordIndex);
+      if (wordIndex < 0) return -1;
     }
-    return bug(`BitmapPool at byte offset ${this.base}: freeCount reserved a slot but the bitmap has no zero bit`);
   }
 
   /** Frees the slot at `addr`; AllocatorError (and no change) if it is not an allocated slot of this pool. */
@@ -181,8 +204,6 @@ export class BitmapPool {
     const before = Atomics.and(this.meta, wordI32, ~bit);
     if ((before & bit) === 0) return false;
     if (before === FULL_WORD) this.syncSummary(slot >>> 5);
-    // Only now may an alloc reserve it: freeCount never exceeds the zero bits.
-    Atomics.add(this.meta, BP_FREE_COUNT_I32, 1);
     return true;
   }
 
@@ -193,7 +214,7 @@ export class BitmapPool {
 
   /** Precondition: 0 ≤ slot < capacity. */
   isSlotAllocated(slot: number): boolean {
-    return (Atomics.load(this.meta, this.bitmapI32 + (slot >>> 5)) & (1 << (slot & 31))) !== 0;
+    return (this.meta[this.bitmapI32 + (slot >>> 5)] & (1 << (slot & 31))) !== 0;
   }
 
   /** Index of the slot starting at `addr`; -1 if outside the pool, -2 if inside but not a slot start. */
@@ -233,23 +254,33 @@ export class BitmapPool {
   }
 
   /**
-   * The next bitmap word after `fromWord` (wrapping) whose summary bit says it
-   * has room; under concurrent frees the summary can lag, so when it claims
-   * every word is full we fall back to reading the bitmap itself.
+   * The first bitmap word after `fromWord` (wrapping round, `fromWord` itself
+   * last and never from the summary) whose summary bit says it has room; -1
+   * when the summary says every word is full. Next-fit: the search goes on
+   * from where the last one ended.
    */
   private nextWordWithRoom(fromWord: number): number {
     const meta = this.meta;
-    let summaryIndex = fromWord >>> 5;
-    for (let scanned = 0; scanned <= this.summaryWords; scanned++) {
-      const fullWords = Atomics.load(meta, BP_SUMMARY_I32 + summaryIndex);
-      if (fullWords !== FULL_WORD) return (summaryIndex << 5) + lowestSetBit(~fullWords);
-      summaryIndex = summaryIndex + 1 === this.summaryWords ? 0 : summaryIndex + 1;
+    const firstSummary = fromWord >>> 5;
+    const fromBit = fromWord & 31;
+    const aboveFrom = fromBit === 31 ? 0 : -1 << (fromBit + 1);
+    for (let step = 0; step <= this.summaryWords; step++) {
+      const summaryIndex = (firstSummary + step) % this.summaryWords;
+      let roomy = ~meta[BP_SUMMARY_I32 + summaryIndex];
+      if (step === 0) roomy &= aboveFrom;
+      else if (step === this.summaryWords) roomy &= ~aboveFrom & ~(1 << fromBit);
+      if (roomy !== 0) return (summaryIndex << 5) + lowestSetBit(roomy);
     }
+    return this.meta[this.bitmapI32 + fromWord] !== FULL_WORD ? fromWord : -1;
+  }
+
+  /** As nextWordWithRoom, from the bitmap alone: O(words). */
+  private nextNonFullWord(fromWord: number): number {
     for (let step = 1; step <= this.bitmapWords; step++) {
       const wordIndex = (fromWord + step) % this.bitmapWords;
-      if (Atomics.load(meta, this.bitmapI32 + wordIndex) !== FULL_WORD) return wordIndex;
+      if (Atomics.load(this.meta, this.bitmapI32 + wordIndex) !== FULL_WORD) return wordIndex;
     }
-    return (fromWord + 1) % this.bitmapWords; // a free is between its bit and freeCount: look again
+    return -1;
   }
 
   /**
@@ -281,7 +312,6 @@ export class BitmapPool {
     if (slotsInLastWord < BITS_PER_WORD) meta[this.bitmapI32 + this.bitmapWords - 1] = ~((1 << slotsInLastWord) - 1);
     const wordsInLastSummary = this.bitmapWords - (this.summaryWords - 1) * BITS_PER_WORD;
     if (wordsInLastSummary < BITS_PER_WORD) meta[BP_SUMMARY_I32 + this.summaryWords - 1] = ~((1 << wordsInLastSummary) - 1);
-    Atomics.store(meta, BP_FREE_COUNT_I32, this.capacity);
     Atomics.store(meta, BP_MAGIC_I32, BITMAP_POOL_MAGIC);
   }
 

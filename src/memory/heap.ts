@@ -20,7 +20,8 @@
  * - No two free blocks are adjacent: a free merges with both neighbours.
  * - A free block is in exactly one list, the list its size maps to, and a
  *   list is non-empty ⇔ its bits in the first- and second-level bitmaps are set.
- * - usedBytes + freeBytes + 16 (sentinel) == end - start.
+ * - usedBytes + freeBytes + 16 (sentinel) == end - start (freeBytes is
+ *   derived from it; only usedBytes is stored).
  * - A freed block's KIND word is overwritten with FREE, so a stale reference
  *   to it never finds its old kind and tag again (merged headers included).
  *
@@ -49,14 +50,11 @@ import {
   GROW_GRANULE_BYTES,
   HC_END_BYTE_OFFSET_I32,
   HC_FL_BITMAP_I32,
-  HC_FREE_BLOCKS_I32,
-  HC_FREE_BYTES_I32,
   HC_HEADS_I32,
   HC_LIMIT_BYTES_I32,
   HC_LOCK_I32,
   HC_SL_BITMAPS_I32,
   HC_START_BYTE_OFFSET_I32,
-  HC_USED_BLOCKS_I32,
   HC_USED_BYTES_I32,
   HEAP_BLOCK_HEADER_BYTES,
   HEAP_CONTROL_BYTES,
@@ -64,7 +62,6 @@ import {
   KIND_MASK,
   KIND_UNUSED_TAIL_SHIFT,
   MAX_ADDRESS_SPACE_BYTES,
-  TLSF_FL_COUNT,
   TLSF_SL_COUNT,
   TLSF_SL_LOG2,
   TLSF_SMALL_BLOCK_BYTES,
@@ -132,9 +129,18 @@ function lowestSetBit(word: number): number {
   return 31 - Math.clz32(word & -word);
 }
 
+/**
+ * `byteCount` rounded up to 16. `-x & 15` keeps the low bits right for any
+ * integer below 2^53 (ToInt32 wraps modulo 2^32), so this is exact past 2 GiB.
+ */
+function alignUp16(byteCount: number): number {
+  return byteCount + (-byteCount & 15);
+}
+
 /** Block bytes for a request of `payloadBytes`: header plus payload rounded to 16, at least the minimum block. */
 export function heapBlockBytesFor(payloadBytes: number): number {
-  return Math.max(HEAP_MIN_BLOCK_BYTES, alignUp(payloadBytes, ALIGN_BYTES) + HEAP_BLOCK_HEADER_BYTES);
+  const blockBytes = alignUp16(payloadBytes) + HEAP_BLOCK_HEADER_BYTES;
+  return blockBytes < HEAP_MIN_BLOCK_BYTES ? HEAP_MIN_BLOCK_BYTES : blockBytes;
 }
 
 /**
@@ -152,7 +158,7 @@ export function tlsfListLowerBound(listIndex: number): number {
   const firstLevel = listIndex >>> TLSF_SL_LOG2;
   const secondLevel = listIndex & (TLSF_SL_COUNT - 1);
   if (firstLevel === 0) return secondLevel << 4;
-  return (TLSF_SL_COUNT + secondLevel) * 2 ** (firstLevel + 3);
+  return (TLSF_SL_COUNT + secondLevel) * (1 << (firstLevel + 3)); // firstLevel ≤ 24: no overflow
 }
 
 /**
@@ -161,7 +167,8 @@ export function tlsfListLowerBound(listIndex: number): number {
  */
 function tlsfSearchIndex(blockBytes: number): number {
   let rounded = blockBytes;
-  if (rounded >= TLSF_SMALL_BLOCK_BYTES) rounded += 2 ** (31 - Math.clz32(rounded) - TLSF_SL_LOG2) - 1;
+  // A shift, not `2 **`: V8 does not strength-reduce the power operator (it costs ~90 ns here).
+  if (rounded >= TLSF_SMALL_BLOCK_BYTES) rounded += (1 << (31 - Math.clz32(rounded) - TLSF_SL_LOG2)) - 1;
   if (rounded > 0xffff_ffff) return -1;
   return tlsfListIndex(rounded);
 }
@@ -240,7 +247,6 @@ export class Heap {
     if (sentinel > startByteOffset) {
       heap.writeHeader(startByteOffset, sentinel - startByteOffset, 0, BLOCK_FREE, 0);
       words[(sentinel >>> 2) + BLK_PREV_PHYS_I32] = startByteOffset;
-      words[control + HC_FREE_BYTES_I32] = sentinel - startByteOffset;
       heap.insertFree(startByteOffset);
     }
     return heap;
@@ -314,7 +320,7 @@ export class Heap {
       const control = this.control;
       return {
         usedBytes: words[control + HC_USED_BYTES_I32],
-        freeBytes: words[control + HC_FREE_BYTES_I32],
+        freeBytes: this.freeBytesLocked(),
         largestFreeBytes: this.largestFreeBytesLocked(),
         startByteOffset: words[control + HC_START_BYTE_OFFSET_I32],
         endByteOffset: words[control + HC_END_BYTE_OFFSET_I32],
@@ -364,20 +370,19 @@ export class Heap {
       block = this.findFree(listIndex);
       if (block === 0) bug(`Heap: grew for a ${need}-byte block and still found none`);
     }
-    this.removeFree(block);
     let size = this.sizeOf(block);
     if (size - need >= HEAP_MIN_BLOCK_BYTES) {
       this.splitOff(block, need, size - need);
       size = need;
+    } else {
+      this.removeFree(block);
     }
-    const unusedTailBytes = size - HEAP_BLOCK_HEADER_BYTES - alignUp(bytes, ALIGN_BYTES);
+    const unusedTailBytes = size - HEAP_BLOCK_HEADER_BYTES - alignUp16(bytes);
     const header = block >>> 2;
     words[header + BLK_KIND_I32] = kind | (unusedTailBytes << KIND_UNUSED_TAIL_SHIFT);
     words[header + BLK_TAG_I32] = tag;
     const control = this.control;
-    words[control + HC_FREE_BYTES_I32] -= size;
     words[control + HC_USED_BYTES_I32] += size;
-    words[control + HC_USED_BLOCKS_I32] += 1;
     return block + HEAP_BLOCK_HEADER_BYTES;
   }
 
@@ -388,8 +393,6 @@ export class Heap {
     const size = this.sizeOf(block);
     const control = this.control;
     words[control + HC_USED_BYTES_I32] -= size;
-    words[control + HC_USED_BLOCKS_I32] -= 1;
-    words[control + HC_FREE_BYTES_I32] += size;
     words[(block >>> 2) + BLK_KIND_I32] = BLOCK_FREE;
     words[(block >>> 2) + BLK_TAG_I32] = 0;
     this.mergeAndInsert(block);
@@ -414,8 +417,11 @@ export class Heap {
     return largest;
   }
 
+  /** Free bytes, headers included: what is not used, nor the sentinel (derived, so it cannot drift). */
   freeBytesLocked(): number {
-    return this.words[this.control + HC_FREE_BYTES_I32];
+    const words = this.words;
+    const span = words[this.control + HC_END_BYTE_OFFSET_I32] - words[this.control + HC_START_BYTE_OFFSET_I32];
+    return span - HEAP_BLOCK_HEADER_BYTES - words[this.control + HC_USED_BYTES_I32];
   }
 
   /** Bytes the heap could still add by growing the buffer. */
@@ -451,7 +457,6 @@ export class Heap {
     words[control + HC_HEADS_I32 + listIndex] = block;
     words[control + HC_FL_BITMAP_I32] |= 1 << (listIndex >>> TLSF_SL_LOG2);
     words[control + HC_SL_BITMAPS_I32 + (listIndex >>> TLSF_SL_LOG2)] |= 1 << (listIndex & (TLSF_SL_COUNT - 1));
-    words[control + HC_FREE_BLOCKS_I32] += 1;
   }
 
   private removeFree(block: number): void {
@@ -472,39 +477,79 @@ export class Heap {
         if (secondLevelMap === 0) words[control + HC_FL_BITMAP_I32] &= ~(1 << firstLevel);
       }
     }
-    words[control + HC_FREE_BLOCKS_I32] -= 1;
   }
 
   // ── Blocks ─────────────────────────────────────────────────────────────────
 
-  /** Cuts `block` to `keepBytes` and frees the rest as a new block (which cannot have a free right neighbour). */
+  /**
+   * Takes free `block` off its list, cuts it to `keepBytes` and lists the
+   * rest as a new free block (whose right neighbour cannot be free). When the
+   * rest maps to the same list, it simply takes the block's place there.
+   */
   private splitOff(block: number, keepBytes: number, restBytes: number): void {
+    const words = this.words;
     const rest = block + keepBytes;
-    this.words[(block >>> 2) + BLK_SIZE_I32] = keepBytes;
+    const listIndex = tlsfListIndex(keepBytes + restBytes);
+    const sameList = tlsfListIndex(restBytes) === listIndex;
+    if (!sameList) this.removeFree(block);
+    words[(block >>> 2) + BLK_SIZE_I32] = keepBytes;
     this.writeHeader(rest, restBytes, block, BLOCK_FREE, 0);
-    this.words[((rest + restBytes) >>> 2) + BLK_PREV_PHYS_I32] = rest;
-    this.insertFree(rest);
+    words[((rest + restBytes) >>> 2) + BLK_PREV_PHYS_I32] = rest;
+    if (sameList) this.replaceInList(block, rest, listIndex);
+    else this.insertFree(rest);
   }
 
-  /** Merges the (already FREE-marked) `block` with free neighbours and lists the result. */
+  /**
+   * Lists the (already FREE-marked) `block`, merged with its free
+   * neighbours. A merged block that stays in its neighbour's list keeps the
+   * neighbour's place there: alloc/free churn at the heap's free tail then
+   * touches no bitmap.
+   */
   private mergeAndInsert(block: number): void {
     const words = this.words;
-    let start = block;
-    let size = this.sizeOf(block);
+    const size = this.sizeOf(block);
     const next = block + size;
-    if ((words[(next >>> 2) + BLK_KIND_I32] & KIND_MASK) === BLOCK_FREE) {
-      this.removeFree(next);
-      size += this.sizeOf(next);
-    }
+    const nextIsFree = (words[(next >>> 2) + BLK_KIND_I32] & KIND_MASK) === BLOCK_FREE;
     const prev = words[(block >>> 2) + BLK_PREV_PHYS_I32];
-    if (prev !== 0 && (words[(prev >>> 2) + BLK_KIND_I32] & KIND_MASK) === BLOCK_FREE) {
-      this.removeFree(prev);
-      size += this.sizeOf(prev);
-      start = prev;
+    const prevIsFree = prev !== 0 && (words[(prev >>> 2) + BLK_KIND_I32] & KIND_MASK) === BLOCK_FREE;
+    if (prevIsFree) {
+      // prev grows in place: it moves lists only if its size class changes.
+      const prevBytes = this.sizeOf(prev);
+      let merged = prevBytes + size;
+      if (nextIsFree) {
+        this.removeFree(next);
+        merged += this.sizeOf(next);
+      }
+      const moves = tlsfListIndex(merged) !== tlsfListIndex(prevBytes);
+      if (moves) this.removeFree(prev);
+      words[(prev >>> 2) + BLK_SIZE_I32] = merged;
+      words[((prev + merged) >>> 2) + BLK_PREV_PHYS_I32] = prev;
+      if (moves) this.insertFree(prev);
+    } else if (nextIsFree) {
+      const nextBytes = this.sizeOf(next);
+      const merged = size + nextBytes;
+      const listIndex = tlsfListIndex(nextBytes);
+      const sameList = tlsfListIndex(merged) === listIndex;
+      if (!sameList) this.removeFree(next);
+      words[(block >>> 2) + BLK_SIZE_I32] = merged;
+      words[((block + merged) >>> 2) + BLK_PREV_PHYS_I32] = block;
+      if (sameList) this.replaceInList(next, block, listIndex);
+      else this.insertFree(block);
+    } else {
+      this.insertFree(block);
     }
-    words[(start >>> 2) + BLK_SIZE_I32] = size;
-    words[((start + size) >>> 2) + BLK_PREV_PHYS_I32] = start;
-    this.insertFree(start);
+  }
+
+  /** Puts `replacement` where `listed` is in list `listIndex`; the bitmaps do not change. */
+  private replaceInList(listed: number, replacement: number, listIndex: number): void {
+    const words = this.words;
+    const next = words[(listed >>> 2) + BLK_NEXT_FREE_I32];
+    const prev = words[(listed >>> 2) + BLK_PREV_FREE_I32];
+    words[(replacement >>> 2) + BLK_NEXT_FREE_I32] = next;
+    words[(replacement >>> 2) + BLK_PREV_FREE_I32] = prev;
+    if (next !== 0) words[(next >>> 2) + BLK_PREV_FREE_I32] = replacement;
+    if (prev !== 0) words[(prev >>> 2) + BLK_NEXT_FREE_I32] = replacement;
+    else words[this.control + HC_HEADS_I32 + listIndex] = replacement;
   }
 
   /**
@@ -532,7 +577,6 @@ export class Heap {
     const newSentinel = newEnd - HEAP_BLOCK_HEADER_BYTES;
     this.writeHeader(oldSentinel, grownBytes, tail, BLOCK_FREE, 0);
     this.writeHeader(newSentinel, HEAP_BLOCK_HEADER_BYTES, oldSentinel, BLOCK_SENTINEL, 0);
-    this.words[control + HC_FREE_BYTES_I32] += grownBytes;
     this.mergeAndInsert(oldSentinel);
     return true;
   }

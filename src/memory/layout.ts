@@ -165,10 +165,6 @@ export const HC_END_BYTE_OFFSET_I32 = 2;
 export const HC_LIMIT_BYTES_I32 = 3;
 /** Bytes in allocated blocks, headers included. */
 export const HC_USED_BYTES_I32 = 4;
-/** Bytes in free blocks, headers included. used + free + sentinel == end - start. */
-export const HC_FREE_BYTES_I32 = 5;
-export const HC_FREE_BLOCKS_I32 = 6;
-export const HC_USED_BLOCKS_I32 = 7;
 /** Bit f set ⇔ some second-level list of first level f is non-empty. */
 export const HC_FL_BITMAP_I32 = 8;
 /** TLSF_FL_COUNT words: bit s of word f set ⇔ list (f, s) is non-empty. */
@@ -232,12 +228,10 @@ export const BITMAP_POOL_MAGIC = 0x4c4f4f50;
 export const BP_MAGIC_I32 = 0;
 export const BP_SLOT_BYTES_I32 = 1;
 export const BP_SLOTS_I32 = 2;
-/** Slots not reserved by an alloc: reserved (decremented) before a bit is claimed, bumped after a bit is cleared. */
-export const BP_FREE_COUNT_I32 = 3;
 /** Bitmap word where the next search starts (next-fit). A racy hint, not state. */
-export const BP_HINT_I32 = 4;
+export const BP_HINT_I32 = 3;
 /** Fixed words before the summary. */
-export const BP_FIXED_WORDS = 8;
+export const BP_FIXED_WORDS = 4;
 /** One bitmap bit per slot, 1 = allocated; bits past the last slot are always 1. */
 export const BITS_PER_WORD = 32;
 

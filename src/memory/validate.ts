@@ -11,10 +11,10 @@
  * What it checks:
  * - header: magic, version, regions in order inside the buffer;
  * - heap: blocks tile [start, end) with consistent PREV_PHYS links and the
- *   sentinel last; no two adjacent free blocks; byte and block counts; every
+ *   sentinel last; no two adjacent free blocks; the used byte count; every
  *   free block in exactly the list its size maps to; bitmaps ⇔ non-empty lists;
- * - each BitmapPool: magic and geometry, popcount(bitmap) + freeCount ==
- *   capacity, summary bit ⇔ full word, padding bits set, hint in range;
+ * - each BitmapPool: magic and geometry, summary bit ⇔ full word, padding
+ *   bits set, hint in range;
  * - pools: each region inside the micro region or inside its own POOL heap
  *   block, no two overlapping, every POOL block owned by exactly one pool;
  * - per class: capacity == Σ slots, used == Σ used slots, used ≤ highWater ≤ capacity;
@@ -22,6 +22,7 @@
  */
 import { bug } from "../errors.js";
 import type { AddressSpace } from "./address-space.js";
+import { popcount } from "./bitmap-pool.js";
 import { tlsfListIndex } from "./heap.js";
 import {
   ADDRESS_SPACE_MAGIC,
@@ -39,7 +40,6 @@ import {
   BLOCK_OTHER,
   BLOCK_POOL,
   BLOCK_SENTINEL,
-  BP_FREE_COUNT_I32,
   BP_HINT_I32,
   BP_MAGIC_I32,
   BP_SLOTS_I32,
@@ -52,13 +52,10 @@ import {
   CLASS_USED,
   HC_END_BYTE_OFFSET_I32,
   HC_FL_BITMAP_I32,
-  HC_FREE_BLOCKS_I32,
-  HC_FREE_BYTES_I32,
   HC_HEADS_I32,
   HC_LIMIT_BYTES_I32,
   HC_SL_BITMAPS_I32,
   HC_START_BYTE_OFFSET_I32,
-  HC_USED_BLOCKS_I32,
   HC_USED_BYTES_I32,
   HDR_CLASS_STATS_I32,
   HDR_HEADER_BYTES_I32,
@@ -101,12 +98,6 @@ import {
 /** Throws, naming the invariant, when `ok` is false. */
 function ensure(ok: boolean, what: () => string): void {
   if (!ok) bug(`checkMemory: ${what()}`);
-}
-
-function popcount(word: number): number {
-  let bits = word - ((word >>> 1) & 0x55555555);
-  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
-  return (((bits + (bits >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 function wordsOf(buffer: SharedArrayBuffer): Uint32Array {
@@ -152,8 +143,6 @@ export function checkBitmapPool(buffer: SharedArrayBuffer, base: number): { capa
     const lastSummary = words[meta + BP_SUMMARY_I32 + summaryWords - 1] | 0;
     ensure((lastSummary & paddingMask) === paddingMask, () => `${where}: summary padding bits are not all set`);
   }
-  const freeCount = words[meta + BP_FREE_COUNT_I32] | 0;
-  ensure(usedBits + freeCount === capacity, () => `${where}: ${usedBits} bits set + freeCount ${freeCount} != capacity ${capacity}`);
   ensure(words[meta + BP_HINT_I32] < bitmapWords, () => `${where}: hint ${words[meta + BP_HINT_I32]} past ${bitmapWords} bitmap words`);
   return { capacity, used: usedBits, slotBytes };
 }
@@ -207,10 +196,7 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
   );
   ensure(words[sentinelHeader + BLK_PREV_PHYS_I32] === prev, () => `heap sentinel: PREV_PHYS ${words[sentinelHeader + BLK_PREV_PHYS_I32]}, expected ${prev}`);
   ensure(words[control + HC_USED_BYTES_I32] === usedBytes, () => `heap usedBytes ${words[control + HC_USED_BYTES_I32]}, blocks say ${usedBytes}`);
-  ensure(words[control + HC_FREE_BYTES_I32] === freeBytes, () => `heap freeBytes ${words[control + HC_FREE_BYTES_I32]}, blocks say ${freeBytes}`);
   ensure(usedBytes + freeBytes + HEAP_BLOCK_HEADER_BYTES === end - start, () => `heap used ${usedBytes} + free ${freeBytes} + sentinel != end - start ${end - start}`);
-  ensure(words[control + HC_FREE_BLOCKS_I32] === freeBlocks.size, () => `heap free block count ${words[control + HC_FREE_BLOCKS_I32]}, blocks say ${freeBlocks.size}`);
-  ensure(words[control + HC_USED_BLOCKS_I32] === blocks.length - freeBlocks.size, () => `heap used block count ${words[control + HC_USED_BLOCKS_I32]}, blocks say ${blocks.length - freeBlocks.size}`);
 
   // Pass 2 — every free list, against the walk and the bitmaps.
   const listed = new Set<number>();

@@ -418,8 +418,10 @@ export class Runtime {
     if (this.observer !== null) this.observer.onSwitch(t);
     const gen = t.gen;
     let r: IteratorResult<unknown, unknown>;
+    const woken = t.woken;
+    t.woken = false;
     try {
-      if (t.cancelState === CANCEL_REQUESTED) {
+      if (t.cancelState === CANCEL_REQUESTED && !woken) {
         t.cancelState = CANCEL_DELIVERED;
         r = gen.return(undefined as never);
       } else if (t.resumeError !== NO_ERROR) {
@@ -468,6 +470,7 @@ export class Runtime {
     if (t.st !== BLOCKED) bug(`wake of task ${t} in state ${t.state}`);
     t.waitOn = null;
     t.resumeValue = value;
+    t.woken = true;
     t.st = READY;
     this.queue.push(t);
     if (this.observer !== null) this.observer.onWake(t);
@@ -478,6 +481,7 @@ export class Runtime {
     if (t.st !== BLOCKED) bug(`wake of task ${t} in state ${t.state}`);
     t.waitOn = null;
     t.resumeError = error;
+    t.woken = true;
     t.st = READY;
     this.queue.push(t);
     if (this.observer !== null) this.observer.onWake(t);
@@ -559,7 +563,9 @@ export class Runtime {
       t.st = READY;
       this.queue.push(t);
     }
-    // READY: delivered when it is next resumed; RUNNING: at its next suspension (see step).
+    // READY: delivered when it is next resumed — unless a waker already completed its
+    // operation (t.woken), then at the suspension after it has seen the result, so no
+    // value handed over by a partner is lost. RUNNING: at its next suspension (see step).
   }
 
   private complete(t: TaskImpl, value: unknown): void {

@@ -81,6 +81,13 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
   resumeValue: unknown = undefined;
   resumeError: unknown = NO_ERROR;
   cancelState = CANCEL_NONE;
+  /**
+   * A waker completed this task's operation (a value, an error, a timer) and
+   * the task has not resumed since. A cancel() arriving now must not lose
+   * that result: it is delivered after the task has seen it, at its next
+   * suspension point.
+   */
+  woken = false;
   waitOn: WaitRecord | null = null;
   /** Cycle count when the current wait began. */
   waitSince = 0;

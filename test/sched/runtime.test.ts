@@ -290,6 +290,26 @@ describe("cancellation", () => {
     expect(rt.stats().memory.micro.used).toBe(0);
   });
 
+  test("cancel() after a partner handed over a value: the value is delivered, then the cancel at the next suspension", () => {
+    const rt = new Runtime();
+    const ch = new Channel<string>();
+    const got: string[] = [];
+    const receiver = rt.spawn(function* receiver() {
+      const r = yield* ch.recv();
+      got.push(r.value ?? "closed");
+      yield* sleep(10); // the next suspension point: the cancel lands here
+      got.push("unreachable");
+    });
+    rt.spawn(function* sender() {
+      yield* sleep(1);
+      yield* ch.send("precious"); // completes: the receiver takes it
+      receiver.cancel(); // the receiver is ready with the value but has not run yet
+    });
+    rt.run();
+    expect(got).toEqual(["precious"]);
+    expect(receiver.state).toBe("cancelled");
+  });
+
   test("cancel() of a task that never ran: its body never starts", () => {
     const rt = new Runtime();
     let ran = false;

@@ -1,0 +1,449 @@
+/**
+ * Scheduler benchmarks (issue 3): context switch, spawn, parked memory, call().
+ *
+ * Wall time is measured; the `modelCycles` column is the cost model's output
+ * (busy cycles per op from `rt.stats()`), never presented as time.
+ */
+import type { BenchFile, MeasuredCase, TimedCase } from "./types.js";
+import { call, Channel, coro, Runtime, waitFor, yieldNow, type MemoryStats, type Task } from "../src/index.js";
+import { run as effectionRun, spawn as effectionSpawn, type Task as EffectionTask } from "effection";
+import { exposedGc, fullGc, ModelMeter } from "./peers/model-meter.js";
+import { runtimeCase } from "./peers/runtime-case.js";
+
+// ── sched/switch/1000 ──────────────────────────────────────────────────────
+
+const SWITCH_COROUTINES = 1000;
+/** yieldNow rounds each coroutine does per call: 1000 × 100 = 100 000 switches per call. */
+const SWITCH_ROUNDS = 100;
+const SWITCHES_PER_CALL = SWITCH_COROUTINES * SWITCH_ROUNDS;
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * 1000 long-lived coroutines that do `rounds` yieldNow round-robin rounds each
+ * time a call opens the gate, then park until the next call.
+ *
+ * Why this shape: `run()` returns only when nothing is left (blocked tasks at
+ * the end are a deadlock), so coroutines cannot outlive a synchronous call.
+ * Spawning them anew in every call would add spawn + completion to every
+ * round. Instead one `runAsync()` lives for the whole case: a gate coroutine
+ * parks on a promise (`waitFor`), which keeps the runtime waiting without a
+ * deadlock. A call resolves that promise; the gate closes the round's channel,
+ * waking the 1000 workers parked on it; each does `rounds` `yield* yieldNow()`
+ * and parks on the next round's channel; the last one to finish tells the
+ * gate, which resolves the call's promise.
+ *
+ * Only the yieldNow switches are counted as ops. The rest of a call — one
+ * promise round trip, 1000 channel wake-ups and parks, two gate resumptions —
+ * is charged to them too (about 1% of the switches), so the figure is an
+ * upper bound on the pure switch. `verify()` checks the switch count exactly.
+ */
+class SwitchRig {
+  readonly rt = new Runtime({ name: "bench-switch" });
+  readonly meter = new ModelMeter(SWITCHES_PER_CALL);
+  private round = new Channel<never>(0, { name: "round" });
+  private readonly done = new Channel<void>(0, { name: "round-done" });
+  private remaining = 0;
+  private stopping = false;
+  private gate = deferred();
+  private call: Deferred | null = null;
+  private failure: unknown = null;
+  private readonly driving: Promise<void>;
+
+  constructor(coroutines: number, rounds: number) {
+    const rig = this;
+    for (let i = 0; i < coroutines; i++) {
+      this.rt.spawn(function* worker() {
+        for (;;) {
+          yield* rig.round.recv(); // parked until a call closes this round's channel
+          if (rig.stopping) return;
+          for (let r = 0; r < rounds; r++) yield* yieldNow();
+          if (--rig.remaining === 0) yield* rig.done.send(undefined);
+        }
+      });
+    }
+    this.rt.spawn(function* gate() {
+      for (;;) {
+        yield* waitFor(rig.gate.promise);
+        const finished = rig.round;
+        rig.round = new Channel<never>(0, { name: "round" });
+        rig.remaining = coroutines;
+        finished.close(); // wakes every worker
+        if (rig.stopping) return;
+        yield* rig.done.recv();
+        const call = rig.call!;
+        rig.call = null;
+        rig.gate = deferred(); // before resolving: the next call may come as soon as this one resolves
+        call.resolve();
+      }
+    });
+    this.driving = this.rt.runAsync().catch((e: unknown) => {
+      this.failure = e;
+      this.call?.reject(e);
+    });
+  }
+
+  /** One call: every worker does its rounds. */
+  runRound(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const call = deferred();
+    this.call = call;
+    this.gate.resolve();
+    return call.promise;
+  }
+
+  /** One call, checking that it switched exactly as many times as the design says. */
+  async verify(coroutines: number, rounds: number): Promise<void> {
+    const before = this.rt.stats().contextSwitches;
+    await this.runRound();
+    const switches = this.rt.stats().contextSwitches - before;
+    const expected = coroutines * rounds + coroutines + 2; // yields + wake-ups + the gate twice
+    if (switches !== expected) throw new Error(`sched/switch: a call made ${switches} context switches, expected ${expected}`);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.gate.resolve();
+    await this.driving;
+    if (this.failure !== null) throw this.failure;
+  }
+}
+
+function switchCase(): TimedCase {
+  let rig: SwitchRig | null = null;
+  return {
+    name: "sched/switch/1000",
+    role: "subject",
+    baseline: "sched/switch/1000/raw-generators",
+    opsPerCall: SWITCHES_PER_CALL,
+    target: { ns: 28, text: "≤ 2× raw generator round-robin" },
+    note: `1000 parked coroutines, ${SWITCH_ROUNDS} yieldNow rounds each per call; gate and wake-ups (≈1%) charged to the switches`,
+    async setup() {
+      rig = new SwitchRig(SWITCH_COROUTINES, SWITCH_ROUNDS);
+      await rig.verify(SWITCH_COROUTINES, SWITCH_ROUNDS);
+      rig.meter.start(rig.rt);
+    },
+    fn() {
+      const r = rig!;
+      r.meter.calls++;
+      return r.runRound();
+    },
+    modelCycles: () => rig!.meter.perOp(),
+    async teardown() {
+      const r = rig;
+      rig = null;
+      await r?.stop();
+    },
+  };
+}
+
+/** A plain generator that yields forever: the raw round-robin's coroutine. */
+function* spin(): Generator<void, never, unknown> {
+  for (;;) yield;
+}
+
+function rawSwitchCase(): TimedCase {
+  let gens: Generator<void, never, unknown>[] = [];
+  return {
+    name: "sched/switch/1000/raw-generators",
+    role: "baseline",
+    opsPerCall: SWITCHES_PER_CALL,
+    note: `the limit in JS: 1000 plain generators resumed with .next() in turn, ${SWITCH_ROUNDS} rounds per call`,
+    setup() {
+      gens = Array.from({ length: SWITCH_COROUTINES }, () => {
+        const g = spin();
+        g.next();
+        return g;
+      });
+    },
+    fn() {
+      const g = gens;
+      for (let r = 0; r < SWITCH_ROUNDS; r++) {
+        for (let i = 0; i < g.length; i++) g[i].next();
+      }
+    },
+    teardown() {
+      gens = [];
+    },
+  };
+}
+
+// ── sched/spawn ────────────────────────────────────────────────────────────
+
+const SPAWNS_PER_CALL = 1000;
+
+/** The coroutine (and effection task) spawned: it starts and returns at once. */
+function* emptyCoroutine(): Generator<never, void, unknown> {}
+
+function spawnAndRun(rt: Runtime): void {
+  for (let i = 0; i < SPAWNS_PER_CALL; i++) rt.spawn(emptyCoroutine);
+  rt.run();
+}
+
+const spawnCase = (): TimedCase =>
+  runtimeCase({
+    name: "sched/spawn",
+    baseline: "sched/spawn/async-fn-promise-all",
+    opsPerCall: SPAWNS_PER_CALL,
+    target: { ns: 300, text: "≤ 300 ns to spawn, run and complete a coroutine" },
+    note: "1000 × spawn of an empty generator, then run() to completion",
+    workload: spawnAndRun,
+    check(rt) {
+      const before = rt.stats();
+      spawnAndRun(rt);
+      const after = rt.stats();
+      if (after.completed - before.completed !== SPAWNS_PER_CALL || after.live !== 0 || after.memory.micro.used !== before.memory.micro.used) {
+        throw new Error(`sched/spawn: a call did not spawn and complete ${SPAWNS_PER_CALL} coroutines and free their stacks`);
+      }
+    },
+  });
+
+async function emptyAsync(): Promise<void> {}
+
+function asyncSpawnCase(): TimedCase {
+  return {
+    name: "sched/spawn/async-fn-promise-all",
+    role: "peer",
+    opsPerCall: SPAWNS_PER_CALL,
+    note: "1000 calls of an empty async function, then await Promise.all",
+    fn() {
+      const all = new Array<Promise<void>>(SPAWNS_PER_CALL);
+      for (let i = 0; i < SPAWNS_PER_CALL; i++) all[i] = emptyAsync();
+      return Promise.all(all);
+    },
+  };
+}
+
+function effectionSpawnCase(): TimedCase {
+  return {
+    name: "sched/spawn/effection",
+    role: "peer",
+    baseline: "sched/spawn",
+    opsPerCall: SPAWNS_PER_CALL,
+    note: "effection 4: run() of an operation that spawns 1000 empty tasks and awaits each",
+    fn() {
+      return effectionRun(function* () {
+        const tasks = new Array<EffectionTask<void>>(SPAWNS_PER_CALL);
+        for (let i = 0; i < SPAWNS_PER_CALL; i++) tasks[i] = yield* effectionSpawn(emptyCoroutine);
+        for (const t of tasks) yield* t;
+      });
+    },
+  };
+}
+
+// ── sched/parked-memory ────────────────────────────────────────────────────
+
+const PARKED = 1_000_000;
+const MiB = 1024 * 1024;
+
+function* parkedWorker(ch: Channel<never>): Generator<unknown, void, unknown> {
+  yield* ch.recv();
+}
+
+/** Heap and buffer bytes per coroutine, read while `parked` coroutines (and nothing else new) are parked on `rt`. */
+function parkedFootprint(rt: Runtime, parked: number, heapBefore: number, memBefore: MemoryStats): { value: number; note: string } {
+  const heapAfter = process.memoryUsage().heapUsed;
+  const stats = rt.stats();
+  if (stats.live !== parked || stats.contextSwitches !== parked) {
+    throw new Error(`sched/parked-memory: expected ${parked} coroutines parked after one switch each, found live ${stats.live}, switches ${stats.contextSwitches}`);
+  }
+  const mem = stats.memory;
+  const slotsPerCoroutine = (mem.micro.used - memBefore.micro.used) / parked;
+  const grownSlots = mem.micro.capacity - memBefore.micro.capacity;
+  const grownBytes = mem.bufferBytes - memBefore.bufferBytes;
+  if (grownSlots <= 0 || grownBytes <= 0) throw new Error("sched/parked-memory: the micro pools did not grow; cannot derive bytes per slot from the buffer");
+  const bufferPerSlot = grownBytes / grownSlots;
+  const heapPerCoroutine = (heapAfter - heapBefore) / parked;
+  return {
+    value: heapPerCoroutine + slotsPerCoroutine * bufferPerSlot,
+    note: `JS heap ${heapPerCoroutine.toFixed(0)} B + ${slotsPerCoroutine.toFixed(3)} slot × ${bufferPerSlot.toFixed(1)} B of buffer; buffer ${(mem.bufferBytes / MiB).toFixed(0)} MiB`,
+  };
+}
+
+function parkedMemoryCase(): MeasuredCase {
+  return {
+    kind: "measure",
+    name: "sched/parked-memory",
+    role: "subject",
+    baseline: "sched/parked-memory/async-fn",
+    unit: "bytes",
+    target: { value: 600, text: "≤ 600 B per parked coroutine, JS heap + stack slot (Go ≈ 2.6 KB)" },
+    note: "1 000 000 coroutines blocked in recv on one channel; heap delta after gc + buffer bytes per slot (Δbuffer / Δslots)",
+    async measure() {
+      const gc = exposedGc();
+      if (gc === null) return { skipped: "global.gc is not exposed (run node with --expose-gc)" };
+      const rt = new Runtime({ name: "bench-parked", maxMemoryBytes: 512 * MiB });
+      const ch = new Channel<never>(0, { name: "never-sent" });
+      const gate = deferred();
+      fullGc(gc);
+      const memBefore = rt.stats().memory;
+      const heapBefore = process.memoryUsage().heapUsed;
+
+      // A keeper parked on a promise keeps runAsync() waiting (not a deadlock); it releases everyone at the end.
+      rt.spawn(function* keeper() {
+        yield* waitFor(gate.promise);
+        ch.close();
+      });
+      for (let i = 0; i < PARKED; i++) rt.spawn(parkedWorker, ch);
+      const driving = rt.runAsync(); // drives synchronously until all are parked, then awaits the keeper's promise
+
+      let footprint: { value: number; note: string };
+      try {
+        fullGc(gc);
+        footprint = parkedFootprint(rt, PARKED + 1, heapBefore, memBefore); // the keeper is parked too
+      } finally {
+        gate.resolve();
+        await driving; // every worker receives { ok: false } and completes
+        rt.shutdown();
+        fullGc(gc);
+      }
+      return { value: footprint.value, note: `${footprint.note}; ${releasedNote(heapBefore)}` };
+    },
+  };
+}
+
+/** After a memory case: how far the heap is from where it started (it should be back). */
+function releasedNote(heapBefore: number): string {
+  return `after release the heap is ${((process.memoryUsage().heapUsed - heapBefore) / MiB).toFixed(1)} MiB above its start`;
+}
+
+async function parkedAsync(never: Promise<never>): Promise<void> {
+  await never;
+}
+
+/**
+ * The promise the million async functions await. A module-level slot, not a
+ * local: optimised code drops a local it no longer reads, and the collector
+ * would then free the suspended functions before they are measured.
+ */
+let neverSettled: Promise<never> | null = null;
+
+function asyncParkedMemoryCase(): MeasuredCase {
+  return {
+    kind: "measure",
+    name: "sched/parked-memory/async-fn",
+    role: "peer",
+    unit: "bytes",
+    note: "1 000 000 async functions awaiting one never-resolved promise; heap delta after gc",
+    async measure() {
+      const gc = exposedGc();
+      if (gc === null) return { skipped: "global.gc is not exposed (run node with --expose-gc)" };
+      const never = new Promise<never>(() => {});
+      neverSettled = never;
+      let heapBefore: number;
+      let heapAfter: number;
+      try {
+        fullGc(gc);
+        heapBefore = process.memoryUsage().heapUsed;
+        for (let i = 0; i < PARKED; i++) void parkedAsync(never);
+        fullGc(gc);
+        heapAfter = process.memoryUsage().heapUsed;
+      } finally {
+        // Dropping the only reference to the promise makes the million suspended functions garbage.
+        neverSettled = null;
+        fullGc(gc);
+      }
+      return { value: (heapAfter - heapBefore) / PARKED, note: releasedNote(heapBefore) };
+    },
+  };
+}
+
+// ── sched/call ─────────────────────────────────────────────────────────────
+
+const CALLS_PER_CALL = 10_000;
+
+const leaf = coro({ name: "bench.leaf" }, function* () {
+  return 1;
+});
+
+const caller = coro({ name: "bench.caller", calls: [leaf] }, function* (_frame, n: number) {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += yield* call(leaf);
+  return sum;
+});
+
+function callLeafInALoop(rt: Runtime): Task<number> {
+  const t = rt.spawn(caller, CALLS_PER_CALL);
+  rt.run();
+  return t;
+}
+
+const callCase = (): TimedCase =>
+  runtimeCase({
+    name: "sched/call",
+    baseline: "sched/call/raw-yield-star",
+    opsPerCall: CALLS_PER_CALL,
+    note: `one coroutine calls a leaf definition ${CALLS_PER_CALL} times (frame pushed and popped each time); its spawn is amortised over them`,
+    workload: callLeafInALoop,
+    check(rt) {
+      const sum = callLeafInALoop(rt).result;
+      if (sum !== CALLS_PER_CALL) throw new Error(`sched/call: the caller returned ${String(sum)}, expected ${CALLS_PER_CALL}`);
+    },
+  });
+
+function* rawLeaf(): Generator<never, number, unknown> {
+  return 1;
+}
+
+function* rawCaller(n: number): Generator<never, number, unknown> {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += yield* rawLeaf();
+  return sum;
+}
+
+function rawCallCase(): TimedCase {
+  return {
+    name: "sched/call/raw-yield-star",
+    role: "baseline",
+    opsPerCall: CALLS_PER_CALL,
+    note: "the limit in JS: a plain generator delegating to a plain leaf generator with yield*, no frame",
+    fn() {
+      return rawCaller(CALLS_PER_CALL).next().value;
+    },
+  };
+}
+
+const bench: BenchFile = {
+  title: "Scheduler: switch, spawn, parked memory, call",
+  notes: [
+    "sched/switch/1000 measures steady-state round-robin switching among 1000 long-lived coroutines. run() cannot return while " +
+      "coroutines are parked (that would be a deadlock), so the case keeps one runAsync() alive for its whole duration: a gate " +
+      "coroutine parks on a promise between calls; each call opens the gate, the 1000 workers do 100 `yield* yieldNow()` rounds " +
+      "each and park again. Only the 100 000 yieldNow switches count as ops; the gate, the promise round trip and the 1000 channel " +
+      "wake-ups per call (≈1% more switches) are charged to them, so the figure is an upper bound. Setup checks the exact switch count. " +
+      "The baseline resumes 1000 plain generators with .next() in the same order: the limit of a JS scheduler.",
+    "sched/spawn and sched/call create one runtime in setup and reuse it; every call spawns, runs to completion and frees. " +
+      "sched/call spawns its one caller per call, amortised over 10 000 call() frames.",
+    "sched/parked-memory is a one-shot measurement: JS heap delta after full gc with 1 000 000 coroutines parked in recv, plus the " +
+      "SharedArrayBuffer bytes per stack slot derived from rt.stats().memory (Δ bufferBytes / Δ micro capacity, so pool bitmaps and " +
+      "generations are included). Needs --expose-gc (npm run bench passes it). Everything is released before the case returns.",
+    "modelCycles is the cost model's busy cycles per op (rt.stats().busyCycles), model output, not time.",
+  ],
+  cases: [
+    switchCase(),
+    rawSwitchCase(),
+    spawnCase(),
+    asyncSpawnCase(),
+    effectionSpawnCase(),
+    parkedMemoryCase(),
+    asyncParkedMemoryCase(),
+    callCase(),
+    rawCallCase(),
+  ],
+};
+
+export default bench;
