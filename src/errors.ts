@@ -22,12 +22,18 @@ export class ChannelClosedError extends CoroError {}
 export class DeadlockError extends CoroError {
   /** One line per blocked coroutine: `#3 consumer: recv on Channel#1 "jobs" (capacity 0)`. */
   readonly blocked: readonly string[];
-  constructor(blocked: readonly string[]) {
+  /** True for a partial deadlock: found while other coroutines could still run (detectLeaks). */
+  readonly partial: boolean;
+  constructor(blocked: readonly string[], partial = false) {
+    const n = blocked.length;
     super(
-      `deadlock: ${blocked.length} coroutine${blocked.length === 1 ? " is" : "s are"} blocked and nothing can wake ${blocked.length === 1 ? "it" : "them"}:\n  ` +
+      (partial
+        ? `partial deadlock: ${n} coroutine${n === 1 ? "" : "s"} can never wake while others still run:\n  `
+        : `deadlock: ${n} coroutine${n === 1 ? " is" : "s are"} blocked and nothing can wake ${n === 1 ? "it" : "them"}:\n  `) +
         blocked.join("\n  "),
     );
     this.blocked = blocked;
+    this.partial = partial;
   }
 }
 

@@ -15,3 +15,5 @@ export { Channel, type RecvResult } from "./chan/channel.js";
 export type { SendPort, RecvPort } from "./chan/ports.js";
 export { select, recv, send, after, type SelectCase, type SelectResult } from "./chan/select.js";
 export { checkChannel } from "./chan/validate.js";
+export type { CoroDump, CoroutineDump, FrameDump } from "./observe/dump.js";
+export type { DeadlockReport } from "./observe/deadlocks.js";

@@ -23,10 +23,10 @@
 import { ChannelClosedError } from "../errors.js";
 import { DONE_VOID, RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
 import { running } from "../coro/context.js";
-import { currentTaskOrThrow } from "../sched/runtime.js";
-import { TaskImpl } from "../sched/task.js";
+import { currentTaskOrThrow, resourceResolvers } from "../sched/runtime.js";
+import { TaskImpl, touch } from "../sched/task.js";
 import { RECV, SEND, Waiter, WaitQueue } from "./wait-queue.js";
-import { makeRecvPort, makeSendPort, type RecvPort, type SendPort } from "./ports.js";
+import { channelOfRecvPort, channelOfSendPort, makeRecvPort, makeSendPort, type RecvPort, type SendPort } from "./ports.js";
 
 /** What a receive gives: a value, or `{ ok: false }` once the channel is closed and drained. */
 export type RecvResult<T> = { ok: true; value: T } | { ok: false; value: undefined };
@@ -100,20 +100,20 @@ export class Channel<T> {
 
   /** Sends if that can complete now; false if it would block. Throws ChannelClosedError if closed. */
   trySend(value: T): boolean {
-    chargeOp();
+    chargeOp(this as Channel<unknown>);
     if (this.isClosed) throw closedError(this as Channel<unknown>, "send on");
     return sendNow(this as Channel<unknown>, value);
   }
 
   /** Receives if a value (or the closed signal) is there now; undefined if it would block. */
   tryRecv(): RecvResult<T> | undefined {
-    chargeOp();
+    chargeOp(this as Channel<unknown>);
     return recvNow(this as Channel<unknown>) as RecvResult<T> | undefined;
   }
 
   /** Closes the channel and wakes every waiter. ChannelClosedError if already closed. */
   close(): void {
-    chargeOp();
+    chargeOp(this as Channel<unknown>);
     closeChannel(this as Channel<unknown>);
   }
 
@@ -139,10 +139,13 @@ export class Channel<T> {
 
 // ── the shared core: used by Channel, ports and select ───────────────────
 
-/** Charges one channel operation to the running coroutine's runtime, if any. */
-export function chargeOp(): void {
+/** Charges one channel operation to the running coroutine's runtime, if any, and notes the touch. */
+export function chargeOp(ch: Channel<unknown>): void {
   const c = running.current;
-  if (c instanceof TaskImpl) c.rt.charge(c.rt.cost.channelOp);
+  if (c instanceof TaskImpl && c.scheduled) {
+    c.rt.charge(c.rt.cost.channelOp);
+    touch(c, ch);
+  }
 }
 
 export function closedError(ch: Channel<unknown>, what: string): ChannelClosedError {
@@ -257,6 +260,7 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
     const rt = t.rt;
     rt.charge(rt.cost.channelOp);
     const ch = this.#ch;
+    touch(t, ch);
     if (ch.isClosed) throw closedError(ch, "send on");
     if (sendNow(ch, this.#value)) return DONE_VOID;
     const w = new Waiter(t, ch, SEND, this.#value, null, 0);
@@ -288,6 +292,7 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
     const rt = t.rt;
     rt.charge(rt.cost.channelOp);
     const ch = this.#ch as Channel<unknown>;
+    touch(t, ch);
     const r = recvNow(ch);
     if (r !== undefined) return { done: true, value: r as RecvResult<T> };
     const w = new Waiter(t, ch, RECV, undefined, null, 0);
@@ -299,3 +304,6 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
     throw e;
   }
 }
+
+// A channel or a port passed to spawn() counts as touched by the new task (leak detection).
+resourceResolvers.push((a) => (a instanceof Channel ? a : channelOfSendPort(a) ?? channelOfRecvPort(a) ?? null));

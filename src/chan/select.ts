@@ -22,7 +22,7 @@ import { RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
 import { checkDelay } from "../sched/ops.js";
 import { currentTaskOrThrow, formatMs, msToCycles } from "../sched/runtime.js";
 import { Timer } from "../sched/timers.js";
-import type { TaskImpl } from "../sched/task.js";
+import { touch, type TaskImpl } from "../sched/task.js";
 import type { WaitRecord } from "../sched/wait.js";
 import { Channel, closedError, recvNow, sendNow } from "./channel.js";
 import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
@@ -144,6 +144,10 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     const cases = this.cases;
     const n = cases.length;
     rt.charge(rt.cost.selectCase * n);
+    for (let i = 0; i < n; i++) {
+      const c = cases[i];
+      if (c.kind !== "after") touch(t, caseChannel(c));
+    }
 
     // Pass 1 — poll in a random order.
     const order = new Array<number>(n);
@@ -253,6 +257,11 @@ export class SelectWait implements WaitRecord {
 
   resources(): readonly object[] {
     return this.waiters.map((w) => w.channel);
+  }
+
+  /** An `after` case wakes it whatever the channels do. */
+  get endsByItself(): boolean {
+    return this.timer !== null;
   }
 }
 

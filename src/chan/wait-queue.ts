@@ -22,6 +22,7 @@ export const SEND = 0;
 export const RECV = 1;
 
 export class Waiter implements WaitRecord {
+  readonly endsByItself = false;
   prev: Waiter | null = null;
   next: Waiter | null = null;
   queue: WaitQueue | null = null;

@@ -178,7 +178,7 @@ export class FrameBase {
     );
   }
 
-  /** Reads every local from the buffer (for dumps). 64-bit integers as decimal strings, bytes as hex. */
+  /** Reads every local from the buffer (for dumps). 64-bit integers as decimal strings, bytes as "0x…" hex. */
   $$decode(): Record<string, number | boolean | string> {
     const out: Record<string, number | boolean | string> = {};
     for (const slot of this.$$layout.locals) out[slot.name] = decodeLocal(this.$$views, this.$$addr + slot.offset, slot);
@@ -202,7 +202,7 @@ export function decodeLocal(v: BufferViews, byteOffset: number, slot: LocalSlot)
     case "i64": return v.i64[a >>> 3].toString();
     case "u64": return v.u64[a >>> 3].toString();
     case "bytes": {
-      let hex = "";
+      let hex = "0x";
       for (let i = 0; i < slot.bytes; i++) hex += v.u8[a + i].toString(16).padStart(2, "0");
       return hex;
     }

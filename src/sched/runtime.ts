@@ -34,11 +34,19 @@ import { Timer, TimerHeap } from "./timers.js";
 import type { WaitRecord } from "./wait.js";
 import {
   BLOCKED, CANCEL_DELIVERED, CANCEL_NONE, CANCEL_REQUESTED, CANCELLED, DONE, FAILED, NO_ERROR, READY, RUNNING,
-  TaskImpl, type Task,
+  TaskImpl, touch, type Task,
 } from "./task.js";
 import { CoroutineHandle, type Coroutine } from "./coroutine.js";
 import type { RuntimeObserver } from "./observer.js";
 import { classOverridesOf, type ProfileData } from "./profile-data.js";
+import { addObserver } from "./observer.js";
+// The observe layer's entry points. The Runtime is the library's facade, so it
+// reaches up to them; observe/ imports only types from here (no value cycle),
+// and reaches the hot loop only through the observer hook.
+import { Tracer, type TraceJson } from "../observe/trace.js";
+import { Profiler, type Profile } from "../observe/profiler.js";
+import { dumpRuntime, type CoroDump } from "../observe/dump.js";
+import { findDeadlocks, LeakWatch, type DeadlockReport } from "../observe/deadlocks.js";
 
 export interface RuntimeOptions {
   /** Initial size of the SharedArrayBuffer address space, in bytes. */
@@ -61,6 +69,15 @@ export interface RuntimeOptions {
   trace?: boolean;
   /** A saved rt.profile(): size classes learned from an earlier run. */
   profile?: ProfileData;
+  /** Record per-definition stack use for rt.profile() (default false). */
+  profiling?: boolean;
+  /**
+   * Look for partial deadlocks (coroutines that can never wake while others
+   * still run) whenever the clock jumps to a timer and when run() ends.
+   * true: run() throws a DeadlockError listing them at the end; a function:
+   * called with each new report instead. Default: off (rt.deadlocks() works regardless).
+   */
+  detectLeaks?: boolean | ((reports: DeadlockReport[]) => void);
   /** Name for reports (dumps, traces). */
   name?: string;
 }
@@ -84,6 +101,7 @@ export interface RuntimeStats {
 /** A timer that wakes a sleeping task. */
 class SleepTimer extends Timer implements WaitRecord {
   readonly kind = "sleep";
+  readonly endsByItself = true;
   constructor(
     private readonly rt: Runtime,
     readonly task: TaskImpl,
@@ -107,6 +125,7 @@ class SleepTimer extends Timer implements WaitRecord {
 /** A task waiting for another task to finish. */
 class JoinWait implements WaitRecord {
   readonly kind = "join";
+  readonly endsByItself = false;
   constructor(
     readonly waiter: TaskImpl,
     readonly target: TaskImpl,
@@ -129,6 +148,7 @@ class JoinWait implements WaitRecord {
 /** A task parked on a real promise (runAsync). */
 class PromiseWait implements WaitRecord {
   readonly kind = "promise";
+  readonly endsByItself = true;
   constructor(
     private readonly rt: Runtime,
     readonly task: TaskImpl,
@@ -204,13 +224,58 @@ export class Runtime {
       buffer: options.buffer,
     });
     this.name = options.name ?? `runtime-${nextRuntimeId++}`;
-    if (options.trace === true) Runtime.enableTrace(this);
+    if (options.trace === true) {
+      this.tracer = new Tracer(this);
+      addObserver(this, this.tracer);
+    }
+    if (options.profiling === true) {
+      this.profiler = new Profiler(this);
+      addObserver(this, this.profiler);
+    }
+    const leaks = options.detectLeaks;
+    if (leaks !== undefined && leaks !== false) {
+      if (leaks !== true && typeof leaks !== "function") throw new TypeError(`detectLeaks must be a boolean or a function, received ${String(leaks)}`);
+      this.leakWatch = new LeakWatch(this, leaks === true ? null : leaks);
+    }
   }
 
-  /** @internal Installed by the observe layer so the scheduler does not import it. */
-  static enableTrace: (rt: Runtime) => void = () => {
-    throw new Error("tracing is not available in this build");
-  };
+  // ── observability (the observe layer; see docs/DESIGN.md "Observability") ─
+
+  private readonly tracer: Tracer | null = null;
+  private readonly profiler: Profiler | null = null;
+  private readonly leakWatch: LeakWatch | null = null;
+
+  /** A goroutine dump of every live coroutine: String(dump) reads as text; the dump is plain JSON. */
+  dump(): CoroDump {
+    return dumpRuntime(this);
+  }
+
+  /** Blocked coroutines that can never wake, found while others may still run (a heuristic: see the docs). */
+  deadlocks(): DeadlockReport[] {
+    return findDeadlocks(this);
+  }
+
+  /** The recorded events as Chrome Trace Event JSON (Perfetto, chrome://tracing). Needs { trace: true }. */
+  exportTrace(): TraceJson {
+    if (this.tracer === null) throw new Error("exportTrace() needs a runtime created with { trace: true }");
+    return this.tracer.export();
+  }
+
+  /** Per definition: predicted class and bytes against observed high-water, migrations. Needs { profiling: true }. */
+  profile(): Profile {
+    if (this.profiler === null) throw new Error("profile() needs a runtime created with { profiling: true }");
+    return this.profiler.profile();
+  }
+
+  /** The address space drawn to scale, with chained stack segments highlighted. */
+  heapMapSVG(options: { width?: number; title?: string } = {}): string {
+    const highlight: { addr: number; bytes: number; label: string }[] = [];
+    for (const t of this.live) {
+      const segs = t.cstack.segments;
+      for (let i = 1; i < segs.length; i++) highlight.push({ addr: segs[i].addr, bytes: segs[i].bytes, label: `#${t.id} ${t.name} segment ${i + 1}` });
+    }
+    return (this.memory as unknown as { toSVG(o: object): string }).toSVG({ ...options, highlight });
+  }
 
   /** Simulated cycles elapsed: the clock (model output, not measured time). */
   get cycles(): number {
@@ -254,6 +319,14 @@ export class Runtime {
   spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Task<R> {
     const t = this.createTask<A, R>(fn, args, "spawn");
     t.scheduled = true;
+    // Channels handed over at spawn count as touched (the leak detector's reachability).
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a !== null && typeof a === "object") {
+        const r = resourceOf(a);
+        if (r !== null) touch(t as TaskImpl, r);
+      }
+    }
     t.liveIndex = this.live.length;
     this.live.push(t as TaskImpl);
     this.spawnedCount++;
@@ -395,6 +468,7 @@ export class Runtime {
       }
       if (timers.size === 0) return "quiescent";
       if (yieldBeforeJump && this.promiseWaits > 0) return "timers";
+      if (this.leakWatch !== null) this.leakWatch.atClockJump(this.switchCount);
       // Nothing runnable: jump the clock to the next deadline (idle cycles, not busy).
       const next = timers.peekDeadline();
       if (next > this._cycles) this._cycles = next;
@@ -731,6 +805,21 @@ class JoinOp<R> implements Operation<R>, Iterator<unknown, R, unknown> {
     // A failed target's error reaches the joiner: it is observed now.
     throw e;
   }
+}
+
+/**
+ * The resource an argument stands for, if any: channels register a resolver
+ * (a channel is itself; a port resolves to its channel) so the scheduler can
+ * see them without importing the channel layer.
+ */
+export const resourceResolvers: ((a: object) => object | null)[] = [];
+
+function resourceOf(a: object): object | null {
+  for (const r of resourceResolvers) {
+    const x = r(a);
+    if (x !== null) return x;
+  }
+  return null;
 }
 
 const CLASS_RANK: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, large: 3 };

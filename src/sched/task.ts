@@ -98,6 +98,15 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
   liveIndex = -1;
   result: R | undefined = undefined;
   error: unknown = undefined;
+  /**
+   * Resources (channels) this task has operated on or was spawned with, for
+   * the deadlock and leak detector. The two most recent sit in `touchA` /
+   * `touchB` so that a task ping-ponging on two channels records nothing
+   * new per operation (two comparisons on the hot path).
+   */
+  touchA: object | null = null;
+  touchB: object | null = null;
+  touched: Set<object> | null = null;
 
   constructor(
     readonly rt: Runtime,
@@ -139,4 +148,15 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
   toString(): string {
     return `#${this.id} ${this.name}`;
   }
+}
+
+/** Records that `t` operated on `resource` (see TaskImpl.touched). */
+export function touch(t: TaskImpl, resource: object): void {
+  if (t.touchA !== resource && t.touchB !== resource) touchSlow(t, resource);
+}
+
+function touchSlow(t: TaskImpl, resource: object): void {
+  (t.touched ??= new Set()).add(resource);
+  t.touchB = t.touchA;
+  t.touchA = resource;
 }

@@ -18,4 +18,6 @@ export interface WaitRecord {
   cancel(): void;
   /** The objects waited on (channels, tasks), for deadlock and leak analysis. */
   resources(): readonly object[];
+  /** True when the wait can end with nobody's help (a timer, a promise): such a task is never a leak. */
+  readonly endsByItself: boolean;
 }

@@ -1,0 +1,182 @@
+/**
+ * Partial deadlocks and leaks: coroutines that can never wake, found while
+ * others may still run — the goroutine-leak detector Go still lacks.
+ *
+ * Rule (a fixpoint): a blocked coroutine is reported when no coroutine that
+ * can still act — running, ready, sleeping, waiting on a promise or a timed
+ * select, or blocked but not itself reported — has touched (operated on, or
+ * been spawned with) any channel it waits on; a join is reported when the
+ * task it joins is reported. Start with every channel- or join-blocked task
+ * reported; un-report any that something able to act can reach; repeat
+ * until nothing changes.
+ *
+ * It is a heuristic. A coroutine can hold a channel it has never used (a
+ * closure, a value received over another channel) and use it later; such a
+ * deadlock is then hidden, or a leak reported too early — the docs say so.
+ * Code outside coroutines (main) that will still use a channel is invisible too.
+ */
+import { DeadlockError } from "../errors.js";
+import type { Runtime } from "../sched/runtime.js";
+import { BLOCKED, TaskImpl } from "../sched/task.js";
+
+export interface DeadlockReport {
+  /** "cycle": they wait on each other; "unreachable": nobody left can reach what they wait on. */
+  kind: "cycle" | "unreachable";
+  coroutines: { id: number; name: string; waitsOn: string; sinceMs: number }[];
+  /** The channels (and tasks) they wait on, described. */
+  waitsOn: string[];
+  message: string;
+}
+
+/** Every group of coroutines that can never wake, now. */
+export function findDeadlocks(rt: Runtime): DeadlockReport[] {
+  const live = rt.liveTasks();
+  const reported = new Set<TaskImpl>();
+  for (const t of live) {
+    if (t.st === BLOCKED && t.waitOn !== null && !t.waitOn.endsByItself) reported.add(t);
+  }
+  if (reported.size === 0) return [];
+
+  // Who has touched each resource.
+  const touchers = new Map<object, TaskImpl[]>();
+  const addToucher = (r: object | null, t: TaskImpl) => {
+    if (r === null) return;
+    const list = touchers.get(r);
+    if (list === undefined) touchers.set(r, [t]);
+    else if (list[list.length - 1] !== t) list.push(t);
+  };
+  for (const t of live) {
+    if (t.touched !== null) for (const r of t.touched) addToucher(r, t);
+    else {
+      addToucher(t.touchA, t);
+      addToucher(t.touchB, t);
+    }
+  }
+
+  const canReach = (c: TaskImpl): boolean => {
+    for (const r of c.waitOn!.resources()) {
+      if (r instanceof TaskImpl) {
+        if (!reported.has(r as TaskImpl)) return true; // joins a task that can still act
+        continue;
+      }
+      for (const x of touchers.get(r) ?? []) if (x !== c && !reported.has(x)) return true;
+    }
+    return false;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const c of reported) {
+      if (canReach(c)) {
+        reported.delete(c);
+        changed = true;
+      }
+    }
+  }
+  return group(rt, reported, touchers);
+}
+
+/** Splits the reported tasks into groups linked by what they wait on and touch. */
+function group(rt: Runtime, reported: Set<TaskImpl>, touchers: Map<object, TaskImpl[]>): DeadlockReport[] {
+  const parent = new Map<TaskImpl, TaskImpl>();
+  const find = (t: TaskImpl): TaskImpl => {
+    let p = parent.get(t) ?? t;
+    while (p !== (parent.get(p) ?? p)) p = parent.get(p)!;
+    parent.set(t, p);
+    return p;
+  };
+  const union = (a: TaskImpl, b: TaskImpl) => parent.set(find(a), find(b));
+  for (const c of reported) {
+    for (const r of c.waitOn!.resources()) {
+      if (reported.has(r as TaskImpl)) union(c, r as TaskImpl);
+      for (const x of touchers.get(r) ?? []) if (reported.has(x)) union(c, x);
+    }
+  }
+  const groups = new Map<TaskImpl, TaskImpl[]>();
+  for (const c of [...reported].sort((a, b) => a.id - b.id)) {
+    const root = find(c);
+    const g = groups.get(root);
+    if (g === undefined) groups.set(root, [c]);
+    else g.push(c);
+  }
+  const reports: DeadlockReport[] = [];
+  for (const members of groups.values()) {
+    const cycle = hasWaitForCycle(members, touchers);
+    const waitsOn = [...new Set(members.flatMap((c) => c.waitOn!.resources().map(describeResource)))];
+    const coroutines = members.map((c) => ({ id: c.id, name: c.name, waitsOn: c.waitOn!.describe(), sinceMs: rt.cyclesToMs(c.waitSince) }));
+    const lines = coroutines.map((c) => `#${c.id} ${c.name}: ${c.waitsOn}`);
+    reports.push({
+      kind: cycle ? "cycle" : "unreachable",
+      coroutines,
+      waitsOn,
+      message: cycle
+        ? `${members.length} coroutines wait on each other and nobody else can reach ${waitsOn.join(", ")}: ${lines.join("; ")}`
+        : `nobody that can still run reaches ${waitsOn.join(", ")}: ${lines.join("; ")}`,
+    });
+  }
+  return reports;
+}
+
+/**
+ * The wait-for graph among the members: c → x when x could end c's wait —
+ * x has touched something c waits on and is not merely waiting on it too (two
+ * receivers on one channel do not wait for each other), or c joins x.
+ * A cycle in it is a deadlock cycle; otherwise what they wait on is out of reach.
+ */
+function hasWaitForCycle(members: TaskImpl[], touchers: Map<object, TaskImpl[]>): boolean {
+  const inGroup = new Set(members);
+  const edges = new Map<TaskImpl, TaskImpl[]>();
+  for (const c of members) {
+    const out: TaskImpl[] = [];
+    for (const r of c.waitOn!.resources()) {
+      if (r instanceof TaskImpl) {
+        if (inGroup.has(r)) out.push(r);
+        continue;
+      }
+      for (const x of touchers.get(r) ?? []) {
+        if (x !== c && inGroup.has(x) && !x.waitOn!.resources().includes(r)) out.push(x);
+      }
+    }
+    edges.set(c, out);
+  }
+  const state = new Map<TaskImpl, 1 | 2>(); // 1 on the DFS path, 2 finished
+  const visit = (t: TaskImpl): boolean => {
+    state.set(t, 1);
+    for (const x of edges.get(t)!) {
+      const st = state.get(x);
+      if (st === 1 || (st === undefined && visit(x))) return true;
+    }
+    state.set(t, 2);
+    return false;
+  };
+  return members.some((m) => state.get(m) === undefined && visit(m));
+}
+
+function describeResource(r: object): string {
+  const d = (r as { describe?: () => string }).describe;
+  return typeof d === "function" ? d.call(r) : String(r);
+}
+
+/**
+ * The runtime's detectLeaks option: looks for partial deadlocks when the clock
+ * jumps to a timer (the moment everything runnable has run), amortised so
+ * the checks cost O(1) per context switch. Each coroutine is reported once.
+ */
+export class LeakWatch {
+  private lastCheckSwitches = -Infinity;
+  private readonly seen = new Set<number>();
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly onLeak: ((reports: DeadlockReport[]) => void) | null,
+  ) {}
+
+  atClockJump(switches: number): void {
+    if (switches - this.lastCheckSwitches < Math.max(64, this.rt.liveTasks().length)) return;
+    this.lastCheckSwitches = switches;
+    const fresh = findDeadlocks(this.rt).filter((r) => r.coroutines.some((c) => !this.seen.has(c.id)));
+    if (fresh.length === 0) return;
+    for (const r of fresh) for (const c of r.coroutines) this.seen.add(c.id);
+    if (this.onLeak !== null) this.onLeak(fresh);
+    else throw new DeadlockError(fresh.flatMap((r) => r.coroutines.map((c) => `#${c.id} ${c.name}: ${c.waitsOn}`)), true);
+  }
+}
