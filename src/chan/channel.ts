@@ -24,8 +24,8 @@ import { ChannelClosedError } from "../errors.js";
 import { DONE_VOID, RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
 import { running } from "../coro/context.js";
 import { currentTaskOrThrow, resourceResolvers } from "../sched/runtime.js";
-import { TaskImpl, touch } from "../sched/task.js";
-import { RECV, SEND, Waiter, WaitQueue } from "./wait-queue.js";
+import { touch, type TaskImpl } from "../sched/task.js";
+import { RECV, SEND, releaseWaiter, waiterFor, WaitQueue, type Waiter } from "./wait-queue.js";
 import { channelOfRecvPort, channelOfSendPort, makeRecvPort, makeSendPort, type RecvPort, type SendPort } from "./ports.js";
 
 /** What a receive gives: a value, or `{ ok: false }` once the channel is closed and drained. */
@@ -141,8 +141,8 @@ export class Channel<T> {
 
 /** Charges one channel operation to the running coroutine's runtime, if any, and notes the touch. */
 export function chargeOp(ch: Channel<unknown>): void {
-  const c = running.current;
-  if (c instanceof TaskImpl && c.scheduled) {
+  const c = running.current as TaskImpl | null;
+  if (c !== null && c.scheduled) {
     c.rt.charge(c.rt.cost.channelOp);
     touch(c, ch);
   }
@@ -190,26 +190,34 @@ export function closeChannel(ch: Channel<unknown>): void {
   ch.isClosed = true;
   // Receivers first (they get { ok: false }), then senders (they get the error), each in arrival order.
   for (let w = ch.recvq.dequeue(); w !== null; w = ch.recvq.dequeue()) {
-    if (w.select === null) w.task.rt.wake(w.task, RECV_CLOSED);
-    else w.select.fire(w, false, undefined);
+    if (w.select === null) {
+      w.task.rt.wake(w.task, RECV_CLOSED);
+      releaseWaiter(w);
+    } else w.select.fire(w, false, undefined);
   }
   for (let w = ch.sendq.dequeue(); w !== null; w = ch.sendq.dequeue()) {
     const err = closedError(ch, "send on");
-    if (w.select === null) w.task.rt.wakeWithError(w.task, err);
-    else w.select.fireError(w, err);
+    if (w.select === null) {
+      w.task.rt.wakeWithError(w.task, err);
+      releaseWaiter(w);
+    } else w.select.fireError(w, err);
   }
 }
 
 /** A receiver waiter (already unlinked) gets `value`. */
 function completeRecv(w: Waiter, value: unknown): void {
-  if (w.select === null) w.task.rt.wake(w.task, { ok: true, value });
-  else w.select.fire(w, true, value);
+  if (w.select === null) {
+    w.task.rt.wake(w.task, { ok: true, value });
+    releaseWaiter(w);
+  } else w.select.fire(w, true, value);
 }
 
 /** A sender waiter (already unlinked) has delivered its value. */
 function completeSend(w: Waiter): void {
-  if (w.select === null) w.task.rt.wake(w.task, undefined);
-  else w.select.fire(w, true, undefined);
+  if (w.select === null) {
+    w.task.rt.wake(w.task, undefined);
+    releaseWaiter(w);
+  } else w.select.fire(w, true, undefined);
 }
 
 function bufferPush(ch: Channel<unknown>, value: unknown): void {
@@ -263,7 +271,7 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
     touch(t, ch);
     if (ch.isClosed) throw closedError(ch, "send on");
     if (sendNow(ch, this.#value)) return DONE_VOID;
-    const w = new Waiter(t, ch, SEND, this.#value, null, 0);
+    const w = waiterFor(t, ch, SEND, this.#value);
     ch.sendq.enqueue(w);
     rt.park(t, w);
     return SUSPENDED;
@@ -283,19 +291,20 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, RecvResult<T>> {
-    const t = currentTaskOrThrow("Channel.recv()");
     if (x === RESUME) {
+      const t = running.current as TaskImpl; // resumed by the scheduler: it is the task
       const v = t.resumeValue as RecvResult<T>;
       t.resumeValue = undefined;
       return { done: true, value: v };
     }
+    const t = currentTaskOrThrow("Channel.recv()");
     const rt = t.rt;
     rt.charge(rt.cost.channelOp);
     const ch = this.#ch as Channel<unknown>;
     touch(t, ch);
     const r = recvNow(ch);
     if (r !== undefined) return { done: true, value: r as RecvResult<T> };
-    const w = new Waiter(t, ch, RECV, undefined, null, 0);
+    const w = waiterFor(t, ch, RECV, undefined);
     ch.recvq.enqueue(w);
     rt.park(t, w);
     return SUSPENDED as IteratorResult<unknown, RecvResult<T>>;

@@ -19,6 +19,7 @@
  */
 import { bug } from "../errors.js";
 import { RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
+import { running } from "../coro/context.js";
 import { checkDelay } from "../sched/ops.js";
 import { currentTaskOrThrow, formatMs, msToCycles } from "../sched/runtime.js";
 import { Timer } from "../sched/timers.js";
@@ -134,12 +135,13 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, SelectResult> {
-    const t = currentTaskOrThrow("select()");
     if (x === RESUME) {
+      const t = running.current as TaskImpl; // resumed by the scheduler: it is the task
       const v = t.resumeValue as SelectResult;
       t.resumeValue = undefined;
       return { done: true, value: v };
     }
+    const t = currentTaskOrThrow("select()");
     const rt = t.rt;
     const cases = this.cases;
     const n = cases.length;

@@ -29,11 +29,12 @@ export class Waiter implements WaitRecord {
 
   constructor(
     readonly task: TaskImpl,
-    readonly channel: Channel<unknown>,
+    /** Mutable only while the waiter is a task's spare (see `waiterFor`). */
+    public channel: Channel<unknown>,
     /** SEND or RECV. */
-    readonly op: number,
+    public op: number,
     /** The value a sender offers (undefined for receivers). */
-    readonly value: unknown,
+    public value: unknown,
     /** The select this waiter is one case of, or null for a plain send/recv. */
     readonly select: SelectWait | null,
     /** Index of the case in its select. */
@@ -50,6 +51,7 @@ export class Waiter implements WaitRecord {
 
   cancel(): void {
     if (this.queue !== null) this.queue.remove(this);
+    if (this.select === null) releaseWaiter(this);
   }
 
   resources(): readonly object[] {
@@ -93,4 +95,25 @@ export class WaitQueue {
   *[Symbol.iterator](): IterableIterator<Waiter> {
     for (let w = this.head; w !== null; w = w.next) yield w;
   }
+}
+
+/**
+ * A waiter for a plain send or recv of `t`: its spare one if it has it (a task
+ * has at most one plain operation pending, and its waiter is spare again once
+ * that operation ends), else a new one.
+ */
+export function waiterFor(t: TaskImpl, channel: Channel<unknown>, op: number, value: unknown): Waiter {
+  const spare = t.spareWaiter as Waiter | null;
+  if (spare === null) return new Waiter(t, channel, op, value, null, 0);
+  t.spareWaiter = null;
+  spare.channel = channel;
+  spare.op = op;
+  spare.value = value;
+  return spare;
+}
+
+/** A plain waiter whose operation has ended goes back to its task (holding no value). */
+export function releaseWaiter(w: Waiter): void {
+  w.value = undefined;
+  w.task.spareWaiter = w;
 }

@@ -12,6 +12,8 @@ import type { CoroStack } from "./stack.js";
 /** What the coro layer needs of whatever is running: its stack. */
 export interface Running {
   readonly cstack: CoroStack;
+  /** True for tasks driven by a scheduler (operations may park them); false for low-level coroutines. */
+  readonly scheduled: boolean;
 }
 
 /** The single "current coroutine" slot. `null` outside every coroutine. */

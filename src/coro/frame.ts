@@ -227,16 +227,16 @@ function accessor(slot: LocalSlot): Accessor {
   const off = slot.offset;
   const name = slot.name;
   switch (slot.type) {
-    case "i8": return scalar("i8", 0, off, name);
-    case "u8": return scalar("u8", 0, off, name);
-    case "i16": return scalar("i16", 1, off, name);
-    case "u16": return scalar("u16", 1, off, name);
-    case "i32": return scalar("i32", 2, off, name);
-    case "u32": return scalar("u32", 2, off, name);
-    case "f32": return scalar("f32", 2, off, name);
-    case "f64": return scalar("f64", 3, off, name);
-    case "i64": return scalar("i64", 3, off, name);
-    case "u64": return scalar("u64", 3, off, name);
+    case "i8": return scalar("i8", off, name);
+    case "u8": return scalar("u8", off, name);
+    case "i16": return scalar("i16", off, name);
+    case "u16": return scalar("u16", off, name);
+    case "i32": return scalar("i32", off, name);
+    case "u32": return scalar("u32", off, name);
+    case "f32": return scalar("f32", off, name);
+    case "f64": return scalar("f64", off, name);
+    case "i64": return scalar("i64", off, name);
+    case "u64": return scalar("u64", off, name);
     case "bool":
       return {
         get(this: FrameBase) {
@@ -271,22 +271,49 @@ function accessor(slot: LocalSlot): Accessor {
 }
 
 type ScalarView = "i8" | "u8" | "i16" | "u16" | "i32" | "u32" | "f32" | "f64" | "i64" | "u64";
+type Getter = (this: FrameBase) => number | bigint;
+type Setter = (this: FrameBase, v: number | bigint) => void;
 
-function scalar(view: ScalarView, shift: number, off: number, name: string): Accessor {
-  const isBig = view === "i64" || view === "u64";
-  return {
-    get(this: FrameBase) {
-      if (this.$$dead) throw this.$$useAfterFree(name);
-      return this.$$views[view][(this.$$addr + off) >>> shift];
-    },
-    set(this: FrameBase, value: number | bigint) {
-      if (this.$$dead) throw this.$$useAfterFree(name);
-      if (isBig ? typeof value !== "bigint" : typeof value !== "number") {
-        throw new TypeError(`local "${name}" is ${view}; it takes a ${isBig ? "bigint" : "number"}, received ${describeValue(value)}`);
-      }
-      (this.$$views[view] as { [i: number]: number | bigint })[(this.$$addr + off) >>> shift] = value;
-    },
-  };
+// One function literal per type and direction: V8 keeps feedback per literal,
+// so every accessor of one type stays monomorphic on its typed array.
+const GETTERS: Record<ScalarView, (off: number, name: string) => Getter> = {
+  i8: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.i8[this.$$addr + off]; },
+  u8: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.u8[this.$$addr + off]; },
+  i16: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.i16[(this.$$addr + off) >>> 1]; },
+  u16: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.u16[(this.$$addr + off) >>> 1]; },
+  i32: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.i32[(this.$$addr + off) >>> 2]; },
+  u32: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.u32[(this.$$addr + off) >>> 2]; },
+  f32: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.f32[(this.$$addr + off) >>> 2]; },
+  f64: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.f64[(this.$$addr + off) >>> 3]; },
+  i64: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.i64[(this.$$addr + off) >>> 3]; },
+  u64: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.u64[(this.$$addr + off) >>> 3]; },
+};
+
+const SETTERS: Record<ScalarView, (off: number, name: string) => Setter> = {
+  i8: (off, name) => function (v) { checkNumber(this, name, "i8", v); this.$$views.i8[this.$$addr + off] = v as number; },
+  u8: (off, name) => function (v) { checkNumber(this, name, "u8", v); this.$$views.u8[this.$$addr + off] = v as number; },
+  i16: (off, name) => function (v) { checkNumber(this, name, "i16", v); this.$$views.i16[(this.$$addr + off) >>> 1] = v as number; },
+  u16: (off, name) => function (v) { checkNumber(this, name, "u16", v); this.$$views.u16[(this.$$addr + off) >>> 1] = v as number; },
+  i32: (off, name) => function (v) { checkNumber(this, name, "i32", v); this.$$views.i32[(this.$$addr + off) >>> 2] = v as number; },
+  u32: (off, name) => function (v) { checkNumber(this, name, "u32", v); this.$$views.u32[(this.$$addr + off) >>> 2] = v as number; },
+  f32: (off, name) => function (v) { checkNumber(this, name, "f32", v); this.$$views.f32[(this.$$addr + off) >>> 2] = v as number; },
+  f64: (off, name) => function (v) { checkNumber(this, name, "f64", v); this.$$views.f64[(this.$$addr + off) >>> 3] = v as number; },
+  i64: (off, name) => function (v) { checkBigint(this, name, "i64", v); this.$$views.i64[(this.$$addr + off) >>> 3] = v as bigint; },
+  u64: (off, name) => function (v) { checkBigint(this, name, "u64", v); this.$$views.u64[(this.$$addr + off) >>> 3] = v as bigint; },
+};
+
+function checkNumber(f: FrameBase, name: string, type: string, v: unknown): void {
+  if (f.$$dead) throw f.$$useAfterFree(name);
+  if (typeof v !== "number") throw new TypeError(`local "${name}" is ${type}; it takes a number, received ${describeValue(v)}`);
+}
+
+function checkBigint(f: FrameBase, name: string, type: string, v: unknown): void {
+  if (f.$$dead) throw f.$$useAfterFree(name);
+  if (typeof v !== "bigint") throw new TypeError(`local "${name}" is ${type}; it takes a bigint, received ${describeValue(v)}`);
+}
+
+function scalar(view: ScalarView, off: number, name: string): Accessor {
+  return { get: GETTERS[view](off, name), set: SETTERS[view](off, name) as Accessor["set"] };
 }
 
 function describeValue(v: unknown): string {

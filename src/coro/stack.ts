@@ -203,6 +203,7 @@ export class CoroStack {
       this.owner.onMigrate(cur.sizeClass, ref.sizeClass, frameBytes);
     }
     chain.push(pick);
+    this.views.sync(); // a new segment may lie in bytes the buffer just grew
     this.current = this.segmentAt(pick);
     this.sp = (this.current.addr + this.current.bytes) >>> 0;
   }

@@ -17,7 +17,7 @@
  */
 import { DeadlockError } from "../errors.js";
 import type { Runtime } from "../sched/runtime.js";
-import { BLOCKED, TaskImpl } from "../sched/task.js";
+import { BLOCKED, TaskImpl, touchedBy } from "../sched/task.js";
 
 export interface DeadlockReport {
   /** "cycle": they wait on each other; "unreachable": nobody left can reach what they wait on. */
@@ -45,13 +45,7 @@ export function findDeadlocks(rt: Runtime): DeadlockReport[] {
     if (list === undefined) touchers.set(r, [t]);
     else if (list[list.length - 1] !== t) list.push(t);
   };
-  for (const t of live) {
-    if (t.touched !== null) for (const r of t.touched) addToucher(r, t);
-    else {
-      addToucher(t.touchA, t);
-      addToucher(t.touchB, t);
-    }
-  }
+  for (const t of live) for (const r of touchedBy(t)) addToucher(r, t);
 
   const canReach = (c: TaskImpl): boolean => {
     for (const r of c.waitOn!.resources()) {

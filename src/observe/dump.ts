@@ -106,6 +106,7 @@ function dumpTask(rt: Runtime, t: TaskImpl, nowMs: number): CoroutineDump {
 /** Walks the frame chain through the headers in the buffer, innermost first. */
 function walkFrames(t: TaskImpl): FrameDump[] {
   const s = t.cstack;
+  s.views.sync();
   const u32 = s.views.u32;
   const frames: FrameDump[] = [];
   let addr = s.top !== null ? s.top.$$addr : s.headerOnlyFrame;

@@ -66,12 +66,13 @@ class WaitForOp<T> implements Operation<T>, Iterator<unknown, T, unknown> {
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, T> {
-    const t = currentTaskOrThrow("waitFor()");
     if (x === RESUME) {
+      const t = running.current as TaskImpl;
       const v = t.resumeValue as T;
       t.resumeValue = undefined;
       return { done: true, value: v };
     }
+    const t = currentTaskOrThrow("waitFor()");
     t.rt.waitForPromise(t, this.promise);
     return SUSPENDED as IteratorResult<unknown, T>;
   }
@@ -104,7 +105,7 @@ export function resetDefaultRuntime(options?: RuntimeOptions): Runtime {
 /** The runtime of the running coroutine, else the default runtime. */
 export function currentRuntime(): Runtime {
   const c = running.current;
-  return c instanceof TaskImpl ? c.rt : defaultRuntime();
+  return c !== null ? (c as TaskImpl).rt : defaultRuntime();
 }
 
 /** Spawns on the running coroutine's runtime (or the default runtime outside coroutines). */

@@ -22,7 +22,7 @@
  */
 import { bug, CancelledError, DeadlockError } from "../errors.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
-import { CoroDefImpl, isGeneratorFunction, assertSizeClass, type CoroDef, type CoroFn } from "../coro/coro.js";
+import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
 import { CoroStack } from "../coro/stack.js";
@@ -357,28 +357,24 @@ export class Runtime {
 
   private createTask<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A, verb: string): TaskImpl<R> {
     let def: CoroDefImpl<A, R> | null = null;
-    let name: string;
     let sizeClass: SizeClass;
     let bytes: number | undefined;
     if (fn instanceof CoroDefImpl) {
       def = fn as CoroDefImpl<A, R>;
-      name = def.name;
       sizeClass = this.classFor(def as CoroDefImpl);
       if (sizeClass === "large") {
         const m = def.metadata.maxStackBytes;
         bytes = Math.max(DEFAULT_LARGE_STACK_BYTES, m === null ? 0 : (m + 15) & ~15);
       }
     } else if (isGeneratorFunction(fn)) {
-      name = fn.name || "coroutine";
       sizeClass = "micro";
     } else {
       throw new TypeError(
         `${verb}() needs a generator function (function*) or a coro() definition, received ${describeCallee(fn)}`,
       );
     }
-    assertSizeClass(sizeClass, "size class");
     const ref = this.memory.allocStack(sizeClass, bytes); // OutOfMemoryError: nothing changed yet
-    const t = new TaskImpl<R>(this, this.nextTaskId, name, def as CoroDefImpl | null);
+    const t = new TaskImpl<R>(this, this.nextTaskId, def as CoroDefImpl | null, def === null ? fn : null);
     const stack = new CoroStack(this.memory, ref, t);
     t.cstack = stack;
     if (def === null) {
@@ -792,12 +788,13 @@ class JoinOp<R> implements Operation<R>, Iterator<unknown, R, unknown> {
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, R> {
-    const t = currentTaskOrThrow("join()");
     if (x === RESUME) {
+      const t = running.current as TaskImpl; // resumed by the scheduler: it is the task
       const v = t.resumeValue as R;
       t.resumeValue = undefined;
       return { done: true, value: v };
     }
+    const t = currentTaskOrThrow("join()");
     if (this.target.rt !== t.rt) throw new Error(`task ${t} cannot join task ${this.target}: it belongs to another runtime`);
     return t.rt.joinStart(t, this.target);
   }
@@ -827,7 +824,7 @@ const CLASS_RANK: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, l
 /** The running scheduled task; operations use it to park themselves. */
 export function currentTaskOrThrow(what: string): TaskImpl {
   const c = running.current;
-  if (c instanceof TaskImpl && c.scheduled) return c;
+  if (c !== null && c.scheduled) return c as TaskImpl; // a flag, not instanceof: this runs on every operation
   throw new TypeError(
     c === null
       ? `${what} must be used inside a coroutine, with yield*`

@@ -107,13 +107,27 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
   touchA: object | null = null;
   touchB: object | null = null;
   touched: Set<object> | null = null;
+  /**
+   * A channel layer waiter this task may reuse for its next plain send/recv
+   * (Go's per-P sudog cache, per task here): a blocking operation allocates
+   * nothing in the steady state. Opaque to the scheduler.
+   */
+  spareWaiter: object | null = null;
+  #name: string | null;
 
   constructor(
     readonly rt: Runtime,
     readonly id: number,
-    readonly name: string,
     readonly def: CoroDefImpl | null,
-  ) {}
+    /** The spawned generator function when there is no definition (its name is read lazily). */
+    private readonly fn: { readonly name: string } | null,
+  ) {
+    this.#name = def !== null ? def.name : null;
+  }
+
+  get name(): string {
+    return (this.#name ??= this.fn?.name || "coroutine");
+  }
 
   get state(): TaskState {
     return STATE_NAMES[this.st];
@@ -156,7 +170,17 @@ export function touch(t: TaskImpl, resource: object): void {
 }
 
 function touchSlow(t: TaskImpl, resource: object): void {
-  (t.touched ??= new Set()).add(resource);
+  // Only a third distinct resource needs the set: most tasks touch one or two.
+  const evicted = t.touchB;
+  if (evicted !== null) (t.touched ??= new Set()).add(evicted);
   t.touchB = t.touchA;
   t.touchA = resource;
+}
+
+/** Every resource `t` has touched. */
+export function touchedBy(t: TaskImpl): object[] {
+  const out = t.touched === null ? [] : [...t.touched];
+  if (t.touchA !== null && !out.includes(t.touchA)) out.push(t.touchA);
+  if (t.touchB !== null && !out.includes(t.touchB)) out.push(t.touchB);
+  return out;
 }
