@@ -17,3 +17,5 @@ export { select, recv, send, after, type SelectCase, type SelectResult } from ".
 export { checkChannel } from "./chan/validate.js";
 export type { CoroDump, CoroutineDump, FrameDump } from "./observe/dump.js";
 export type { DeadlockReport } from "./observe/deadlocks.js";
+export type { TraceJson, TraceEvent } from "./observe/trace.js";
+export { profileFeedback, type Profile, type ProfiledDefinition, type ProfileFeedback } from "./observe/profiler.js";

@@ -1,0 +1,240 @@
+/**
+ * Profiling: how well each definition's predicted stack matched what its
+ * coroutines used (the seed's CoroProfiler / ProfilerOps).
+ *
+ * `new Runtime({ profiling: true })` installs a Profiler; `rt.profile()`
+ * returns, per definition name, the predicted class and bytes (metadata or
+ * size hint), the class the runtime actually used, the observed stack
+ * high-water, spawns, migrations, accuracy and the class to use next time.
+ * The result is plain data for `JSON.stringify` (`feedback()` lives on the
+ * prototype); `new Runtime({ profile: saved })` applies its recommendations
+ * (sched/profile-data.ts).
+ *
+ * What is attributed to whom: a coroutine is counted under the definition it
+ * was spawned (or created) from — a plain generator under its function name —
+ * and everything it `call()`s runs on its stack, so callees' frames and the
+ * migrations they cause count towards the spawned definition. Definitions
+ * that share a name share an entry (the larger prediction wins).
+ *
+ * Invariants:
+ * - `recommendedClass` is the smallest class whose slot holds
+ *   `observedHighWater`, never below `predictedClass`: a profile only raises;
+ * - a coroutine is counted once, when its stack is released (onEnd for
+ *   scheduled tasks, the base segment's free for rt.create() coroutines);
+ *   `profile()` adds the coroutines still live at that moment.
+ *
+ * Cost: nothing per switch; one record lookup per finished coroutine (a
+ * one-entry cache lets a run of one definition's coroutines skip the map).
+ */
+import { SIZE_CLASS_BYTES, type SizeClass, type StackRef } from "../memory/index.js";
+import type { ProfileData, ProfileEntry } from "../sched/profile-data.js";
+import type { Runtime } from "../sched/runtime.js";
+import type { RuntimeObserver } from "../sched/observer.js";
+import type { TaskImpl } from "../sched/task.js";
+
+/** One definition's line in a profile: the saved fields plus what they imply. */
+export interface ProfiledDefinition extends ProfileEntry {
+  /** The class its coroutines were given this run (a loaded profile may have raised it above predictedClass). */
+  appliedClass: SizeClass;
+  /** observedHighWater / predictedBytes, rounded to 3 decimals; null when the prediction is unbounded. */
+  accuracy: number | null;
+}
+
+/** What `rt.profile()` returns: plain data plus a non-enumerable `feedback()`. */
+export interface Profile extends ProfileData {
+  definitions: ProfiledDefinition[];
+  /** What the compiler should learn from this run. */
+  feedback(): ProfileFeedback;
+}
+
+/** The seed's CompilerFeedback. Every list is sorted by name, except hotspots (most migrations first). */
+export interface ProfileFeedback {
+  /** Used more stack than predicted, or migrated: its metadata misses calls. */
+  underestimated: { name: string; predictedBytes: number | null; observedHighWater: number; migrations: number; recommendedClass: SizeClass }[];
+  /** Its predicted class is bigger than the observed high-water needs (in this run). */
+  overestimated: { name: string; predictedClass: SizeClass; predictedBytes: number | null; observedHighWater: number; neededClass: SizeClass }[];
+  /** Definitions whose coroutines migrated, most migrations first. */
+  migrationHotspots: { name: string; migrations: number; spawns: number; migrationsPerSpawn: number }[];
+}
+
+const CLASS_RANK: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, large: 3 };
+
+function larger(a: SizeClass, b: SizeClass): SizeClass {
+  return CLASS_RANK[b] > CLASS_RANK[a] ? b : a;
+}
+
+/** The smallest class whose slot holds `bytes` ("large" above the medium slot). */
+function classHolding(bytes: number): SizeClass {
+  if (bytes <= SIZE_CLASS_BYTES.micro) return "micro";
+  if (bytes <= SIZE_CLASS_BYTES.small) return "small";
+  if (bytes <= SIZE_CLASS_BYTES.medium) return "medium";
+  return "large";
+}
+
+/** Per-name accumulator. */
+interface DefinitionRecord {
+  name: string;
+  predictedClass: SizeClass;
+  predictedBytes: number | null;
+  frameBytes: number;
+  appliedClass: SizeClass;
+  highWater: number;
+  /** Coroutines counted: the finished ones (a profile() copy adds the live ones). */
+  counted: number;
+  migrations: number;
+}
+
+export class Profiler implements RuntimeObserver {
+  private readonly records = new Map<string, DefinitionRecord>();
+  /** One-entry cache: the last definition (or plain generator's name) looked up, and its record. */
+  private lastKey: object | string = "";
+  private lastRecord: DefinitionRecord | null = null;
+  /**
+   * Bytes of a plain generator's header-only first frame, read from the first
+   * such stack (the coro layer owns that constant; observe/ imports no values from it).
+   */
+  private headerOnlyBytes = 0;
+
+  constructor(private readonly rt: Runtime) {}
+
+  onSpawn(): void {}
+  onSwitch(): void {}
+  onBlock(): void {}
+  onWake(): void {}
+
+  onEnd(t: TaskImpl): void {
+    this.count(this.recordFor(t), t);
+  }
+
+  onAlloc(t: TaskImpl, ref: StackRef): void {
+    if (this.headerOnlyBytes === 0 && t.def === null && ref === t.cstack.base) this.headerOnlyBytes = t.cstack.usedBytes;
+  }
+
+  onFree(t: TaskImpl, ref: StackRef): void {
+    // rt.create() coroutines have no onEnd: their base segment's free is their end. (A stack
+    // freed because spawning failed belongs to a task that never left "ready".)
+    if (!t.scheduled && ref === t.cstack.base && t.state !== "ready") this.count(this.recordFor(t), t);
+  }
+
+  onMigrate(t: TaskImpl): void {
+    this.recordFor(t).migrations++;
+  }
+
+  /** The profile so far: finished coroutines plus the live ones as they stand. */
+  profile(): Profile {
+    const merged = new Map<string, DefinitionRecord>();
+    for (const [name, r] of this.records) merged.set(name, { ...r });
+    for (const t of this.rt.liveTasks()) {
+      let r = merged.get(t.name);
+      if (r === undefined) {
+        r = { ...this.recordFor(t) };
+        merged.set(t.name, r);
+      }
+      this.count(r, t);
+    }
+    const definitions = [...merged.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(toEntry);
+    return new ProfileResult(definitions);
+  }
+
+  private count(r: DefinitionRecord, t: TaskImpl): void {
+    r.counted++;
+    const s = t.cstack;
+    if (s.highWater > r.highWater) r.highWater = s.highWater;
+    const applied = s.base.sizeClass;
+    if (applied !== r.appliedClass) r.appliedClass = larger(r.appliedClass, applied);
+  }
+
+  private recordFor(t: TaskImpl): DefinitionRecord {
+    const key = t.def ?? t.name;
+    if (key === this.lastKey && this.lastRecord !== null) return this.lastRecord;
+    const name = t.name;
+    let r = this.records.get(name);
+    if (r === undefined) {
+      r = this.newRecord(t);
+      this.records.set(name, r);
+    } else if (t.def !== null) {
+      mergePrediction(r, this.newRecord(t));
+    }
+    this.lastKey = key;
+    this.lastRecord = r;
+    return r;
+  }
+
+  private newRecord(t: TaskImpl): DefinitionRecord {
+    const def = t.def;
+    const m = def?.metadata;
+    const header = this.headerOnlyBytes;
+    return {
+      name: t.name,
+      predictedClass: m === undefined ? "micro" : m.sizeClass,
+      predictedBytes: m === undefined ? header : m.maxStackBytes,
+      frameBytes: m === undefined ? header : m.frameBytes,
+      appliedClass: t.cstack.base.sizeClass,
+      highWater: 0,
+      counted: 0,
+      migrations: 0,
+    };
+  }
+}
+
+/** Two definitions under one name: keep the larger prediction (null = unbounded is the largest). */
+function mergePrediction(into: DefinitionRecord, other: DefinitionRecord): void {
+  into.predictedClass = larger(into.predictedClass, other.predictedClass);
+  if (into.predictedBytes !== null) into.predictedBytes = other.predictedBytes === null ? null : Math.max(into.predictedBytes, other.predictedBytes);
+  into.frameBytes = Math.max(into.frameBytes, other.frameBytes);
+}
+
+function toEntry(r: DefinitionRecord): ProfiledDefinition {
+  return {
+    name: r.name,
+    predictedClass: r.predictedClass,
+    appliedClass: r.appliedClass,
+    recommendedClass: larger(r.predictedClass, classHolding(r.highWater)),
+    predictedBytes: r.predictedBytes,
+    frameBytes: r.frameBytes,
+    observedHighWater: r.highWater,
+    accuracy: r.predictedBytes === null || r.predictedBytes === 0 ? null : Math.round((r.highWater / r.predictedBytes) * 1000) / 1000,
+    spawns: r.counted,
+    migrations: r.migrations,
+  };
+}
+
+/** A profile as rt.profile() returns it: JSON.stringify sees only the data fields. */
+class ProfileResult implements Profile {
+  readonly format = "cprime-coro-profile" as const;
+  readonly version = 1 as const;
+  readonly definitions: ProfiledDefinition[];
+  constructor(definitions: ProfiledDefinition[]) {
+    this.definitions = definitions; // declared after format and version: the saved JSON reads in that order
+  }
+  feedback(): ProfileFeedback {
+    return profileFeedback(this);
+  }
+}
+
+/**
+ * The feedback of a profile — also of a saved one read back from JSON.
+ *
+ * @example
+ * const fb = profileFeedback(JSON.parse(savedText));
+ * fb.migrationHotspots[0]; // { name: "parse", migrations: 12, spawns: 4, migrationsPerSpawn: 3 }
+ */
+export function profileFeedback(profile: ProfileData): ProfileFeedback {
+  const feedback: ProfileFeedback = { underestimated: [], overestimated: [], migrationHotspots: [] };
+  const byName = [...profile.definitions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of byName) {
+    const observed = e.observedHighWater;
+    if ((e.predictedBytes !== null && observed > e.predictedBytes) || e.migrations > 0) {
+      feedback.underestimated.push({ name: e.name, predictedBytes: e.predictedBytes, observedHighWater: observed, migrations: e.migrations, recommendedClass: e.recommendedClass });
+    }
+    const needed = classHolding(observed);
+    if (e.spawns > 0 && e.migrations === 0 && CLASS_RANK[e.predictedClass] > CLASS_RANK[needed]) {
+      feedback.overestimated.push({ name: e.name, predictedClass: e.predictedClass, predictedBytes: e.predictedBytes, observedHighWater: observed, neededClass: needed });
+    }
+    if (e.migrations > 0) {
+      feedback.migrationHotspots.push({ name: e.name, migrations: e.migrations, spawns: e.spawns, migrationsPerSpawn: e.spawns === 0 ? e.migrations : e.migrations / e.spawns });
+    }
+  }
+  feedback.migrationHotspots.sort((a, b) => b.migrations - a.migrations); // stable: ties stay by name
+  return feedback;
+}
