@@ -12,6 +12,8 @@
  *   (the "hot split" that made Go and Rust abandon segmented stacks).
  * - `usedBytes` = the sum of the frames on the stack; `highWater` = its maximum.
  * - After `destroy()` every segment is freed once and every frame is dead.
+ * - A pushed frame's locals read zero until written (the slot is cleared on
+ *   push: it may hold a previous coroutine's bytes).
  */
 import { StackOverflowError, bug } from "../errors.js";
 import { DEFAULT_LARGE_STACK_BYTES, SIZE_CLASS_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
@@ -133,6 +135,8 @@ export class CoroStack {
     u32[w + 1] = prev !== null ? prev.$$addr : this.headerOnlyFrame;
     u32[w + 2] = frameBytes;
     u32[w + 3] = this.owner.id;
+    // Locals start at zero, as Go's do: the slot may hold a previous coroutine's bytes.
+    for (let i = w + 4, end = w + (frameBytes >>> 2); i < end; i++) u32[i] = 0;
     this.sp = addr;
     this.top = frame;
     this.usedBytes += frameBytes;

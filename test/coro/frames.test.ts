@@ -307,3 +307,21 @@ describe("stack overflow", () => {
     void caller;
   });
 });
+
+describe("frame initialisation", () => {
+  test("locals start at zero even when the slot held another coroutine's frame", () => {
+    const rt = new Runtime({ pools: { micro: 1, small: 1, medium: 1 } }); // one micro slot: reused
+    const dirty = coro({ name: "dirty", locals: { a: "f64", b: "i32" } }, function* (f) {
+      f.a = 3.5;
+      f.b = -1;
+    });
+    const fresh = coro({ name: "fresh", locals: { a: "f64", b: "i32" } }, function* (f) {
+      return [f.a, f.b];
+    });
+    rt.spawn(dirty);
+    rt.run();
+    const t = rt.spawn(fresh);
+    rt.run();
+    expect(t.result).toEqual([0, 0]);
+  });
+});
