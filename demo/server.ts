@@ -22,9 +22,7 @@
  *
  * Every definition's body reports its end to the census in a `finally`
  * (see census.ts), which is how the demo counts live coroutines per class.
- * Bodies set every local before reading it: a frame is pushed onto a slot
- * that earlier coroutines used, and, as in C, its locals start with
- * whatever bytes were there.
+ * Locals start at zero (the runtime clears a frame's slot bytes on push).
  */
 import { Channel, after, bytes, call, coro, recv, select, send, sleep, spawn, type Runtime } from "../src/index.js";
 import type { Census } from "./census.js";

@@ -22,7 +22,10 @@ export const SEND = 0;
 export const RECV = 1;
 
 export class Waiter implements WaitRecord {
-  readonly endsByItself = false;
+  // Constant answers live on the prototype (getters), not in every parked waiter.
+  get endsByItself(): boolean {
+    return false;
+  }
   prev: Waiter | null = null;
   next: Waiter | null = null;
   queue: WaitQueue | null = null;

@@ -113,7 +113,6 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
    * nothing in the steady state. Opaque to the scheduler.
    */
   spareWaiter: object | null = null;
-  #name: string | null;
 
   constructor(
     readonly rt: Runtime,
@@ -121,12 +120,11 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
     readonly def: CoroDefImpl | null,
     /** The spawned generator function when there is no definition (its name is read lazily). */
     private readonly fn: { readonly name: string } | null,
-  ) {
-    this.#name = def !== null ? def.name : null;
-  }
+  ) {}
 
+  /** Read when needed, not stored: a parked task should weigh as little as possible. */
   get name(): string {
-    return (this.#name ??= this.fn?.name || "coroutine");
+    return this.def !== null ? this.def.name : this.fn?.name || "coroutine";
   }
 
   get state(): TaskState {
