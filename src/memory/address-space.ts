@@ -3,33 +3,54 @@
  * stack — micro, small and medium stacks in fixed-slot pools, large stacks in
  * the heap — and all the allocator state, so another thread can attach to it.
  *
- * Invariants (validate.ts checks them all):
+ * Invariants (validate.ts checks them all, at quiescence):
  * - Addresses never move: the buffer only grows at its end, pools are never
  *   released, and a heap block is freed only by its owner.
- * - Per pool class: capacity == Σ pool slots; used == Σ (slots − freeCount)
- *   == Σ popcount(bitmaps); used ≤ highWater ≤ capacity.
- * - A slot's generation changes exactly when the slot is freed, so a
- *   `StackRef` is live ⇔ its slot is allocated and its generation matches.
- *   Large stacks take a generation from one global counter: a block reused at
- *   the same address never revives an old ref.
+ * - A pool slot is in exactly one of three states: *free* (bitmap bit clear),
+ *   *cached* (bit set, its address in exactly one thread record's cache) or
+ *   *handed out* (bit set, not cached). Its generation is odd exactly when it
+ *   is handed out: it is bumped when handed out and again when freed.
+ * - Per pool class: capacity == Σ pool slots; popcount(bitmaps) == used +
+ *   Σ cached; used == the slots with an odd generation; used ≤ highWater ≤ capacity.
+ * - A `StackRef` of a pool class is live ⇔ its generation is odd and equals
+ *   the slot's. Large stacks take a generation from one global counter, so a
+ *   block reused at the same address never revives an old ref.
  * - Every pool record in the header describes a region inside the micro
- *   region or inside a heap block of kind POOL tagged with the pool's id.
+ *   region or inside a heap block of kind POOL tagged with the pool's id;
+ *   every thread-table entry names a heap block of kind THREAD tagged with
+ *   the entry's index.
  *
- * Threads: pools are lock-free (see bitmap-pool.ts); carving a pool, large
- * stacks and the heap take the heap's spin lock. Each thread's AddressSpace
- * object keeps its own cache of the pools (views, sorted bases) and refreshes
- * it when the header's pool count moves.
+ * Who may change what: an AddressSpace object writes its own thread record
+ * (its slot caches) with plain stores, and the generation of a slot while it
+ * sits in its cache; everything else shared changes through Atomics (shared
+ * spaces) or belongs to the one object there is (unshared spaces, the default).
  *
- * Hot path: `allocStack("micro")` + `freeStack` touch one cached pool, do no
- * Map look-ups, create no object but the returned StackRef.
+ * Threads: a space made with `{ shared: true }` may be attached from other
+ * threads (`new AddressSpace({ buffer })`); pools stay lock-free (see
+ * bitmap-pool.ts) and carving a pool, large stacks and the heap take the
+ * heap's spin lock. An unshared space refuses to be attached and skips the
+ * lock and the Atomics: it has one user. Each object keeps its own cache of
+ * the pools (views, sorted bases) and refreshes it when the header's pool
+ * count moves.
+ *
+ * Hot path: `allocStack("micro")` pops a slot from this object's cache and
+ * `freeStack` pushes it back: no Atomics call in an unshared space (one
+ * generation CAS and the used counter in a shared one), no Map, no object but
+ * the returned StackRef. The bitmaps are touched once per batch: a refill
+ * claims up to a bitmap word of slots with one `Atomics.or`, an overflow
+ * gives half the cache back with one `Atomics.and` per word.
  */
 import { AllocatorError, OutOfMemoryError, bug } from "../errors.js";
 import { BitmapPool } from "./bitmap-pool.js";
 import { Heap, heapBlockBytesFor, type HeapBlockInfo } from "./heap.js";
+import { renderHeapMap, type HeapMapOptions } from "./heap-map.js";
 import {
   ADDRESS_SPACE_MAGIC,
   BLOCK_LARGE,
   BLOCK_POOL,
+  BLOCK_THREAD,
+  CACHE_BATCH,
+  CACHE_CAPACITY,
   CARVE_MAX_SLOTS,
   CARVE_MIN_SLOTS,
   CLASS_CAPACITY,
@@ -41,8 +62,10 @@ import {
   DEFAULT_LARGE_STACK_BYTES,
   DEFAULT_MAX_BYTES,
   DEFAULT_POOL_SLOTS,
+  FLAG_SHARED,
   GROW_GRANULE_BYTES,
   HDR_CLASS_STATS_I32,
+  HDR_FLAGS_I32,
   HDR_HEADER_BYTES_I32,
   HDR_HEAP_BYTE_OFFSET_I32,
   HDR_LARGE_BYTES_I32,
@@ -54,12 +77,14 @@ import {
   HDR_MICRO_REGION_BYTE_OFFSET_I32,
   HDR_POOL_COUNT_I32,
   HDR_VERSION_I32,
+  HDR_ZERO_I32,
   HEADER_BYTES,
   HEAP_BLOCK_HEADER_BYTES,
   HEAP_CONTROL_BYTE_OFFSET,
   LAYOUT_VERSION,
   MAX_ADDRESS_SPACE_BYTES,
   MAX_POOLS,
+  MAX_THREADS,
   MICRO_CLASS_INDEX,
   POOL_BASE_BYTE_OFFSET_I32,
   POOL_CLASSES,
@@ -72,14 +97,28 @@ import {
   POOL_SLOT_BYTES,
   POOL_SLOT_BYTES_I32,
   SIZE_CLASSES,
+  THREAD_RECORD_BYTES,
+  THREAD_RECORD_MAGIC,
+  TR_COUNT_I32,
+  TR_ENTRIES_I32,
+  TR_ENTRY_WORDS,
+  TR_FIXED_WORDS,
+  TR_INDEX_I32,
+  TR_MAGIC_I32,
   alignUp,
   generationBytes,
   poolRecordI32,
   stackPoolRegionBytes,
+  threadTableI32,
   type PoolSizeClass,
   type SizeClass,
 } from "./layout.js";
 import { checkMemory } from "./validate.js";
+
+// The hot path writes `count << 1` for `count * TR_ENTRY_WORDS`: V8 reads an
+// imported (or module-level) constant from memory and checks it on every use,
+// a literal shift costs nothing.
+if (TR_ENTRY_WORDS !== 2) bug(`address-space.ts assumes 2 words per cache entry, layout says ${TR_ENTRY_WORDS}`);
 
 /** A stack handed out by `allocStack`: where it is, how big, and which incarnation of the slot. */
 export interface StackRef {
@@ -87,7 +126,7 @@ export interface StackRef {
   readonly addr: number;
   readonly bytes: number;
   readonly sizeClass: SizeClass;
-  /** The slot's (or large block's) generation when handed out; a freed ref no longer matches. */
+  /** The slot's (or large block's) generation when handed out (odd for a pool slot); a freed ref no longer matches. */
   readonly generation: number;
 }
 
@@ -104,12 +143,19 @@ export interface AddressSpaceOptions {
   /** Growth limit, default 1 GiB; at most 4 GiB − 8. */
   maxBytes?: number;
   pools?: PoolConfig;
-  /** Attach to an address space another thread created; the other options are then ignored. */
+  /**
+   * Let other threads attach through `buffer` (default false). A shared
+   * space synchronises every operation (Atomics, the heap lock); an unshared
+   * one has a single user and skips all of that.
+   */
+  shared?: boolean;
+  /** Attach to an address space another thread created with `{ shared: true }`; the other options are then ignored. */
   buffer?: SharedArrayBuffer;
 }
 
 export interface ClassStats {
   capacity: number;
+  /** Stacks handed out and not freed (slots cached by a thread count as free). */
   used: number;
   free: number;
   highWater: number;
@@ -138,23 +184,37 @@ export interface PoolLayout {
   slotsAddr: number;
   slotSize: number;
   slots: number;
+  /** Slots handed out. */
   used: number;
-  /** Allocated slots as [first slot, count] runs, in order. */
+  /** Free slots that sit in some thread's cache (their bitmap bits are set). */
+  cached: number;
+  /** Handed-out slots as [first slot, count] runs, in order. */
   usedRuns: Array<[first: number, count: number]>;
   /** "micro-region" for the pre-allocated micro pool, "heap" for a pool carved from a heap block. */
   placement: "micro-region" | "heap";
+}
+
+/** One registered AddressSpace object (thread) and the slots it holds in its caches. */
+export interface ThreadLayout {
+  /** Its index in the header's thread table. */
+  index: number;
+  /** Byte offset of its record (a THREAD heap block's payload). */
+  addr: number;
+  cached: { micro: number; small: number; medium: number };
 }
 
 /** Everything needed to draw the address space to scale. Plain data. */
 export interface MemoryLayout {
   bufferBytes: number;
   maxBytes: number;
+  shared: boolean;
   header: { addr: number; bytes: number };
   microRegion: { addr: number; bytes: number };
   heap: { addr: number; bytes: number; usedBytes: number; freeBytes: number };
   pools: PoolLayout[];
   /** Heap blocks in address order (the 16-byte end sentinel left out). */
   blocks: HeapBlockInfo[];
+  threads: ThreadLayout[];
 }
 
 /** One stack pool as this thread sees it: the shared BitmapPool plus cached geometry. */
@@ -162,11 +222,15 @@ class StackPool {
   readonly slotsStart: number;
   readonly slotsEnd: number;
   readonly slotBytes: number;
+  /** log2(slotBytes): every pool class's slot size is a power of two. */
+  readonly slotShift: number;
+  /** i32 index (in the whole buffer) of slot 0's generation word. */
+  readonly generationsI32: number;
   constructor(
     readonly id: number,
     readonly classIndex: number,
     readonly pool: BitmapPool,
-    /** One u32 per slot, bumped when the slot is freed. */
+    /** One u32 per slot: odd while the slot is handed out. */
     readonly generations: Uint32Array,
     readonly regionByteOffset: number,
     readonly regionBytes: number,
@@ -175,7 +239,46 @@ class StackPool {
   ) {
     this.slotsStart = pool.slotsByteOffset;
     this.slotBytes = pool.slotSize;
+    this.slotShift = 31 - Math.clz32(pool.slotSize);
     this.slotsEnd = pool.slotsByteOffset + pool.capacity * pool.slotSize;
+    this.generationsI32 = regionByteOffset >>> 2;
+  }
+}
+
+/**
+ * One pool class as the hot path sees it: where its cache sits in this
+ * object's thread record and where its counters are in the header. Plain
+ * small-integer fields on one monomorphic object, so allocStack/freeStack do
+ * one array load and then field loads (indexing frozen layout arrays and
+ * module constants costs more in V8 than this).
+ */
+class ClassLane {
+  /** Slots the cache may hold; 0 after detach(). */
+  capacity: number;
+  readonly slotBytes: number;
+  /**
+   * i32 indices (in the whole buffer) of the cached-slot count and the first
+   * entry in this object's thread record. After detach() the count index
+   * points at HDR_ZERO_I32, so every operation reaches a slow path that refuses.
+   */
+  countI32 = HDR_ZERO_I32;
+  entriesI32 = 0;
+  /** i32 indices of the class's used and high-water counters in the header. */
+  readonly usedI32: number;
+  readonly highWaterI32: number;
+  /** The pool a refill tries first (the one with free slots last time). */
+  current: StackPool | null = null;
+  constructor(readonly classIndex: number) {
+    this.capacity = CACHE_CAPACITY[classIndex];
+    this.slotBytes = POOL_SLOT_BYTES[classIndex];
+    this.usedI32 = classStatsI32(classIndex, CLASS_USED);
+    this.highWaterI32 = classStatsI32(classIndex, CLASS_HIGH_WATER);
+  }
+
+  /** Points the lane at its cache in the thread record starting at i32 index `recordI32`. */
+  bindRecord(recordI32: number): void {
+    this.countI32 = recordI32 + TR_COUNT_I32 + this.classIndex;
+    this.entriesI32 = recordI32 + TR_ENTRIES_I32[this.classIndex];
   }
 }
 
@@ -186,6 +289,10 @@ function classStatsI32(classIndex: number, field: number): number {
 /** 0, 1, 2 for the pool classes; -1 for anything else (large or invalid). */
 function poolClassIndex(sizeClass: unknown): number {
   return sizeClass === "micro" ? 0 : sizeClass === "small" ? 1 : sizeClass === "medium" ? 2 : -1;
+}
+
+function notAStackRef(ref: unknown): TypeError {
+  return new TypeError(`freeStack: expected a StackRef from allocStack, received ${String(ref)}`);
 }
 
 function invalidSizeClass(operation: string, sizeClass: unknown): Error {
@@ -223,10 +330,14 @@ function resolvePoolConfig(pools: PoolConfig | undefined): [number, number, numb
  * - `allocStack(sizeClass, bytes?)` hands out a `StackRef`; `freeStack(ref)`
  *   takes it back and refuses a double free, a stale or a foreign ref with
  *   `AllocatorError`, changing nothing.
+ * - Freed pool slots stay in this object's small per-class cache (LIFO) and
+ *   are handed out again from there first; stats count them as free.
  * - Pool classes carve a new pool from the heap when full (the buffer grows,
  *   addresses stay); past `maxBytes`, `OutOfMemoryError` says which class,
  *   how much was asked and what is left.
- * - `new AddressSpace({ buffer })` in another thread sees the same stacks.
+ * - Made with `{ shared: true }`, `new AddressSpace({ buffer })` in another
+ *   thread sees the same stacks; `detach()` gives that thread's cached slots
+ *   back when it is done.
  *
  * @example
  * ```ts
@@ -239,16 +350,33 @@ function resolvePoolConfig(pools: PoolConfig | undefined): [number, number, numb
  */
 export class AddressSpace {
   readonly buffer: SharedArrayBuffer;
+  /** Made with `{ shared: true }` (read from the header when attaching). */
+  readonly shared: boolean;
+  /** `shared` as 0 or 1: the hot path tests a small integer (a boolean field costs a generic truthiness check). */
+  private readonly sharedBit: number;
   /** Fixed view over the header: the header never grows. */
   private readonly header: Uint32Array;
   private readonly heap: Heap;
+  /**
+   * Fixed view over the whole buffer, re-made when an adopted pool reaches
+   * past it. The hot path reads the header counters, this object's thread
+   * record and the slot generations through this one view (one typed array
+   * to load and check instead of three).
+   */
+  private words: Uint32Array;
+  /** Per pool class: the hot path's indices, the cache's capacity, the current pool. */
+  private readonly microLane = new ClassLane(0);
+  private readonly smallLane = new ClassLane(1);
+  private readonly mediumLane = new ClassLane(2);
+  private readonly lanes: ClassLane[] = [this.microLane, this.smallLane, this.mediumLane];
+  private readonly threadIndex: number;
+  private readonly recordAddr: number;
+  private detached = false;
   /** Every pool this thread has adopted, by id. */
   private readonly pools: StackPool[] = [];
   /** Per class: pools sorted by slotsStart, and those starts (binary search on free). */
   private readonly classPools: StackPool[][] = [[], [], []];
   private readonly classPoolStarts: number[][] = [[], [], []];
-  /** Per class: the pool allocation tries first. */
-  private readonly current: Array<StackPool | null> = [null, null, null];
 
   constructor(options: AddressSpaceOptions = {}) {
     if (typeof options !== "object" || options === null) {
@@ -256,40 +384,53 @@ export class AddressSpace {
     }
     if (options.buffer !== undefined) {
       this.buffer = AddressSpace.validateAttach(options.buffer);
+      this.shared = true;
+      this.sharedBit = 1;
       this.header = new Uint32Array(this.buffer, 0, HEADER_BYTES >>> 2);
       this.heap = Heap.attach(this.buffer, HEAP_CONTROL_BYTE_OFFSET);
+      this.words = AddressSpace.wholeView(this.buffer);
       this.syncPools();
-      return;
-    }
-    const slotsByClass = resolvePoolConfig(options.pools);
-    const microRegionBytes = slotsByClass[MICRO_CLASS_INDEX] > 0 ? stackPoolRegionBytes(POOL_SLOT_BYTES[0], slotsByClass[0]) : 0;
-    const heapStart = HEADER_BYTES + microRegionBytes;
-    let neededBytes = heapStart + HEAP_BLOCK_HEADER_BYTES;
-    for (let classIndex = 1; classIndex < POOL_CLASS_COUNT; classIndex++) {
-      const slots = slotsByClass[classIndex];
-      if (slots > 0) neededBytes += heapBlockBytesFor(stackPoolRegionBytes(POOL_SLOT_BYTES[classIndex], slots));
-    }
-    const { bytes, maxBytes } = AddressSpace.resolveSizes(options, neededBytes);
+    } else {
+      const shared = options.shared ?? false;
+      if (typeof shared !== "boolean") throw new TypeError(`AddressSpace: shared must be a boolean, received ${String(shared)}`);
+      const slotsByClass = resolvePoolConfig(options.pools);
+      const microRegionBytes = slotsByClass[MICRO_CLASS_INDEX] > 0 ? stackPoolRegionBytes(POOL_SLOT_BYTES[0], slotsByClass[0]) : 0;
+      const heapStart = HEADER_BYTES + microRegionBytes;
+      let neededBytes = heapStart + heapBlockBytesFor(THREAD_RECORD_BYTES) + HEAP_BLOCK_HEADER_BYTES;
+      for (let classIndex = 1; classIndex < POOL_CLASS_COUNT; classIndex++) {
+        const slots = slotsByClass[classIndex];
+        if (slots > 0) neededBytes += heapBlockBytesFor(stackPoolRegionBytes(POOL_SLOT_BYTES[classIndex], slots));
+      }
+      const { bytes, maxBytes } = AddressSpace.resolveSizes(options, neededBytes);
 
-    this.buffer = new SharedArrayBuffer(bytes, { maxByteLength: maxBytes });
-    const header = (this.header = new Uint32Array(this.buffer, 0, HEADER_BYTES >>> 2));
-    header[HDR_VERSION_I32] = LAYOUT_VERSION;
-    header[HDR_HEADER_BYTES_I32] = HEADER_BYTES;
-    header[HDR_MAX_BYTES_I32] = maxBytes;
-    header[HDR_MICRO_REGION_BYTE_OFFSET_I32] = HEADER_BYTES;
-    header[HDR_MICRO_REGION_BYTES_I32] = microRegionBytes;
-    header[HDR_HEAP_BYTE_OFFSET_I32] = heapStart;
-    this.heap = Heap.init(this.buffer, HEAP_CONTROL_BYTE_OFFSET, heapStart, maxBytes);
-    if (microRegionBytes > 0) this.installPool(MICRO_CLASS_INDEX, HEADER_BYTES, microRegionBytes, slotsByClass[0], 0);
-    for (let classIndex = 1; classIndex < POOL_CLASS_COUNT; classIndex++) {
-      const slots = slotsByClass[classIndex];
-      if (slots === 0) continue;
-      const regionBytes = stackPoolRegionBytes(POOL_SLOT_BYTES[classIndex], slots);
-      const payload = this.heap.alloc(regionBytes, BLOCK_POOL, this.pools.length);
-      if (payload === 0) bug(`AddressSpace: the initial ${POOL_CLASSES[classIndex]} pool does not fit the ${bytes} bytes sized for it`);
-      this.installPool(classIndex, payload, regionBytes, slots, payload);
+      this.buffer = new SharedArrayBuffer(bytes, { maxByteLength: maxBytes });
+      this.shared = shared;
+      this.sharedBit = shared ? 1 : 0;
+      const header = (this.header = new Uint32Array(this.buffer, 0, HEADER_BYTES >>> 2));
+      header[HDR_VERSION_I32] = LAYOUT_VERSION;
+      header[HDR_HEADER_BYTES_I32] = HEADER_BYTES;
+      header[HDR_MAX_BYTES_I32] = maxBytes;
+      header[HDR_MICRO_REGION_BYTE_OFFSET_I32] = HEADER_BYTES;
+      header[HDR_MICRO_REGION_BYTES_I32] = microRegionBytes;
+      header[HDR_HEAP_BYTE_OFFSET_I32] = heapStart;
+      header[HDR_FLAGS_I32] = shared ? FLAG_SHARED : 0;
+      this.heap = Heap.init(this.buffer, HEAP_CONTROL_BYTE_OFFSET, heapStart, maxBytes, { shared });
+      this.words = AddressSpace.wholeView(this.buffer);
+      if (microRegionBytes > 0) this.installPool(MICRO_CLASS_INDEX, HEADER_BYTES, microRegionBytes, slotsByClass[0], 0);
+      for (let classIndex = 1; classIndex < POOL_CLASS_COUNT; classIndex++) {
+        const slots = slotsByClass[classIndex];
+        if (slots === 0) continue;
+        const regionBytes = stackPoolRegionBytes(POOL_SLOT_BYTES[classIndex], slots);
+        const payload = this.heap.alloc(regionBytes, BLOCK_POOL, this.pools.length);
+        if (payload === 0) bug(`AddressSpace: the initial ${POOL_CLASSES[classIndex]} pool does not fit the ${bytes} bytes sized for it`);
+        this.installPool(classIndex, payload, regionBytes, slots, payload);
+      }
     }
-    Atomics.store(header, HDR_MAGIC_I32, ADDRESS_SPACE_MAGIC);
+    const [threadIndex, recordAddr] = this.registerThread();
+    this.threadIndex = threadIndex;
+    this.recordAddr = recordAddr;
+    for (const lane of this.lanes) lane.bindRecord(recordAddr >>> 2);
+    if (options.buffer === undefined) Atomics.store(this.header, HDR_MAGIC_I32, ADDRESS_SPACE_MAGIC);
   }
 
   // ── Stacks ─────────────────────────────────────────────────────────────────
@@ -299,41 +440,63 @@ export class AddressSpace {
    * up to 16; for a pool class, `bytes` if given must fit the class's slot.
    */
   allocStack(sizeClass: SizeClass, bytes?: number): StackRef {
-    const classIndex = poolClassIndex(sizeClass);
-    if (classIndex < 0) return this.allocLarge(sizeClass, bytes);
-    if (bytes !== undefined) AddressSpace.checkPoolBytes(classIndex, bytes);
-    const stackPool = this.current[classIndex];
-    if (stackPool !== null) {
-      const slot = stackPool.pool.allocIndex();
-      if (slot >= 0) return this.handOut(stackPool, slot);
+    const lane = this.laneOf(sizeClass);
+    if (lane === null) return this.allocLarge(sizeClass, bytes);
+    if (bytes !== undefined) AddressSpace.checkPoolBytes(lane.classIndex, bytes);
+    let words = this.words;
+    let count = words[lane.countI32];
+    if (count === 0) {
+      count = this.refill(lane);
+      words = this.words; // a carve may have grown the buffer
     }
-    return this.allocSlow(classIndex);
+    count -= 1;
+    words[lane.countI32] = count;
+    const entry = lane.entriesI32 + (count << 1);
+    // The slot is ours while cached: nobody else writes its generation, so a plain store.
+    const generationI32 = words[entry + 1];
+    const generation = (words[generationI32] + 1) >>> 0; // even → odd: handed out
+    words[generationI32] = generation;
+    if (this.sharedBit !== 0) this.countHandedOutShared(lane);
+    else {
+      const used = words[lane.usedI32] + 1;
+      words[lane.usedI32] = used;
+      if (used > words[lane.highWaterI32]) words[lane.highWaterI32] = used;
+    }
+    return { addr: words[entry], bytes: lane.slotBytes, sizeClass, generation };
   }
 
-  /** Returns a stack; AllocatorError (and no change) on a double free, a stale or a foreign ref. */
+  /**
+   * Returns a stack; AllocatorError (and no change) on a double free, a stale
+   * or a foreign ref. A pool slot goes to this object's cache (the cold
+   * cases live in other methods, so this one stays small enough for V8 to
+   * inline into its caller).
+   */
   freeStack(ref: StackRef): void {
-    if (typeof ref !== "object" || ref === null) {
-      throw new TypeError(`freeStack: expected a StackRef from allocStack, received ${String(ref)}`);
-    }
-    const classIndex = poolClassIndex(ref.sizeClass);
-    if (classIndex < 0) {
-      if (ref.sizeClass !== "large") throw invalidSizeClass("freeStack", ref.sizeClass);
-      this.freeLarge(ref);
-      return;
-    }
+    if (typeof ref !== "object" || ref === null) throw notAStackRef(ref);
+    const lane = this.laneOf(ref.sizeClass);
+    if (lane === null) return this.freeLarge(ref);
     const addr = ref.addr;
-    const stackPool = this.poolContaining(classIndex, addr);
-    if (stackPool === null) throw this.foreignError(classIndex, addr);
-    const slot = stackPool.pool.slotIndexOf(addr);
-    if (slot < 0) throw this.misalignedError(stackPool, addr);
-    const generation = stackPool.generations[slot]; // plain read: the CAS below decides
-    if (generation !== ref.generation || !stackPool.pool.isSlotAllocated(slot)) throw this.staleError(stackPool, slot, ref);
-    // The generation CAS is the claim: of two racing frees of one ref, one wins.
-    if (Atomics.compareExchange(stackPool.generations, slot, generation, (generation + 1) >>> 0) !== generation) {
-      throw this.staleError(stackPool, slot, ref);
+    const current = lane.current;
+    const stackPool = current !== null && addr >= current.slotsStart && addr < current.slotsEnd ? current : this.poolOf(lane.classIndex, addr);
+    const offsetBytes = addr - stackPool.slotsStart;
+    const slot = offsetBytes >>> stackPool.slotShift;
+    if (slot << stackPool.slotShift !== offsetBytes) throw this.misalignedError(stackPool, addr);
+    const words = this.words;
+    const generationI32 = stackPool.generationsI32 + slot;
+    const generation = words[generationI32];
+    // Odd and equal: this very incarnation is handed out. (A cached slot's generation is even.)
+    if (generation !== ref.generation || (generation & 1) === 0) throw this.refusedFreeError(stackPool, slot, ref);
+    let count = words[lane.countI32];
+    if (count === lane.capacity) count = this.flush(lane);
+    if (this.sharedBit !== 0) this.returnShared(lane, generationI32, stackPool, slot, ref);
+    else {
+      words[generationI32] = (generation + 1) >>> 0; // odd → even: free (cached)
+      words[lane.usedI32] -= 1;
     }
-    if (!stackPool.pool.freeIndex(slot)) bug(`freeStack: slot ${slot} of pool ${stackPool.id} was claimed but not allocated`);
-    Atomics.sub(this.header, classStatsI32(classIndex, CLASS_USED), 1);
+    const entry = lane.entriesI32 + (count << 1);
+    words[entry] = addr;
+    words[entry + 1] = generationI32;
+    words[lane.countI32] = count + 1;
   }
 
   /** Whether `ref` still names an allocated stack: its generation matches. O(1); never throws. */
@@ -344,8 +507,38 @@ export class AddressSpace {
     const addr = ref.addr;
     const stackPool = this.poolContaining(classIndex, addr);
     if (stackPool === null) return false;
-    const slot = stackPool.pool.slotIndexOf(addr);
-    return slot >= 0 && stackPool.generations[slot] === ref.generation && stackPool.pool.isSlotAllocated(slot);
+    const offsetBytes = addr - stackPool.slotsStart;
+    const slot = offsetBytes >>> stackPool.slotShift;
+    if (slot << stackPool.slotShift !== offsetBytes) return false;
+    const generation = stackPool.generations[slot];
+    return generation === ref.generation && (generation & 1) === 1;
+  }
+
+  /**
+   * Gives this object's cached slots back to the bitmaps and unregisters it
+   * from the buffer's thread table, so the slots and the table entry serve
+   * other threads. Call it when a worker is done with a shared space. The
+   * object can still observe (`stats`, `layout`, `isLive`, `checkMemory`)
+   * but no longer allocate or free: those throw AllocatorError. Idempotent.
+   */
+  detach(): void {
+    if (this.detached) return;
+    const words = this.words;
+    for (const lane of this.lanes) {
+      this.releaseCached(lane, 0, words[lane.countI32]);
+      words[lane.countI32] = 0;
+      lane.capacity = 0;
+      lane.countI32 = HDR_ZERO_I32;
+    }
+    const heap = this.heap;
+    heap.lock();
+    try {
+      Atomics.store(this.header, threadTableI32(this.threadIndex), 0);
+      heap.freeLocked(this.recordAddr);
+    } finally {
+      heap.unlock();
+    }
+    this.detached = true;
   }
 
   // ── Observation ────────────────────────────────────────────────────────────
@@ -367,14 +560,21 @@ export class AddressSpace {
     checkMemory(this);
   }
 
-  /** Header, micro region, every pool with its used slots, every heap block: plain data for a heap map. */
+  /**
+   * Header, micro region, every pool with its handed-out slots, every heap
+   * block, every thread record: plain data for a heap map. O(handed-out
+   * slots + bitmap words); a snapshot when other threads allocate.
+   */
   layout(): MemoryLayout {
     this.syncPools();
+    if (this.shared) this.ensureWholeView();
     const header = this.header;
     const heapStats = this.heap.stats();
+    const threads = this.threadLayouts();
     return {
       bufferBytes: this.buffer.byteLength,
       maxBytes: header[HDR_MAX_BYTES_I32],
+      shared: this.shared,
       header: { addr: 0, bytes: HEADER_BYTES },
       microRegion: { addr: header[HDR_MICRO_REGION_BYTE_OFFSET_I32], bytes: header[HDR_MICRO_REGION_BYTES_I32] },
       heap: {
@@ -383,58 +583,214 @@ export class AddressSpace {
         usedBytes: heapStats.usedBytes,
         freeBytes: heapStats.freeBytes,
       },
-      pools: this.pools.map((stackPool) => ({
-        id: stackPool.id,
-        sizeClass: POOL_CLASSES[stackPool.classIndex],
-        addr: stackPool.regionByteOffset,
-        bytes: stackPool.regionBytes,
-        base: stackPool.pool.base,
-        slotsAddr: stackPool.slotsStart,
-        slotSize: stackPool.slotBytes,
-        slots: stackPool.pool.capacity,
-        used: stackPool.pool.capacity - stackPool.pool.freeCount,
-        usedRuns: stackPool.pool.usedSlotRuns(),
-        placement: stackPool.heapBlock === 0 ? "micro-region" : "heap",
-      })),
+      pools: this.pools.map((stackPool) => this.poolLayout(stackPool)),
       blocks: this.heap.blocks(),
+      threads,
     };
   }
 
-  // ── Pool classes: slow paths ───────────────────────────────────────────────
-
-  private handOut(stackPool: StackPool, slot: number): StackRef {
-    const header = this.header;
-    const usedI32 = classStatsI32(stackPool.classIndex, CLASS_USED);
-    const used = Atomics.add(header, usedI32, 1) + 1;
-    if (used > header[usedI32 + (CLASS_HIGH_WATER - CLASS_USED)]) this.raiseHighWater(usedI32 + (CLASS_HIGH_WATER - CLASS_USED), used);
-    return {
-      addr: stackPool.slotsStart + slot * stackPool.slotBytes,
-      bytes: stackPool.slotBytes,
-      sizeClass: POOL_CLASSES[stackPool.classIndex],
-      // Plain read: the freer bumped it before its Atomics.and released the
-      // slot, and our Atomics.or that claimed the slot synchronised with that.
-      generation: stackPool.generations[slot],
-    };
+  /** The address space drawn to scale as an SVG document (see heap-map.ts for the options). */
+  toSVG(options: HeapMapOptions = {}): string {
+    return renderHeapMap(this.layout(), options);
   }
 
-  private raiseHighWater(highWaterI32: number, used: number): void {
+  // ── Slot caches and counters ───────────────────────────────────────────────
+
+  /** The lane of a pool class; null for "large" or anything that is not a size class. */
+  private laneOf(sizeClass: unknown): ClassLane | null {
+    return sizeClass === "micro" ? this.microLane : sizeClass === "small" ? this.smallLane : sizeClass === "medium" ? this.mediumLane : null;
+  }
+
+  /**
+   * The lane's cache is empty: claim a batch of slots (up to one
+   * bitmap word, one Atomics.or) from the current pool, else from another
+   * pool with room, else from a newly carved pool. Returns the new count.
+   */
+  private refill(lane: ClassLane): number {
+    if (this.detached) throw this.detachedError("allocStack");
+    const classIndex = lane.classIndex;
+    for (;;) {
+      const stackPool = lane.current;
+      if (stackPool !== null) {
+        const claimed = stackPool.pool.claimBatch(CACHE_BATCH[classIndex]);
+        if (claimed !== 0) return this.cacheClaimed(lane, stackPool, stackPool.pool.batchWord, claimed);
+      }
+      // Full (or none yet): another pool with room, else a new one. Another
+      // thread may take the room between our look and our claim: look again.
+      lane.current = this.poolWithRoom(classIndex) ?? this.carvePool(classIndex);
+    }
+  }
+
+  /** Pushes the slots claimed in `mask` of bitmap word `wordIndex`, highest first so the lowest pops first. Returns the new count. */
+  private cacheClaimed(lane: ClassLane, stackPool: StackPool, wordIndex: number, mask: number): number {
+    const cache = this.words;
+    const entries = lane.entriesI32;
+    let count = cache[lane.countI32];
+    for (let bits = mask; bits !== 0; ) {
+      const bit = 31 - Math.clz32(bits);
+      bits ^= 1 << bit;
+      const slot = (wordIndex << 5) + bit;
+      const entry = entries + count * TR_ENTRY_WORDS;
+      cache[entry] = stackPool.slotsStart + slot * stackPool.slotBytes;
+      cache[entry + 1] = stackPool.generationsI32 + slot;
+      count++;
+    }
+    cache[lane.countI32] = count;
+    return count;
+  }
+
+  /** The cache of `classIndex` is full: give its older half back to the bitmaps. Returns the new count. */
+  private flush(lane: ClassLane): number {
+    if (this.detached) throw this.detachedError("freeStack");
+    const cache = this.words;
+    const count = cache[lane.countI32];
+    const given = count >>> 1;
+    this.releaseCached(lane, 0, given);
+    const entries = lane.entriesI32;
+    cache.copyWithin(entries, entries + given * TR_ENTRY_WORDS, entries + count * TR_ENTRY_WORDS);
+    cache[lane.countI32] = count - given;
+    return count - given;
+  }
+
+  /**
+   * Clears the bitmap bits of cache entries [from, to) of `classIndex`: one
+   * Atomics.and per run of entries in the same bitmap word. The caller
+   * then drops the entries from the cache.
+   */
+  private releaseCached(lane: ClassLane, from: number, to: number): void {
+    const cache = this.words;
+    const classIndex = lane.classIndex;
+    const entries = lane.entriesI32;
+    let pool: StackPool | null = null;
+    let wordIndex = -1;
+    let mask = 0;
+    for (let index = from; index < to; index++) {
+      const addr = cache[entries + index * TR_ENTRY_WORDS];
+      const stackPool = this.poolContaining(classIndex, addr) ?? bug(`AddressSpace: cached ${POOL_CLASSES[classIndex]} slot ${addr} is in no pool`);
+      const slot = (addr - stackPool.slotsStart) >>> stackPool.slotShift;
+      if (stackPool !== pool || slot >>> 5 !== wordIndex) {
+        if (pool !== null) this.releaseBits(pool, wordIndex, mask);
+        pool = stackPool;
+        wordIndex = slot >>> 5;
+        mask = 0;
+      }
+      mask |= 1 << (slot & 31);
+    }
+    if (pool !== null) this.releaseBits(pool, wordIndex, mask);
+  }
+
+  private releaseBits(stackPool: StackPool, wordIndex: number, mask: number): void {
+    if (!stackPool.pool.releaseBatch(wordIndex, mask)) {
+      bug(`AddressSpace: cached slots of pool ${stackPool.id} (word ${wordIndex}, mask ${mask >>> 0}) were not all allocated in the bitmap`);
+    }
+  }
+
+  /** used += 1 and high-water in a shared space (an unshared one does it inline with plain stores). */
+  private countHandedOutShared(lane: ClassLane): void {
+    const used = Atomics.add(this.words, lane.usedI32, 1) + 1;
+    if (used > this.words[lane.highWaterI32]) this.raiseHighWater(lane.highWaterI32, used);
+  }
+
+  /**
+   * The generation bump and used −= 1 of a free in a shared space: the CAS
+   * is the claim, so of two threads freeing one ref exactly one wins.
+   */
+  private returnShared(lane: ClassLane, generationI32: number, stackPool: StackPool, slot: number, ref: StackRef): void {
+    const generation = ref.generation;
+    if (Atomics.compareExchange(this.words, generationI32, generation, (generation + 1) >>> 0) !== generation) {
+      throw this.refusedFreeError(stackPool, slot, ref);
+    }
+    Atomics.sub(this.words, lane.usedI32, 1);
+  }
+
+    private raiseHighWater(highWaterI32: number, used: number): void {
     for (;;) {
       const highWater = Atomics.load(this.header, highWaterI32);
       if (used <= highWater || Atomics.compareExchange(this.header, highWaterI32, highWater, used) === highWater) return;
     }
   }
 
-  /** The current pool is full (or there is none): try the class's other pools, then carve a new one. */
-  private allocSlow(classIndex: number): StackRef {
-    for (;;) {
-      const withRoom = this.poolWithRoom(classIndex);
-      const stackPool = withRoom ?? this.carvePool(classIndex);
-      this.current[classIndex] = stackPool;
-      const slot = stackPool.pool.allocIndex();
-      if (slot >= 0) return this.handOut(stackPool, slot);
-      // Another thread took the last slot between our look and our claim: look again.
+  /**
+   * Registers this object in the thread table and allocates its thread
+   * record (zeroed: empty caches) from the heap. Returns [index, record addr].
+   */
+  private registerThread(): [number, number] {
+    const heap = this.heap;
+    const header = this.header;
+    heap.lock();
+    try {
+      let index = 0;
+      while (index < MAX_THREADS && header[threadTableI32(index)] !== 0) index++;
+      if (index === MAX_THREADS) {
+        throw new AllocatorError(`AddressSpace: ${MAX_THREADS} AddressSpace objects are already attached to this buffer; detach() those no longer in use`);
+      }
+      const recordAddr = heap.allocLocked(THREAD_RECORD_BYTES, BLOCK_THREAD, index);
+      if (recordAddr === 0) {
+        throw new OutOfMemoryError(`out of memory: no room for a ${THREAD_RECORD_BYTES}-byte thread record to attach; ${this.whatIsLeft()}`);
+      }
+      const record = new Uint32Array(this.buffer, recordAddr, THREAD_RECORD_BYTES >>> 2);
+      record.fill(0);
+      record[TR_MAGIC_I32] = THREAD_RECORD_MAGIC;
+      record[TR_INDEX_I32] = index;
+      Atomics.store(header, threadTableI32(index), recordAddr); // publish: the record is complete
+      this.ensureWholeView();
+      return [index, recordAddr];
+    } finally {
+      heap.unlock();
     }
   }
+
+  private threadLayouts(): ThreadLayout[] {
+    const threads: ThreadLayout[] = [];
+    for (let index = 0; index < MAX_THREADS; index++) {
+      const addr = Atomics.load(this.header, threadTableI32(index));
+      if (addr === 0) continue;
+      const record = new Uint32Array(this.buffer, addr, TR_FIXED_WORDS);
+      threads.push({ index, addr, cached: { micro: record[TR_COUNT_I32], small: record[TR_COUNT_I32 + 1], medium: record[TR_COUNT_I32 + 2] } });
+    }
+    return threads;
+  }
+
+  private poolLayout(stackPool: StackPool): PoolLayout {
+    // Handed out ⇔ odd generation: split the bitmap's runs (handed out or cached) by parity.
+    const generations = stackPool.generations;
+    const usedRuns: Array<[number, number]> = [];
+    let used = 0;
+    let claimed = 0;
+    for (const [first, count] of stackPool.pool.usedSlotRuns()) {
+      claimed += count;
+      let runStart = -1;
+      for (let slot = first; slot < first + count; slot++) {
+        const handedOut = (generations[slot] & 1) === 1;
+        if (handedOut && runStart < 0) runStart = slot;
+        else if (!handedOut && runStart >= 0) {
+          usedRuns.push([runStart, slot - runStart]);
+          used += slot - runStart;
+          runStart = -1;
+        }
+      }
+      if (runStart >= 0) {
+        usedRuns.push([runStart, first + count - runStart]);
+        used += first + count - runStart;
+      }
+    }
+    return {
+      id: stackPool.id,
+      sizeClass: POOL_CLASSES[stackPool.classIndex],
+      addr: stackPool.regionByteOffset,
+      bytes: stackPool.regionBytes,
+      base: stackPool.pool.base,
+      slotsAddr: stackPool.slotsStart,
+      slotSize: stackPool.slotBytes,
+      slots: stackPool.pool.capacity,
+      used,
+      cached: claimed - used,
+      usedRuns,
+      placement: stackPool.heapBlock === 0 ? "micro-region" : "heap",
+    };
+  }
+
+  // ── Pools ──────────────────────────────────────────────────────────────────
 
   private poolWithRoom(classIndex: number): StackPool | null {
     this.syncPools();
@@ -483,7 +839,7 @@ export class AddressSpace {
     const poolId = header[HDR_POOL_COUNT_I32];
     const slotBytes = POOL_SLOT_BYTES[classIndex];
     const generationsBytes = generationBytes(slots);
-    // The region may be reused heap memory: generations start from zero.
+    // The region may be reused heap memory: generations start from zero (even: not handed out).
     new Uint32Array(this.buffer, regionByteOffset, generationsBytes >>> 2).fill(0);
     const pool = new BitmapPool(this.buffer, regionByteOffset + generationsBytes, slotBytes, slots);
     const record = poolRecordI32(poolId);
@@ -513,6 +869,7 @@ export class AddressSpace {
     const classIndex = header[record + POOL_CLASS_I32];
     const slots = header[record + POOL_SLOTS_I32];
     const regionByteOffset = header[record + POOL_REGION_BYTE_OFFSET_I32];
+    const regionBytes = header[record + POOL_REGION_BYTES_I32];
     const pool = BitmapPool.attach(this.buffer, header[record + POOL_BASE_BYTE_OFFSET_I32], header[record + POOL_SLOT_BYTES_I32], slots);
     const stackPool = new StackPool(
       poolId,
@@ -520,16 +877,27 @@ export class AddressSpace {
       pool,
       new Uint32Array(this.buffer, regionByteOffset, slots),
       regionByteOffset,
-      header[record + POOL_REGION_BYTES_I32],
+      regionBytes,
       header[record + POOL_HEAP_BLOCK_I32],
     );
+    if (regionByteOffset + regionBytes > this.words.length * 4) this.ensureWholeView();
     this.pools.push(stackPool);
     const starts = this.classPoolStarts[classIndex];
     let insertAt = starts.length;
     while (insertAt > 0 && starts[insertAt - 1] > stackPool.slotsStart) insertAt--;
     starts.splice(insertAt, 0, stackPool.slotsStart);
     this.classPools[classIndex].splice(insertAt, 0, stackPool);
-    if (this.current[classIndex] === null) this.current[classIndex] = stackPool;
+    const lane = this.lanes[classIndex];
+    if (lane.current === null) lane.current = stackPool;
+  }
+
+  /** Re-makes the whole-buffer view when the buffer has grown past it. */
+  private ensureWholeView(): void {
+    if (this.buffer.byteLength >>> 2 !== this.words.length) this.words = AddressSpace.wholeView(this.buffer);
+  }
+
+  private static wholeView(buffer: SharedArrayBuffer): Uint32Array {
+    return new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
   }
 
   /**
@@ -538,12 +906,21 @@ export class AddressSpace {
    * binary search over the sorted starts, adopting new pools on a miss.
    */
   private poolContaining(classIndex: number, addr: number): StackPool | null {
-    const current = this.current[classIndex];
+    const current = this.lanes[classIndex].current;
     if (current !== null && addr >= current.slotsStart && addr < current.slotsEnd) return current;
     const found = this.searchPools(classIndex, addr);
     if (found !== null || Atomics.load(this.header, HDR_POOL_COUNT_I32) === this.pools.length) return found;
     this.syncPools();
     return this.searchPools(classIndex, addr);
+  }
+
+  /** poolContaining for freeStack: the pool, or a foreign-ref AllocatorError. */
+  private poolOf(classIndex: number, addr: number): StackPool {
+    return this.poolContaining(classIndex, addr) ?? this.throwForeign(classIndex, addr);
+  }
+
+  private throwForeign(classIndex: number, addr: number): never {
+    throw this.foreignError(classIndex, addr);
   }
 
   private searchPools(classIndex: number, addr: number): StackPool | null {
@@ -575,57 +952,71 @@ export class AddressSpace {
     if (!isPositiveInteger(requested) || requested > MAX_ADDRESS_SPACE_BYTES) {
       throw new RangeError(`allocStack: bytes must be a positive integer below 4 GiB, received ${String(bytes)}`);
     }
+    if (this.detached) throw this.detachedError("allocStack");
     const roundedBytes = alignUp(requested, 16);
     const header = this.header;
-    this.heap.lock();
+    const heap = this.heap;
+    heap.lock();
     try {
       const generation = (header[HDR_LARGE_GENERATION_I32] + 1) >>> 0 || 1;
-      const addr = this.heap.allocLocked(roundedBytes, BLOCK_LARGE, generation);
+      const addr = heap.allocLocked(roundedBytes, BLOCK_LARGE, generation);
       if (addr === 0) throw this.outOfMemory(-1, "", roundedBytes);
       header[HDR_LARGE_GENERATION_I32] = generation;
       header[HDR_LARGE_COUNT_I32] += 1;
       header[HDR_LARGE_BYTES_I32] += roundedBytes;
       return { addr, bytes: roundedBytes, sizeClass: "large", generation };
     } finally {
-      this.heap.unlock();
+      heap.unlock();
     }
   }
 
+  /** freeStack of anything that is not a pool class: a large stack, or an invalid class (TypeError/RangeError). */
   private freeLarge(ref: StackRef): void {
+    if (ref.sizeClass !== "large") throw invalidSizeClass("freeStack", ref.sizeClass);
+    if (this.detached) throw this.detachedError("freeStack");
     const header = this.header;
-    this.heap.lock();
+    const heap = this.heap;
+    heap.lock();
     try {
-      if (!this.heap.holds(ref.addr, BLOCK_LARGE, ref.generation)) {
+      if (!heap.holds(ref.addr, BLOCK_LARGE, ref.generation)) {
         throw new AllocatorError(
           `freeStack: no live large stack at byte offset ${String(ref.addr)} with generation ${String(ref.generation)} (already freed, stale, or not from this address space)`,
         );
       }
-      const payloadBytes = this.heap.payloadBytesOf(ref.addr);
-      this.heap.freeLocked(ref.addr);
+      const payloadBytes = heap.payloadBytesOf(ref.addr);
+      heap.freeLocked(ref.addr);
       header[HDR_LARGE_COUNT_I32] -= 1;
       header[HDR_LARGE_BYTES_I32] -= payloadBytes;
     } finally {
-      this.heap.unlock();
+      heap.unlock();
     }
   }
 
   // ── Errors ─────────────────────────────────────────────────────────────────
+
+  /** What the heap and the buffer have left, for OutOfMemoryError messages. Caller holds the heap lock. */
+  private whatIsLeft(): string {
+    return (
+      `heap has ${this.heap.freeBytesLocked()} bytes free (largest free block ${this.heap.largestFreeBytesLocked()} bytes), ` +
+      `buffer is ${this.buffer.byteLength} of maxBytes ${this.header[HDR_MAX_BYTES_I32]} (${this.heap.growthHeadroomBytes()} bytes left to grow)`
+    );
+  }
 
   /**
    * OutOfMemoryError naming the class, what was asked and what is left.
    * `classIndex` -1 means a large stack of `largeBytes`. Caller holds the heap lock.
    */
   private outOfMemory(classIndex: number, why: string, largeBytes = 0): OutOfMemoryError {
-    const left =
-      `heap has ${this.heap.freeBytesLocked()} bytes free (largest free block ${this.heap.largestFreeBytesLocked()} bytes), ` +
-      `buffer is ${this.buffer.byteLength} of maxBytes ${this.header[HDR_MAX_BYTES_I32]} (${this.heap.growthHeadroomBytes()} bytes left to grow)`;
+    const left = this.whatIsLeft();
     if (classIndex < 0) {
       return new OutOfMemoryError(`out of memory: cannot allocate a large stack of ${largeBytes} bytes: no heap block fits; ${left}`);
     }
     const name = POOL_CLASSES[classIndex];
     const capacity = this.header[classStatsI32(classIndex, CLASS_CAPACITY)];
+    const cachedElsewhere = this.threadLayouts().reduce((sum, thread) => sum + thread.cached[name as PoolSizeClass], 0);
+    const cachedNote = cachedElsewhere > 0 ? ` (${cachedElsewhere} of them free but cached by other threads)` : "";
     return new OutOfMemoryError(
-      `out of memory: cannot allocate a ${name} stack (${POOL_SLOT_BYTES[classIndex]} bytes): all ${capacity} ${name} slots are in use and ${why}; ${left}`,
+      `out of memory: cannot allocate a ${name} stack (${POOL_SLOT_BYTES[classIndex]} bytes): all ${capacity} ${name} slots are in use${cachedNote} and ${why}; ${left}`,
     );
   }
 
@@ -639,14 +1030,25 @@ export class AddressSpace {
     );
   }
 
-  private staleError(stackPool: StackPool, slot: number, ref: StackRef): AllocatorError {
+  /**
+   * Why a free of `ref` is refused: the slot is not handed out (double free:
+   * freed once since the ref was made, or never handed out at that
+   * generation), or it was freed and handed out again (a stale ref).
+   */
+  private refusedFreeError(stackPool: StackPool, slot: number, ref: StackRef): AllocatorError {
     const name = POOL_CLASSES[stackPool.classIndex];
-    if (!stackPool.pool.isSlotAllocated(slot)) {
+    const generation = Atomics.load(stackPool.generations, slot);
+    const since = typeof ref.generation === "number" ? (generation - ref.generation) >>> 0 : -1;
+    if (since === 1 || (since === 0 && (generation & 1) === 0)) {
       return new AllocatorError(`freeStack: ${name} stack at byte offset ${ref.addr} is not allocated (double free?)`);
     }
     return new AllocatorError(
-      `freeStack: stale StackRef for the ${name} stack at byte offset ${ref.addr}: generation ${String(ref.generation)}, the slot is at generation ${Atomics.load(stackPool.generations, slot)} (freed and handed out again)`,
+      `freeStack: stale StackRef for the ${name} stack at byte offset ${ref.addr}: generation ${String(ref.generation)}, the slot is at generation ${generation} (freed and handed out again)`,
     );
+  }
+
+  private detachedError(operation: string): AllocatorError {
+    return new AllocatorError(`${operation}: this AddressSpace object was detached (thread-table entry ${this.threadIndex}); attach a new one to allocate`);
   }
 
   // ── Validation ─────────────────────────────────────────────────────────────
@@ -685,6 +1087,11 @@ export class AddressSpace {
     const words = buffer.byteLength >= HEADER_BYTES ? new Uint32Array(buffer, 0, 4) : null;
     if (words === null || Atomics.load(words, HDR_MAGIC_I32) !== ADDRESS_SPACE_MAGIC || words[HDR_VERSION_I32] !== LAYOUT_VERSION || words[HDR_HEADER_BYTES_I32] !== HEADER_BYTES) {
       throw new TypeError(`AddressSpace: buffer is not a cprime-coro address space (layout version ${LAYOUT_VERSION}): its header does not match`);
+    }
+    if ((new Uint32Array(buffer, 0, HDR_FLAGS_I32 + 1)[HDR_FLAGS_I32] & FLAG_SHARED) === 0) {
+      throw new AllocatorError(
+        "AddressSpace: cannot attach: this address space was not created with { shared: true }, so its owner uses it without locks or Atomics; create the owner with { shared: true } to share it with other threads",
+      );
     }
     return buffer;
   }

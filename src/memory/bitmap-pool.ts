@@ -27,6 +27,9 @@
  * full. The summary is kept in step by whichever thread fills or un-fills a
  * word (`syncSummary`). Two Atomics calls per alloc+free, no counter: in V8
  * each Atomics call is a builtin call, the main cost of the hot path.
+ * `claimBatch` / `releaseBatch` claim or free up to 32 slots of one word
+ * with one Atomics call: the address space's per-thread slot caches refill
+ * and flush through them.
  *
  * Who may change what: only alloc/free touch the bitmap, the summary
  * and hint; the fixed words are written once by the constructor.
@@ -63,6 +66,13 @@ function lowestSetBit(word: number): number {
   return 31 - Math.clz32(word & -word);
 }
 
+/** The lowest `count` set bits of `word` (all of them if it has fewer). */
+function lowestBits(word: number, count: number): number {
+  let rest = word;
+  for (let taken = 0; taken < count && rest !== 0; taken++) rest &= rest - 1;
+  return word & ~rest;
+}
+
 /**
  * Fixed-size slots plus an allocation bitmap, both inside a SharedArrayBuffer.
  *
@@ -96,6 +106,8 @@ export class BitmapPool {
   private readonly slotShift: number;
   /** Always-set bits past the last slot in the last bitmap word. */
   private readonly paddingBits: number;
+  /** The bitmap word of the last successful `claimBatch` (a second return value, so no object is made). */
+  batchWord = 0;
 
   constructor(buffer: SharedArrayBuffer, base: number, slotSize: number, slots: number) {
     BitmapPool.validateGeometry(buffer, base, slotSize, slots);
@@ -152,16 +164,25 @@ export class BitmapPool {
     return slot < 0 ? null : this.slotsByteOffset + slot * this.slotSize;
   }
 
-  /**
-   * Claims a free slot and returns its index, or -1 when the pool is full.
-   * The address space's hot path uses this to find the slot's generation
-   * without dividing.
-   *
-   * Reads of the bitmap are plain: a read is only a guess of which bit to
-   * claim, and the `Atomics.or` that claims it says whether the guess held.
-   * (Each Atomics call costs a builtin call in V8; the plain read is free.)
-   */
+  /** Claims a free slot and returns its index, or -1 when the pool is full. */
   allocIndex(): number {
+    const claimed = this.claimBatch(1);
+    return claimed === 0 ? -1 : (this.batchWord << 5) + lowestSetBit(claimed);
+  }
+
+  /**
+   * Claims up to `maxSlots` (1..32) free slots of one bitmap word with a
+   * single `Atomics.or`, the lowest free bits first. Returns the claimed bits
+   * as a mask over word `batchWord` (slot = batchWord × 32 + bit), or 0 when
+   * the pool is full. This is how a thread refills its slot cache: one
+   * Atomics call for a whole batch.
+   *
+   * Reads of the bitmap are plain: a read is only a guess of which bits to
+   * claim, and the `Atomics.or` that claims them says which of them were
+   * still free (bits another thread set first are not ours, and or-ing a set
+   * bit changes nothing).
+   */
+  claimBatch(maxSlots: number): number {
     const meta = this.meta;
     const bitmapI32 = this.bitmapI32;
     const hintWord = meta[BP_HINT_I32];
@@ -169,20 +190,35 @@ export class BitmapPool {
     for (let visited = 0; ; visited++) {
       const word = meta[bitmapI32 + wordIndex];
       if (word !== FULL_WORD) {
-        const bit = ~word & (word + 1); // lowest zero bit of word, as a mask
-        const before = Atomics.or(meta, bitmapI32 + wordIndex, bit);
-        if ((before & bit) === 0) {
-          if ((before | bit) === FULL_WORD) this.syncSummary(wordIndex);
+        let wanted = ~word;
+        if (maxSlots < BITS_PER_WORD) wanted = lowestBits(wanted, maxSlots);
+        const before = Atomics.or(meta, bitmapI32 + wordIndex, wanted);
+        const claimed = wanted & ~before;
+        if (claimed !== 0) {
+          if ((before | wanted) === FULL_WORD) this.syncSummary(wordIndex);
           if (wordIndex !== hintWord) meta[BP_HINT_I32] = wordIndex;
-          return (wordIndex << 5) + lowestSetBit(bit);
+          this.batchWord = wordIndex;
+          return claimed;
         }
-        continue; // another thread took that bit: look at the word again
+        continue; // other threads took those bits: look at the word again
       }
       // A summary that lags a racing free could send us round in circles: after
       // a full lap, trust only the bitmap itself.
       wordIndex = visited < this.bitmapWords ? this.nextWordWithRoom(wordIndex) : this.nextNonFullWord(wordIndex);
-      if (wordIndex < 0) return -1;
+      if (wordIndex < 0) return 0;
     }
+  }
+
+  /**
+   * Frees the slots whose bits are set in `mask`, all in bitmap word
+   * `wordIndex`, with a single `Atomics.and`. False (after clearing the ones
+   * that were set) if some of them were not allocated: callers treat that as
+   * a bug, since they only give back slots they own.
+   */
+  releaseBatch(wordIndex: number, mask: number): boolean {
+    const before = Atomics.and(this.meta, this.bitmapI32 + wordIndex, ~mask);
+    if (before === FULL_WORD) this.syncSummary(wordIndex);
+    return (before & mask) === mask;
   }
 
   /** Frees the slot at `addr`; AllocatorError (and no change) if it is not an allocated slot of this pool. */
@@ -229,16 +265,23 @@ export class BitmapPool {
     return this.slotsByteOffset + slot * this.slotSize;
   }
 
-  /** Runs of allocated slots as [first, count] pairs, in slot order: plain data for heap maps. */
+  /** Runs of allocated slots as [first, count] pairs, in slot order: plain data for heap maps. O(capacity / 32) for full or empty words. */
   usedSlotRuns(): Array<[first: number, count: number]> {
     const runs: Array<[number, number]> = [];
     let runStart = -1;
-    for (let slot = 0; slot < this.capacity; slot++) {
-      const used = this.isSlotAllocated(slot);
-      if (used && runStart < 0) runStart = slot;
-      if (!used && runStart >= 0) {
-        runs.push([runStart, slot - runStart]);
-        runStart = -1;
+    for (let wordIndex = 0; wordIndex < this.bitmapWords; wordIndex++) {
+      const word = this.meta[this.bitmapI32 + wordIndex];
+      const first = wordIndex << 5;
+      if (word === FULL_WORD && runStart >= 0) continue;
+      if (word === 0 && runStart < 0) continue;
+      const slots = Math.min(BITS_PER_WORD, this.capacity - first);
+      for (let bit = 0; bit < slots; bit++) {
+        const used = (word & (1 << bit)) !== 0;
+        if (used && runStart < 0) runStart = first + bit;
+        else if (!used && runStart >= 0) {
+          runs.push([runStart, first + bit - runStart]);
+          runStart = -1;
+        }
       }
     }
     if (runStart >= 0) runs.push([runStart, this.capacity - runStart]);

@@ -20,14 +20,23 @@
  * - No two free blocks are adjacent: a free merges with both neighbours.
  * - A free block is in exactly one list, the list its size maps to, and a
  *   list is non-empty ⇔ its bits in the first- and second-level bitmaps are set.
- * - usedBytes + freeBytes + 16 (sentinel) == end - start (freeBytes is
- *   derived from it; only usedBytes is stored).
+ * - A quick block (freed, kept unmerged for a fast reuse at its exact size)
+ *   is in exactly one quick list: the one its size hashes to, whose entry
+ *   records that size; a list holds at most QUICK_DEPTH blocks. Quick blocks
+ *   count as free bytes; they may sit next to free blocks until a trim (the
+ *   heap trims before it grows).
+ * - usedBytes + freeBytes + 16 (sentinel) == end - start (freeBytes, quick
+ *   blocks included, is derived from it; only usedBytes is stored).
  * - A freed block's KIND word is overwritten with FREE, so a stale reference
  *   to it never finds its old kind and tag again (merged headers included).
  *
- * Concurrency: all state (control words and block headers) changes only
- * while holding the spin lock word HC_LOCK, so several threads can share one
- * heap. Methods named `*Locked` expect the caller to hold it; the others take it.
+ * Concurrency: a heap made with `{ shared: true }` changes its state
+ * (control words and block headers) only while holding the spin lock word
+ * HC_LOCK, so several threads can share it (`Heap.attach`). A heap made
+ * without it (the default) belongs to one Heap object: `attach` refuses it,
+ * and every operation skips the lock (two Atomics calls each, most of the
+ * cost of an alloc+free in V8). Methods named `*Locked` expect the caller to
+ * hold the lock; the others take it when the heap is shared.
  *
  * Growth: when no free block fits, the heap grows the SharedArrayBuffer at its
  * end (up to the limit) and frees the new space as one block, merged with a
@@ -47,21 +56,32 @@ import {
   BLOCK_OTHER,
   BLOCK_POOL,
   BLOCK_SENTINEL,
+  BLOCK_QUICK,
+  BLOCK_THREAD,
   GROW_GRANULE_BYTES,
   HC_END_BYTE_OFFSET_I32,
+  HC_FLAGS_I32,
   HC_FL_BITMAP_I32,
   HC_HEADS_I32,
   HC_LIMIT_BYTES_I32,
   HC_LOCK_I32,
+  HC_QUICK_I32,
   HC_SL_BITMAPS_I32,
   HC_START_BYTE_OFFSET_I32,
   HC_USED_BYTES_I32,
   HEAP_BLOCK_HEADER_BYTES,
   HEAP_CONTROL_BYTES,
+  HEAP_FLAG_SHARED,
   HEAP_MIN_BLOCK_BYTES,
   KIND_MASK,
   KIND_UNUSED_TAIL_SHIFT,
   MAX_ADDRESS_SPACE_BYTES,
+  QUICK_DEPTH,
+  QUICK_ENTRY_WORDS,
+  QUICK_HEAD,
+  QUICK_LISTS,
+  QUICK_MAX_BYTES,
+  QUICK_SIZE,
   TLSF_SL_COUNT,
   TLSF_SL_LOG2,
   TLSF_SMALL_BLOCK_BYTES,
@@ -69,7 +89,7 @@ import {
 } from "./layout.js";
 
 /** What a heap block holds. */
-export type HeapBlockHolds = "free" | "large" | "pool" | "other";
+export type HeapBlockHolds = "free" | "large" | "pool" | "thread" | "other";
 
 /** One heap block, as plain data (for heap maps and tests). */
 export interface HeapBlockInfo {
@@ -82,7 +102,7 @@ export interface HeapBlockInfo {
   payloadBytes: number;
   free: boolean;
   holds: HeapBlockHolds;
-  /** Large: its generation; pool: its pool id; free: 0. */
+  /** Large: its generation; pool: its pool id; thread record: its thread-table index; free: 0. */
   tag: number;
 }
 
@@ -100,12 +120,19 @@ export interface HeapStats {
 }
 
 /** Heap block kinds a caller may allocate with. */
-export type HeapAllocKind = typeof BLOCK_LARGE | typeof BLOCK_POOL | typeof BLOCK_OTHER;
+export type HeapAllocKind = typeof BLOCK_LARGE | typeof BLOCK_POOL | typeof BLOCK_THREAD | typeof BLOCK_OTHER;
+
+export interface HeapOptions {
+  /** Let other Heap objects (threads) attach; every operation then takes the heap's spin lock. Default false. */
+  shared?: boolean;
+}
 
 const HOLDS_BY_KIND: Record<number, HeapBlockHolds> = {
   [BLOCK_FREE]: "free",
+  [BLOCK_QUICK]: "free",
   [BLOCK_LARGE]: "large",
   [BLOCK_POOL]: "pool",
+  [BLOCK_THREAD]: "thread",
   [BLOCK_OTHER]: "other",
 };
 
@@ -124,9 +151,86 @@ const SLEEP_MS = 0.05;
 /** Growth asks for at least an eighth of the buffer (capped), so a long run of carves grows rarely. */
 const MAX_GROW_STEP_BYTES = 64 << 20;
 
+/**
+ * The layout words the hot paths touch, as const enums: they compile to
+ * literals, where an imported constant is read from memory (and checked) on
+ * every use in V8. layout.ts stays the one definition: the check below
+ * refuses to load if a mirror disagrees with it.
+ */
+const enum Blk {
+  Size = 0,
+  PrevPhys = 1,
+  Kind = 2,
+  Tag = 3,
+  NextFree = 4,
+  PrevFree = 5,
+  HeaderBytes = 16,
+  MinBytes = 32,
+}
+const enum Kind {
+  Free = 1,
+  Large = 2,
+  Pool = 3,
+  Other = 4,
+  Sentinel = 5,
+  Thread = 6,
+  Quick = 7,
+  Mask = 0xff,
+  UnusedTailShift = 8,
+}
+const enum Tlsf {
+  SlLog2 = 4,
+  SlMask = 15,
+  SmallBlockBytes = 256,
+}
+/** i32 offsets in the control block, and the quick-list entries. */
+const enum Hc {
+  Start = 1,
+  End = 2,
+  Used = 4,
+  FlBitmap = 8,
+  SlBitmaps = 16,
+  Heads = 48,
+  Quick = 448,
+}
+/** MAX_ADDRESS_SPACE_BYTES, for the argument check of alloc. */
+const enum Limit {
+  MaxBytes = 4294967288,
+}
+const enum Quick {
+  EntryWords = 2,
+  Size = 0,
+  Head = 1,
+  Depth = 8,
+  MaxBytes = 262144,
+}
+
+if (
+  [Blk.Size, Blk.PrevPhys, Blk.Kind, Blk.Tag, Blk.NextFree, Blk.PrevFree, Blk.HeaderBytes, Blk.MinBytes].join() !==
+    [BLK_SIZE_I32, BLK_PREV_PHYS_I32, BLK_KIND_I32, BLK_TAG_I32, BLK_NEXT_FREE_I32, BLK_PREV_FREE_I32, HEAP_BLOCK_HEADER_BYTES, HEAP_MIN_BLOCK_BYTES].join() ||
+  [Kind.Free, Kind.Large, Kind.Pool, Kind.Other, Kind.Sentinel, Kind.Thread, Kind.Quick, Kind.Mask, Kind.UnusedTailShift].join() !==
+    [BLOCK_FREE, BLOCK_LARGE, BLOCK_POOL, BLOCK_OTHER, BLOCK_SENTINEL, BLOCK_THREAD, BLOCK_QUICK, KIND_MASK, KIND_UNUSED_TAIL_SHIFT].join() ||
+  [Hc.Quick, Quick.EntryWords, Quick.Size, Quick.Head, Quick.Depth, Quick.MaxBytes, Limit.MaxBytes].join() !==
+    [HC_QUICK_I32, QUICK_ENTRY_WORDS, QUICK_SIZE, QUICK_HEAD, QUICK_DEPTH, QUICK_MAX_BYTES, MAX_ADDRESS_SPACE_BYTES].join() ||
+  QUICK_LISTS !== 8 ||
+  [Tlsf.SlLog2, Tlsf.SlMask, Tlsf.SmallBlockBytes].join() !== [TLSF_SL_LOG2, TLSF_SL_COUNT - 1, TLSF_SMALL_BLOCK_BYTES].join() ||
+  [Hc.Start, Hc.End, Hc.Used, Hc.FlBitmap, Hc.SlBitmaps, Hc.Heads].join() !==
+    [HC_START_BYTE_OFFSET_I32, HC_END_BYTE_OFFSET_I32, HC_USED_BYTES_I32, HC_FL_BITMAP_I32, HC_SL_BITMAPS_I32, HC_HEADS_I32].join()
+) {
+  bug("heap.ts: its const-enum mirrors of layout.ts disagree with layout.ts");
+}
+
 /** Index of the lowest set bit of a non-zero word. */
 function lowestSetBit(word: number): number {
   return 31 - Math.clz32(word & -word);
+}
+
+/**
+ * The quick list a block of `blockBytes` belongs to: a multiplicative hash
+ * of its size in granules, to 3 bits (QUICK_LISTS == 8).
+ */
+export function quickListIndex(blockBytes: number): number {
+  return Math.imul(blockBytes >>> 4, 0x9e3779b1) >>> 29;
 }
 
 /**
@@ -148,9 +252,9 @@ export function heapBlockBytesFor(payloadBytes: number): number {
  * Precondition: 16 ≤ blockBytes < 2^32, a multiple of 16.
  */
 export function tlsfListIndex(blockBytes: number): number {
-  if (blockBytes < TLSF_SMALL_BLOCK_BYTES) return blockBytes >>> 4;
+  if (blockBytes < Tlsf.SmallBlockBytes) return blockBytes >>> 4;
   const log2 = 31 - Math.clz32(blockBytes);
-  return ((log2 - 7) << TLSF_SL_LOG2) | ((blockBytes >>> (log2 - TLSF_SL_LOG2)) & (TLSF_SL_COUNT - 1));
+  return ((log2 - 7) << Tlsf.SlLog2) | ((blockBytes >>> (log2 - Tlsf.SlLog2)) & Tlsf.SlMask);
 }
 
 /** Smallest block size that list `listIndex` holds. */
@@ -168,7 +272,7 @@ export function tlsfListLowerBound(listIndex: number): number {
 function tlsfSearchIndex(blockBytes: number): number {
   let rounded = blockBytes;
   // A shift, not `2 **`: V8 does not strength-reduce the power operator (it costs ~90 ns here).
-  if (rounded >= TLSF_SMALL_BLOCK_BYTES) rounded += (1 << (31 - Math.clz32(rounded) - TLSF_SL_LOG2)) - 1;
+  if (rounded >= Tlsf.SmallBlockBytes) rounded += (1 << (31 - Math.clz32(rounded) - Tlsf.SlLog2)) - 1;
   if (rounded > 0xffff_ffff) return -1;
   return tlsfListIndex(rounded);
 }
@@ -181,7 +285,7 @@ function tlsfSearchIndex(blockBytes: number): number {
  * @example
  * ```ts
  * const buffer = new SharedArrayBuffer(1 << 16, { maxByteLength: 1 << 24 });
- * const heap = Heap.init(buffer, 0, HEAP_CONTROL_BYTES);
+ * const heap = Heap.init(buffer, 0, HEAP_CONTROL_BYTES); // { shared: true } to let threads attach
  * const addr = heap.alloc(4096); // 0 would mean: does not fit even after growing
  * heap.free(addr);
  * ```
@@ -197,9 +301,12 @@ export class Heap {
   private readonly lockWord: Int32Array;
   /** This instance holds the lock (catches re-entrant locking, which would spin forever). */
   private held = false;
+  /** Made with `{ shared: true }`: operations take the lock and re-check the view. */
+  readonly shared: boolean;
 
-  private constructor(buffer: SharedArrayBuffer, controlByteOffset: number) {
+  private constructor(buffer: SharedArrayBuffer, controlByteOffset: number, shared: boolean) {
     this.buffer = buffer;
+    this.shared = shared;
     this.controlByteOffset = controlByteOffset;
     this.control = controlByteOffset >>> 2;
     this.viewBytes = buffer.byteLength - (buffer.byteLength % 4);
@@ -210,9 +317,11 @@ export class Heap {
   /**
    * Lays out an empty heap over [startByteOffset, buffer end), its control
    * block at `controlByteOffset` (HEAP_CONTROL_BYTES long), growing the buffer
-   * up to `limitBytes` (default: the buffer's maxByteLength).
+   * up to `limitBytes` (default: the buffer's maxByteLength). With
+   * `{ shared: true }` other threads may `attach` (and every operation
+   * takes the lock); without it only this object may use the heap.
    */
-  static init(buffer: SharedArrayBuffer, controlByteOffset: number, startByteOffset: number, limitBytes?: number): Heap {
+  static init(buffer: SharedArrayBuffer, controlByteOffset: number, startByteOffset: number, limitBytes?: number, options: HeapOptions = {}): Heap {
     if (!(buffer instanceof SharedArrayBuffer)) {
       throw new TypeError(`Heap.init: buffer must be a SharedArrayBuffer, received ${Object.prototype.toString.call(buffer)}`);
     }
@@ -235,10 +344,13 @@ export class Heap {
     if (!Number.isInteger(limit) || limit < endByteOffset) {
       throw new RangeError(`Heap.init: limitBytes must be an integer of at least ${endByteOffset}, received ${String(limitBytes)}`);
     }
+    const shared = options.shared ?? false;
+    if (typeof shared !== "boolean") throw new TypeError(`Heap.init: shared must be a boolean, received ${String(shared)}`);
     new Uint32Array(buffer, controlByteOffset, HEAP_CONTROL_BYTES >>> 2).fill(0);
-    const heap = new Heap(buffer, controlByteOffset);
+    const heap = new Heap(buffer, controlByteOffset, shared);
     const words = heap.words;
     const control = heap.control;
+    words[control + HC_FLAGS_I32] = shared ? HEAP_FLAG_SHARED : 0;
     words[control + HC_START_BYTE_OFFSET_I32] = startByteOffset;
     words[control + HC_END_BYTE_OFFSET_I32] = endByteOffset;
     words[control + HC_LIMIT_BYTES_I32] = limit - (limit % ALIGN_BYTES);
@@ -252,30 +364,44 @@ export class Heap {
     return heap;
   }
 
-  /** The heap another thread laid out with its control block at `controlByteOffset`. */
+  /**
+   * The heap another thread laid out with its control block at
+   * `controlByteOffset`. AllocatorError if there is none, or if it was not
+   * made with `{ shared: true }` (its owner skips the lock).
+   */
   static attach(buffer: SharedArrayBuffer, controlByteOffset: number): Heap {
-    const heap = new Heap(buffer, controlByteOffset);
-    const start = heap.words[heap.control + HC_START_BYTE_OFFSET_I32];
+    const words = new Uint32Array(buffer, controlByteOffset, HEAP_CONTROL_BYTES >>> 2);
+    const start = words[HC_START_BYTE_OFFSET_I32];
     if (start < ALIGN_BYTES || start % ALIGN_BYTES !== 0) {
       throw new AllocatorError(`Heap.attach: no heap control block at byte offset ${controlByteOffset}`);
     }
-    return heap;
+    if ((words[HC_FLAGS_I32] & HEAP_FLAG_SHARED) === 0) {
+      throw new AllocatorError(
+        `Heap.attach: the heap at byte offset ${controlByteOffset} was not made with { shared: true }, so its owner does not lock it: create it with Heap.init(..., { shared: true }) to share it`,
+      );
+    }
+    return new Heap(buffer, controlByteOffset, true);
   }
 
   // ── Locking ────────────────────────────────────────────────────────────────
 
-  /** Takes the heap lock; spins, then sleeps in short waits, while another thread holds it. */
+  /**
+   * Takes the heap lock; spins, then sleeps in short waits, while another
+   * thread holds it. An unshared heap has no other thread: only the
+   * re-entrancy check remains.
+   */
   lock(): void {
     if (this.held) bug("Heap.lock: this thread already holds the heap lock");
-    if (Atomics.compareExchange(this.lockWord, 0, 0, 1) !== 0) this.lockContended();
     this.held = true;
+    if (!this.shared) return;
+    if (Atomics.compareExchange(this.lockWord, 0, 0, 1) !== 0) this.lockContended();
     this.ensureView();
   }
 
   unlock(): void {
     if (!this.held) bug("Heap.unlock: the heap lock is not held");
     this.held = false;
-    Atomics.store(this.lockWord, 0, 0);
+    if (this.shared) Atomics.store(this.lockWord, 0, 0);
   }
 
   private lockContended(): void {
@@ -291,10 +417,11 @@ export class Heap {
    * Allocates `bytes` (rounded up to 16) and returns the payload's byte
    * offset, or 0 when no block fits even after growing to the limit.
    */
-  alloc(bytes: number, kind: HeapAllocKind = BLOCK_OTHER, tag = 0): number {
-    if (!Number.isInteger(bytes) || bytes <= 0 || bytes > MAX_ADDRESS_SPACE_BYTES) {
+  alloc(bytes: number, kind: HeapAllocKind = Kind.Other, tag = 0): number {
+    if (!(bytes > 0 && bytes <= Limit.MaxBytes) || !Number.isInteger(bytes)) {
       throw new RangeError(`Heap.alloc: bytes must be a positive integer below 4 GiB, received ${String(bytes)}`);
     }
+    if (!this.shared) return this.allocLocked(bytes, kind, tag);
     this.lock();
     try {
       return this.allocLocked(bytes, kind, tag);
@@ -305,6 +432,7 @@ export class Heap {
 
   /** Frees the block whose payload starts at `payloadAddr`; AllocatorError (and no change) if there is none. */
   free(payloadAddr: number): void {
+    if (!this.shared) return this.freeLocked(payloadAddr);
     this.lock();
     try {
       this.freeLocked(payloadAddr);
@@ -313,9 +441,11 @@ export class Heap {
     }
   }
 
+  /** Used and free bytes and the largest free block. Trims first: free space is reported merged. */
   stats(): HeapStats {
     this.lock();
     try {
+      this.trimLocked();
       const words = this.words;
       const control = this.control;
       return {
@@ -331,10 +461,11 @@ export class Heap {
     }
   }
 
-  /** Every block in address order, the sentinel left out. */
+  /** Every block in address order, the sentinel left out. Trims first, so quick blocks show merged into free ones. */
   blocks(): HeapBlockInfo[] {
     this.lock();
     try {
+      this.trimLocked();
       const infos: HeapBlockInfo[] = [];
       const sentinel = this.endLocked() - HEAP_BLOCK_HEADER_BYTES;
       for (let block = this.words[this.control + HC_START_BYTE_OFFSET_I32]; block < sentinel; block += this.sizeOf(block)) {
@@ -351,51 +482,160 @@ export class Heap {
    * `tag`. Lock-free and O(1): a racing free can make the answer stale at once.
    */
   holds(payloadAddr: number, kind: number, tag: number): boolean {
-    this.ensureView();
+    if (this.shared) this.ensureView();
     const block = this.allocatedBlockOf(payloadAddr);
     return block !== 0 && (this.words[(block >>> 2) + BLK_KIND_I32] & KIND_MASK) === kind && this.words[(block >>> 2) + BLK_TAG_I32] === tag;
   }
 
   // ── Operations for callers holding the lock ───────────────────────────────
 
-  /** As `alloc`, lock held by the caller, `bytes` validated by the caller. */
+  /**
+   * As `alloc`, lock held by the caller, `bytes` validated by the caller.
+   *
+   * One flat function for the common case (the hot path of large stacks and
+   * of a standalone heap): find the list, take its head, split the rest off
+   * in place. When the rest stays in the block's list it takes the block's
+   * place there, so churn against the free tail touches no bitmap.
+   */
   allocLocked(bytes: number, kind: number, tag: number): number {
-    const words = this.words;
-    const need = heapBlockBytesFor(bytes);
-    const listIndex = tlsfSearchIndex(need);
-    if (listIndex < 0) return 0;
-    let block = this.findFree(listIndex);
-    if (block === 0) {
-      if (!this.grow(listIndex)) return 0;
-      block = this.findFree(listIndex);
-      if (block === 0) bug(`Heap: grew for a ${need}-byte block and still found none`);
+    const payloadBytes = alignUp16(bytes);
+    const need = payloadBytes + Blk.HeaderBytes < Blk.MinBytes ? Blk.MinBytes : payloadBytes + Blk.HeaderBytes;
+    // Pass 1 — a quick block of exactly this size, freed earlier: O(1), no bitmap.
+    if (need <= Quick.MaxBytes) {
+      const words = this.words;
+      const control = this.control;
+      const entry = control + Hc.Quick + quickListIndex(need) * Quick.EntryWords;
+      const quick = words[entry + Quick.Head];
+      if (quick !== 0 && words[entry + Quick.Size] === need) {
+        // Its bytes are already counted in HC_USED_BYTES.
+        const header = quick >>> 2;
+        words[entry + Quick.Head] = words[header + Blk.NextFree];
+        words[header + Blk.Kind] = kind | ((need - Blk.HeaderBytes - payloadBytes) << Kind.UnusedTailShift);
+        words[header + Blk.Tag] = tag;
+        return quick + Blk.HeaderBytes;
+      }
     }
-    let size = this.sizeOf(block);
-    if (size - need >= HEAP_MIN_BLOCK_BYTES) {
-      this.splitOff(block, need, size - need);
-      size = need;
-    } else {
-      this.removeFree(block);
-    }
-    const unusedTailBytes = size - HEAP_BLOCK_HEADER_BYTES - alignUp16(bytes);
-    const header = block >>> 2;
-    words[header + BLK_KIND_I32] = kind | (unusedTailBytes << KIND_UNUSED_TAIL_SHIFT);
-    words[header + BLK_TAG_I32] = tag;
-    const control = this.control;
-    words[control + HC_USED_BYTES_I32] += size;
-    return block + HEAP_BLOCK_HEADER_BYTES;
+    return this.allocFromLists(need, payloadBytes, kind, tag);
   }
 
+  /**
+   * The TLSF part of allocLocked (kept apart so the quick path above stays
+   * small enough for V8 to inline into callers).
+   */
+  private allocFromLists(need: number, payloadBytes: number, kind: number, tag: number): number {
+    const control = this.control;
+    const searchIndex = tlsfSearchIndex(need);
+    if (searchIndex < 0) return 0;
+    // Pass 2 — the first non-empty list at or above searchIndex (two bitmap
+    // look-ups); when there is none, merge the quick blocks back, then grow
+    // the buffer, and look again.
+    let listIndex = this.firstListWithBlocks(searchIndex);
+    if (listIndex < 0 && this.trimLocked()) listIndex = this.firstListWithBlocks(searchIndex);
+    if (listIndex < 0) {
+      if (!this.grow(searchIndex)) return 0;
+      listIndex = this.firstListWithBlocks(searchIndex);
+      if (listIndex < 0) bug(`Heap: grew for a ${need}-byte block and still found none`);
+    }
+    const words = this.words;
+    // Pass 3 — take the list's head; split the rest off or take the block whole.
+    const block = words[control + Hc.Heads + listIndex];
+    const header = block >>> 2;
+    const size = words[header + Blk.Size];
+    const next = words[header + Blk.NextFree];
+    const restBytes = size - need;
+    let kept = size;
+    if (restBytes >= Blk.MinBytes) {
+      kept = need;
+      const rest = block + need;
+      const restHeader = rest >>> 2;
+      words[header + Blk.Size] = need;
+      words[restHeader + Blk.Size] = restBytes;
+      words[restHeader + Blk.PrevPhys] = block;
+      words[restHeader + Blk.Kind] = Kind.Free;
+      words[restHeader + Blk.Tag] = 0;
+      words[((rest + restBytes) >>> 2) + Blk.PrevPhys] = rest;
+      if (tlsfListIndex(restBytes) === listIndex) {
+        words[restHeader + Blk.NextFree] = next;
+        words[restHeader + Blk.PrevFree] = 0;
+        if (next !== 0) words[(next >>> 2) + Blk.PrevFree] = rest;
+        words[control + Hc.Heads + listIndex] = rest;
+      } else {
+        this.popHead(listIndex, next);
+        this.insertFree(rest);
+      }
+    } else {
+      this.popHead(listIndex, next);
+    }
+    words[header + Blk.Kind] = kind | ((kept - Blk.HeaderBytes - payloadBytes) << Kind.UnusedTailShift);
+    words[header + Blk.Tag] = tag;
+    words[control + Hc.Used] += kept;
+    return block + Blk.HeaderBytes;
+  }
+
+  /**
+   * As `free`, lock held by the caller. A block of at most QUICK_MAX_BYTES
+   * goes onto the quick list of its size when that has room (an alloc of
+   * the same size takes it back at once); otherwise it is merged into the
+   * TLSF lists.
+   */
   freeLocked(payloadAddr: number): void {
     const block = this.allocatedBlockOf(payloadAddr);
     if (block === 0) throw this.notAllocatedError(payloadAddr);
     const words = this.words;
-    const size = this.sizeOf(block);
     const control = this.control;
-    words[control + HC_USED_BYTES_I32] -= size;
-    words[(block >>> 2) + BLK_KIND_I32] = BLOCK_FREE;
-    words[(block >>> 2) + BLK_TAG_I32] = 0;
-    this.mergeAndInsert(block);
+    const header = block >>> 2;
+    const size = words[header + Blk.Size];
+    if (size <= Quick.MaxBytes) {
+      const entry = control + Hc.Quick + quickListIndex(size) * Quick.EntryWords;
+      const head = words[entry + Quick.Head];
+      const depth = head === 0 ? 1 : words[(head >>> 2) + Blk.Tag] + 1;
+      if (depth <= Quick.Depth && (head === 0 || words[entry + Quick.Size] === size)) {
+        // Its bytes stay counted in HC_USED_BYTES (see layout.ts).
+        words[header + Blk.Kind] = Kind.Quick;
+        words[header + Blk.Tag] = depth;
+        words[header + Blk.NextFree] = head;
+        words[entry + Quick.Size] = size;
+        words[entry + Quick.Head] = block;
+        return;
+      }
+    }
+    this.freeToLists(block, size);
+  }
+
+  /**
+   * The TLSF part of freeLocked. The common case — the block's left
+   * neighbour in use, its right neighbour free (the tail, or a block freed
+   * before it) — is done here: the block absorbs its right neighbour and
+   * takes its place in the list. Other cases go through mergeAndInsert.
+   */
+  private freeToLists(block: number, size: number): void {
+    // Every load before the first store, so V8 need not read them twice.
+    const words = this.words;
+    const control = this.control;
+    const header = block >>> 2;
+    const prev = words[header + Blk.PrevPhys];
+    const nextHeader = (block + size) >>> 2;
+    const nextIsFree = (words[nextHeader + Blk.Kind] & Kind.Mask) === Kind.Free;
+    const prevIsFree = prev !== 0 && (words[(prev >>> 2) + Blk.Kind] & Kind.Mask) === Kind.Free;
+    const nextBytes = words[nextHeader + Blk.Size];
+    const merged = size + nextBytes;
+    const listIndex = tlsfListIndex(nextBytes);
+    words[control + Hc.Used] -= size;
+    words[header + Blk.Kind] = Kind.Free;
+    words[header + Blk.Tag] = 0;
+    if (!nextIsFree || prevIsFree || tlsfListIndex(merged) !== listIndex) {
+      this.mergeAndInsert(block);
+      return;
+    }
+    const nextFree = words[nextHeader + Blk.NextFree];
+    const prevFree = words[nextHeader + Blk.PrevFree];
+    words[header + Blk.Size] = merged;
+    words[((block + merged) >>> 2) + Blk.PrevPhys] = block;
+    words[header + Blk.NextFree] = nextFree;
+    words[header + Blk.PrevFree] = prevFree;
+    if (nextFree !== 0) words[(nextFree >>> 2) + Blk.PrevFree] = block;
+    if (prevFree !== 0) words[(prevFree >>> 2) + Blk.NextFree] = block;
+    else words[control + Hc.Heads + listIndex] = block;
   }
 
   /** Bytes the allocation at `payloadAddr` asked for, rounded to 16. Precondition: an allocated block. */
@@ -405,23 +645,68 @@ export class Heap {
     return this.words[header + BLK_SIZE_I32] - HEAP_BLOCK_HEADER_BYTES - unusedTail;
   }
 
+  /** Bytes of the largest free block, header included: the last non-empty TLSF list's largest, or a quick block. */
   largestFreeBytesLocked(): number {
     const words = this.words;
+    let largest = 0;
+    for (let entry = 0; entry < QUICK_LISTS; entry++) {
+      const entryI32 = this.control + HC_QUICK_I32 + entry * QUICK_ENTRY_WORDS;
+      if (words[entryI32 + QUICK_HEAD] !== 0) largest = Math.max(largest, words[entryI32 + QUICK_SIZE]);
+    }
     const firstLevelMap = words[this.control + HC_FL_BITMAP_I32];
-    if (firstLevelMap === 0) return 0;
+    if (firstLevelMap === 0) return largest;
     const firstLevel = 31 - Math.clz32(firstLevelMap);
     const secondLevel = 31 - Math.clz32(words[this.control + HC_SL_BITMAPS_I32 + firstLevel]);
-    let largest = 0;
     let block = words[this.control + HC_HEADS_I32 + firstLevel * TLSF_SL_COUNT + secondLevel];
     for (; block !== 0; block = words[(block >>> 2) + BLK_NEXT_FREE_I32]) largest = Math.max(largest, this.sizeOf(block));
     return largest;
   }
 
-  /** Free bytes, headers included: what is not used, nor the sentinel (derived, so it cannot drift). */
+  /**
+   * Merges every quick block into the TLSF lists (with its free neighbours),
+   * as a free of it would without quick lists. The heap does this itself
+   * before it grows; call it to see the free space in the fewest blocks.
+   */
+  trim(): void {
+    this.lock();
+    try {
+      this.trimLocked();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** As `trim`, lock held by the caller. True if there was a quick block. */
+  trimLocked(): boolean {
+    const words = this.words;
+    let trimmed = false;
+    for (let entry = 0; entry < QUICK_LISTS; entry++) {
+      const entryI32 = this.control + HC_QUICK_I32 + entry * QUICK_ENTRY_WORDS;
+      for (let block = words[entryI32 + QUICK_HEAD]; block !== 0; ) {
+        const next = words[(block >>> 2) + BLK_NEXT_FREE_I32];
+        words[this.control + HC_USED_BYTES_I32] -= this.sizeOf(block);
+        words[(block >>> 2) + BLK_KIND_I32] = BLOCK_FREE;
+        words[(block >>> 2) + BLK_TAG_I32] = 0;
+        this.mergeAndInsert(block);
+        block = next;
+        trimmed = true;
+      }
+      words[entryI32 + QUICK_HEAD] = 0;
+      words[entryI32 + QUICK_SIZE] = 0;
+    }
+    return trimmed;
+  }
+
+  /** Free bytes, headers included: what is not used, nor the sentinel (derived, so it cannot drift); quick blocks are free. */
   freeBytesLocked(): number {
     const words = this.words;
     const span = words[this.control + HC_END_BYTE_OFFSET_I32] - words[this.control + HC_START_BYTE_OFFSET_I32];
-    return span - HEAP_BLOCK_HEADER_BYTES - words[this.control + HC_USED_BYTES_I32];
+    let quickBytes = 0;
+    for (let entry = 0; entry < QUICK_LISTS; entry++) {
+      const entryI32 = this.control + HC_QUICK_I32 + entry * QUICK_ENTRY_WORDS;
+      for (let block = words[entryI32 + QUICK_HEAD]; block !== 0; block = words[(block >>> 2) + BLK_NEXT_FREE_I32]) quickBytes += this.sizeOf(block);
+    }
+    return span - HEAP_BLOCK_HEADER_BYTES - words[this.control + HC_USED_BYTES_I32] + quickBytes;
   }
 
   /** Bytes the heap could still add by growing the buffer. */
@@ -431,19 +716,34 @@ export class Heap {
 
   // ── Free lists ─────────────────────────────────────────────────────────────
 
-  /** Head of the first non-empty list at or above `listIndex`, or 0. */
-  private findFree(listIndex: number): number {
+  /** The first non-empty list at or above `searchIndex`, or -1: two bitmap look-ups with Math.clz32. */
+  private firstListWithBlocks(searchIndex: number): number {
     const words = this.words;
     const control = this.control;
-    let firstLevel = listIndex >>> TLSF_SL_LOG2;
-    let secondLevelMap = words[control + HC_SL_BITMAPS_I32 + firstLevel] & (-1 << (listIndex & (TLSF_SL_COUNT - 1)));
+    let firstLevel = searchIndex >>> Tlsf.SlLog2;
+    let secondLevelMap = words[control + Hc.SlBitmaps + firstLevel] & (-1 << (searchIndex & Tlsf.SlMask));
     if (secondLevelMap === 0) {
-      const firstLevelMap = words[control + HC_FL_BITMAP_I32] & (-1 << (firstLevel + 1));
-      if (firstLevelMap === 0) return 0;
+      const firstLevelMap = words[control + Hc.FlBitmap] & (-1 << (firstLevel + 1));
+      if (firstLevelMap === 0) return -1;
       firstLevel = lowestSetBit(firstLevelMap);
-      secondLevelMap = words[control + HC_SL_BITMAPS_I32 + firstLevel];
+      secondLevelMap = words[control + Hc.SlBitmaps + firstLevel];
     }
-    return words[control + HC_HEADS_I32 + firstLevel * TLSF_SL_COUNT + lowestSetBit(secondLevelMap)];
+    return (firstLevel << Tlsf.SlLog2) + lowestSetBit(secondLevelMap);
+  }
+
+  /** Takes the head of list `listIndex` off it; `next` is the head's successor. */
+  private popHead(listIndex: number, next: number): void {
+    const words = this.words;
+    const control = this.control;
+    words[control + Hc.Heads + listIndex] = next;
+    if (next !== 0) {
+      words[(next >>> 2) + Blk.PrevFree] = 0;
+      return;
+    }
+    const firstLevel = listIndex >>> Tlsf.SlLog2;
+    const secondLevelMap = words[control + Hc.SlBitmaps + firstLevel] & ~(1 << (listIndex & Tlsf.SlMask));
+    words[control + Hc.SlBitmaps + firstLevel] = secondLevelMap;
+    if (secondLevelMap === 0) words[control + Hc.FlBitmap] &= ~(1 << firstLevel);
   }
 
   private insertFree(block: number): void {
@@ -480,24 +780,6 @@ export class Heap {
   }
 
   // ── Blocks ─────────────────────────────────────────────────────────────────
-
-  /**
-   * Takes free `block` off its list, cuts it to `keepBytes` and lists the
-   * rest as a new free block (whose right neighbour cannot be free). When the
-   * rest maps to the same list, it simply takes the block's place there.
-   */
-  private splitOff(block: number, keepBytes: number, restBytes: number): void {
-    const words = this.words;
-    const rest = block + keepBytes;
-    const listIndex = tlsfListIndex(keepBytes + restBytes);
-    const sameList = tlsfListIndex(restBytes) === listIndex;
-    if (!sameList) this.removeFree(block);
-    words[(block >>> 2) + BLK_SIZE_I32] = keepBytes;
-    this.writeHeader(rest, restBytes, block, BLOCK_FREE, 0);
-    words[((rest + restBytes) >>> 2) + BLK_PREV_PHYS_I32] = rest;
-    if (sameList) this.replaceInList(block, rest, listIndex);
-    else this.insertFree(rest);
-  }
 
   /**
    * Lists the (already FREE-marked) `block`, merged with its free
@@ -611,20 +893,22 @@ export class Heap {
    * payload is not mistaken for a block.
    */
   private allocatedBlockOf(payloadAddr: number): number {
-    if (typeof payloadAddr !== "number" || !Number.isInteger(payloadAddr) || payloadAddr % ALIGN_BYTES !== 0) return 0;
+    if (typeof payloadAddr !== "number") return 0;
     const words = this.words;
-    const start = words[this.control + HC_START_BYTE_OFFSET_I32];
-    const sentinel = words[this.control + HC_END_BYTE_OFFSET_I32] - HEAP_BLOCK_HEADER_BYTES;
-    const block = payloadAddr - HEAP_BLOCK_HEADER_BYTES;
-    if (block < start || block >= sentinel || block + HEAP_BLOCK_HEADER_BYTES > this.viewBytes) return 0;
+    const control = this.control;
+    const start = words[control + Hc.Start];
+    const sentinel = words[control + Hc.End] - Blk.HeaderBytes;
+    const block = payloadAddr - Blk.HeaderBytes;
+    // In range, and an integer multiple of 16 (`>>> 0` is itself only for integers in [0, 2^32)).
+    if (!(block >= start && block < sentinel) || block >>> 0 !== block || (block & 15) !== 0) return 0;
     const header = block >>> 2;
-    const kind = words[header + BLK_KIND_I32] & KIND_MASK;
-    if (kind !== BLOCK_LARGE && kind !== BLOCK_POOL && kind !== BLOCK_OTHER) return 0;
-    const size = words[header + BLK_SIZE_I32];
-    if (size < HEAP_MIN_BLOCK_BYTES || size % ALIGN_BYTES !== 0 || block + size > sentinel) return 0;
-    if (words[((block + size) >>> 2) + BLK_PREV_PHYS_I32] !== block) return 0;
-    const prev = words[header + BLK_PREV_PHYS_I32];
-    if (prev === 0 ? block !== start : prev < start || prev + words[(prev >>> 2) + BLK_SIZE_I32] !== block) return 0;
+    const kind = words[header + Blk.Kind] & Kind.Mask;
+    if (kind !== Kind.Large && kind !== Kind.Pool && kind !== Kind.Thread && kind !== Kind.Other) return 0;
+    const size = words[header + Blk.Size];
+    if (size < Blk.MinBytes || (size & 15) !== 0 || block + size > sentinel) return 0;
+    if (words[((block + size) >>> 2) + Blk.PrevPhys] !== block) return 0;
+    const prev = words[header + Blk.PrevPhys];
+    if (prev === 0 ? block !== start : prev < start || prev + words[(prev >>> 2) + Blk.Size] !== block) return 0;
     return block;
   }
 
@@ -645,7 +929,7 @@ export class Heap {
     const kind = words[(block >>> 2) + BLK_KIND_I32] & KIND_MASK;
     const bytes = this.sizeOf(block);
     const payloadAddr = block + HEAP_BLOCK_HEADER_BYTES;
-    const free = kind === BLOCK_FREE;
+    const free = kind === BLOCK_FREE || kind === BLOCK_QUICK;
     return {
       addr: block,
       bytes,

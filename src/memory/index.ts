@@ -25,7 +25,9 @@ export {
   type PoolConfig,
   type PoolLayout,
   type StackRef,
+  type ThreadLayout,
 } from "./address-space.js";
+export { type HeapMapOptions } from "./heap-map.js";
 export { BitmapPool } from "./bitmap-pool.js";
-export { Heap, type HeapBlockHolds, type HeapBlockInfo, type HeapStats } from "./heap.js";
+export { Heap, type HeapBlockHolds, type HeapBlockInfo, type HeapOptions, type HeapStats } from "./heap.js";
 export { checkAddressSpaceBuffer, checkBitmapPool, checkHeap, checkMemory } from "./validate.js";

@@ -17,9 +17,10 @@
  *
  *  header:
  *   0     fields  (HDR_*_I32)           magic, version, region offsets, counters
- *   16    class stats (3 × 4 words)     capacity, used, highWater, pools per class
- *   128   heap control (HC_*_I32)       lock, bounds, byte counts, TLSF bitmaps and list heads
- *   1920  pool table (MAX_POOLS × 8 words)  one record per stack pool, append-only
+ *   64    class stats (3 × 4 words)     capacity, used, highWater, pools per class
+ *   128   heap control (HC_*_I32)       lock, bounds, byte counts, TLSF bitmaps and list heads, quick lists
+ *   1984  pool table (MAX_POOLS × 8 words)  one record per stack pool, append-only
+ *   34752 thread table (MAX_THREADS words)  byte offset of each registered thread record, 0 = free entry
  *
  *  stack pool region (micro region, or the payload of a heap block of kind POOL):
  *   ┌──────────────────────┬─────────────────────────────────────────────────┐
@@ -30,11 +31,20 @@
  *   word 0 SIZE       block bytes, header included, multiple of 16
  *   word 1 PREV_PHYS  byte offset of the previous block, 0 for the first
  *   word 2 KIND       kind (low 8 bits) | unused tail bytes << 8
- *   word 3 TAG        large: generation; pool: pool id; free: 0
+ *   word 3 TAG        large: generation; pool: pool id; thread record: its index; free: 0
  *   free blocks only: word 4 NEXT_FREE, word 5 PREV_FREE (byte offsets, 0 = none)
+ *   quick blocks only: TAG its depth in its quick list, word 4 NEXT_FREE the next block of the list
+ *
+ *  thread record (payload of a heap block of kind THREAD: one per AddressSpace object):
+ *   word 0..2   cached slots per pool class (micro, small, medium)
+ *   word 3      magic "THRD"     word 4  its thread-table index
+ *   then per class, CACHE_CAPACITY[class] entries of 2 words:
+ *               slot byte address │ i32 index of the slot's generation word
  * ```
  *
  * Invariants (checked by `checkMemory()`, see validate.ts):
+ * - A slot's generation is odd ⇔ the slot is handed out; bitmap bit set ⇔
+ *   handed out or in some thread's cache (so popcount == used + Σ cached).
  * - 0 < HEADER_BYTES ≤ micro region ≤ heap start < heap end ≤ buffer.byteLength ≤ maxBytes.
  * - Every region and every block starts on a 16-byte boundary, so a stack
  *   slot is aligned for any local (an f64 needs 8).
@@ -42,8 +52,11 @@
  *   a fixed offset here, which is what makes attaching through `buffer` work.
  *
  * Who may change what: only memory/ writes these words. Header fields are
- * written once at initialisation except the counters (Atomics) and the heap
- * control and pool table, which change only under the heap lock.
+ * written once at initialisation except the counters (Atomics when the space
+ * is shared, plain stores when it is not) and the heap control, pool table
+ * and thread table, which change only under the heap lock. A thread record is
+ * written only by the AddressSpace object that registered it (plain stores:
+ * nobody else writes it; other threads only read it, at quiescence).
  */
 
 // ── Size classes ──────────────────────────────────────────────────────────────
@@ -116,7 +129,7 @@ export function alignUp(byteCount: number, alignBytes: number): number {
 
 /** "CPRM" little-endian: marks a buffer laid out by AddressSpace. */
 export const ADDRESS_SPACE_MAGIC = 0x4d525043;
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 export const HDR_MAGIC_I32 = 0;
 export const HDR_VERSION_I32 = 1;
@@ -131,13 +144,19 @@ export const HDR_POOL_COUNT_I32 = 7;
 export const HDR_LARGE_GENERATION_I32 = 8;
 export const HDR_LARGE_COUNT_I32 = 9;
 export const HDR_LARGE_BYTES_I32 = 10;
+/** Flag bits, written once at initialisation. */
+export const HDR_FLAGS_I32 = 11;
+/** Always 0: a detached AddressSpace object's cache counts point here, so its every operation reaches a slow path that refuses. */
+export const HDR_ZERO_I32 = 15;
+/** HDR_FLAGS bit: created with `{ shared: true }`, so other threads may attach (and every operation synchronises). */
+export const FLAG_SHARED = 1;
 
 /** Per pool class: 4 words from HDR_CLASS_STATS_I32 + classIndex * CLASS_STATS_WORDS. */
 export const HDR_CLASS_STATS_I32 = 16;
 export const CLASS_STATS_WORDS = 4;
 /** Slots in all pools of the class (grows under the heap lock). */
 export const CLASS_CAPACITY = 0;
-/** Slots handed out and not freed (Atomics.add / Atomics.sub). */
+/** Slots handed out and not freed (cached slots are not counted: they are free). */
 export const CLASS_USED = 1;
 /** Most slots ever used at once. */
 export const CLASS_HIGH_WATER = 2;
@@ -156,22 +175,46 @@ export const TLSF_SMALL_BLOCK_BYTES = 256;
 /** First-level lists: 0 for small blocks, then one per power of two from 2^8 to 2^31. */
 export const TLSF_FL_COUNT = 25;
 
-/** Spin lock word: 0 free, 1 held. Guards everything else in the control block and every block header. */
+/** Spin lock word: 0 free, 1 held. Guards everything else in the control block and every block header (shared heaps only). */
 export const HC_LOCK_I32 = 0;
 export const HC_START_BYTE_OFFSET_I32 = 1;
 /** End of the heap: the sentinel block sits at end - 16. */
 export const HC_END_BYTE_OFFSET_I32 = 2;
 /** The heap never grows the buffer past this many bytes. */
 export const HC_LIMIT_BYTES_I32 = 3;
-/** Bytes in allocated blocks, headers included. */
+/** Bytes in allocated blocks and quick blocks, headers included. */
 export const HC_USED_BYTES_I32 = 4;
+/** Flag bits (HEAP_FLAG_*), written once by Heap.init. */
+export const HC_FLAGS_I32 = 5;
+/** HC_FLAGS bit: other Heap instances may attach, so every operation takes the lock. */
+export const HEAP_FLAG_SHARED = 1;
 /** Bit f set ⇔ some second-level list of first level f is non-empty. */
 export const HC_FL_BITMAP_I32 = 8;
 /** TLSF_FL_COUNT words: bit s of word f set ⇔ list (f, s) is non-empty. */
 export const HC_SL_BITMAPS_I32 = 16;
 /** TLSF_FL_COUNT × TLSF_SL_COUNT list heads (byte offsets of free blocks, 0 = empty). */
 export const HC_HEADS_I32 = 48;
-export const HEAP_CONTROL_BYTES = (HC_HEADS_I32 + TLSF_FL_COUNT * TLSF_SL_COUNT) * 4;
+/**
+ * Quick lists: QUICK_LISTS entries of QUICK_ENTRY_WORDS (block bytes, head).
+ * A freed block of at most QUICK_MAX_BYTES goes, unmerged, onto the list of
+ * its exact size (the entry its size hashes to, when that entry holds its
+ * size or is empty, and holds fewer than QUICK_DEPTH blocks); an alloc of
+ * that exact block size takes it back in O(1) without touching a bitmap. A
+ * quick block's TAG is its depth in the list (the head's is the count), its
+ * NEXT_FREE the next block. HC_USED_BYTES counts quick blocks (so neither
+ * operation touches it); they are free space all the same, merged into the
+ * TLSF lists by a trim, which the heap does before it would grow and before
+ * it reports.
+ */
+export const HC_QUICK_I32 = HC_HEADS_I32 + TLSF_FL_COUNT * TLSF_SL_COUNT;
+export const QUICK_LISTS = 8;
+export const QUICK_ENTRY_WORDS = 2;
+export const QUICK_SIZE = 0;
+export const QUICK_HEAD = 1;
+export const QUICK_DEPTH = 8;
+export const QUICK_MAX_BYTES = 256 * 1024;
+export const HEAP_CONTROL_BYTES = (HC_QUICK_I32 + QUICK_LISTS * QUICK_ENTRY_WORDS) * 4;
+
 
 // ── Heap blocks ───────────────────────────────────────────────────────────────
 
@@ -197,6 +240,10 @@ export const BLOCK_POOL = 3;
 export const BLOCK_OTHER = 4;
 /** The zero-payload block at the end of the heap: it keeps "next block" lookups in bounds. */
 export const BLOCK_SENTINEL = 5;
+/** A thread record: one AddressSpace object's slot caches. */
+export const BLOCK_THREAD = 6;
+/** A free block kept, unmerged, on a quick list for a fast reuse at its exact size. */
+export const BLOCK_QUICK = 7;
 
 // ── Pool table (i32 indices relative to a record) ─────────────────────────────
 
@@ -219,7 +266,43 @@ export function poolRecordI32(poolId: number): number {
   return (POOL_TABLE_BYTE_OFFSET >>> 2) + poolId * POOL_RECORD_WORDS;
 }
 
-export const HEADER_BYTES = alignUp(POOL_TABLE_BYTE_OFFSET + MAX_POOLS * POOL_RECORD_WORDS * 4, 64);
+// ── Thread table and thread records ────────────────────────────────────────────
+
+/** One word per registered AddressSpace object: the byte offset of its thread record, 0 = free entry. */
+export const THREAD_TABLE_BYTE_OFFSET = POOL_TABLE_BYTE_OFFSET + MAX_POOLS * POOL_RECORD_WORDS * 4;
+/** AddressSpace objects that can be attached to one buffer at once (detach() frees an entry). */
+export const MAX_THREADS = 64;
+
+export const HEADER_BYTES = alignUp(THREAD_TABLE_BYTE_OFFSET + MAX_THREADS * 4, 64);
+
+/** "THRD" little-endian: marks a thread record. */
+export const THREAD_RECORD_MAGIC = 0x44524854;
+/** Words 0..2: slots cached per pool class (index = class index). */
+export const TR_COUNT_I32 = 0;
+export const TR_MAGIC_I32 = 3;
+export const TR_INDEX_I32 = 4;
+export const TR_FIXED_WORDS = 8;
+/** Words per cache entry: the slot's byte address, the i32 index of its generation word. */
+export const TR_ENTRY_WORDS = 2;
+
+/**
+ * Slots a thread may cache per pool class, and how many a refill claims (at
+ * most one bitmap word's worth, with one Atomics.or) or an overflow gives back.
+ * Bounds what one thread can hold back from the others: 32 KiB micro, 64 KiB
+ * small, 128 KiB medium.
+ */
+export const CACHE_CAPACITY: readonly number[] = Object.freeze([128, 32, 8]);
+export const CACHE_BATCH: readonly number[] = Object.freeze([32, 16, 4]);
+
+/** i32 index (relative to the record) of the first cache entry of each class. */
+export const TR_ENTRIES_I32: readonly number[] = Object.freeze(
+  CACHE_CAPACITY.map((_, classIndex) => TR_FIXED_WORDS + CACHE_CAPACITY.slice(0, classIndex).reduce((sum, capacity) => sum + capacity * TR_ENTRY_WORDS, 0)),
+);
+export const THREAD_RECORD_BYTES = (TR_FIXED_WORDS + CACHE_CAPACITY.reduce((sum, capacity) => sum + capacity * TR_ENTRY_WORDS, 0)) * 4;
+
+export function threadTableI32(index: number): number {
+  return (THREAD_TABLE_BYTE_OFFSET >>> 2) + index;
+}
 
 // ── BitmapPool metadata (i32 indices relative to the pool's base) ─────────────
 

@@ -13,17 +13,26 @@
  * - heap: blocks tile [start, end) with consistent PREV_PHYS links and the
  *   sentinel last; no two adjacent free blocks; the used byte count; every
  *   free block in exactly the list its size maps to; bitmaps ⇔ non-empty lists;
+ *   every quick block in exactly the quick list its size hashes to, whose
+ *   entry records its size and count;
  * - each BitmapPool: magic and geometry, summary bit ⇔ full word, padding
  *   bits set, hint in range;
+ * - header flags agree with the heap's (shared or not);
  * - pools: each region inside the micro region or inside its own POOL heap
  *   block, no two overlapping, every POOL block owned by exactly one pool;
- * - per class: capacity == Σ slots, used == Σ used slots, used ≤ highWater ≤ capacity;
+ *   a slot with an odd generation (handed out) has its bitmap bit set;
+ * - thread records: each table entry names its own THREAD heap block (and
+ *   every THREAD block has an entry); every cached slot is a slot start of a
+ *   pool of its class, cached once across all records, with its bit set, an
+ *   even generation, and the right generation word;
+ * - per pool: bits set == handed out + cached; per class: capacity == Σ slots,
+ *   popcount(bitmaps) == used + Σ cached, used ≤ highWater ≤ capacity;
  * - large stacks: count and bytes == the LARGE blocks in the heap.
  */
 import { bug } from "../errors.js";
 import type { AddressSpace } from "./address-space.js";
 import { popcount } from "./bitmap-pool.js";
-import { tlsfListIndex } from "./heap.js";
+import { quickListIndex, tlsfListIndex } from "./heap.js";
 import {
   ADDRESS_SPACE_MAGIC,
   ALIGN_BYTES,
@@ -39,7 +48,9 @@ import {
   BLOCK_LARGE,
   BLOCK_OTHER,
   BLOCK_POOL,
+  BLOCK_QUICK,
   BLOCK_SENTINEL,
+  BLOCK_THREAD,
   BP_HINT_I32,
   BP_MAGIC_I32,
   BP_SLOTS_I32,
@@ -48,16 +59,21 @@ import {
   CLASS_CAPACITY,
   CLASS_HIGH_WATER,
   CLASS_POOLS,
+  CACHE_CAPACITY,
   CLASS_STATS_WORDS,
   CLASS_USED,
+  FLAG_SHARED,
   HC_END_BYTE_OFFSET_I32,
+  HC_FLAGS_I32,
   HC_FL_BITMAP_I32,
   HC_HEADS_I32,
   HC_LIMIT_BYTES_I32,
+  HC_QUICK_I32,
   HC_SL_BITMAPS_I32,
   HC_START_BYTE_OFFSET_I32,
   HC_USED_BYTES_I32,
   HDR_CLASS_STATS_I32,
+  HDR_FLAGS_I32,
   HDR_HEADER_BYTES_I32,
   HDR_HEAP_BYTE_OFFSET_I32,
   HDR_LARGE_BYTES_I32,
@@ -68,14 +84,17 @@ import {
   HDR_MICRO_REGION_BYTE_OFFSET_I32,
   HDR_POOL_COUNT_I32,
   HDR_VERSION_I32,
+  HDR_ZERO_I32,
   HEADER_BYTES,
   HEAP_BLOCK_HEADER_BYTES,
   HEAP_CONTROL_BYTE_OFFSET,
+  HEAP_FLAG_SHARED,
   HEAP_MIN_BLOCK_BYTES,
   KIND_MASK,
   KIND_UNUSED_TAIL_SHIFT,
   LAYOUT_VERSION,
   MAX_POOLS,
+  MAX_THREADS,
   POOL_BASE_BYTE_OFFSET_I32,
   POOL_CLASSES,
   POOL_CLASS_COUNT,
@@ -86,13 +105,26 @@ import {
   POOL_SLOTS_I32,
   POOL_SLOT_BYTES,
   POOL_SLOT_BYTES_I32,
+  QUICK_DEPTH,
+  QUICK_ENTRY_WORDS,
+  QUICK_HEAD,
+  QUICK_LISTS,
+  QUICK_SIZE,
+  THREAD_RECORD_BYTES,
+  THREAD_RECORD_MAGIC,
   TLSF_FL_COUNT,
   TLSF_SL_COUNT,
+  TR_COUNT_I32,
+  TR_ENTRIES_I32,
+  TR_ENTRY_WORDS,
+  TR_INDEX_I32,
+  TR_MAGIC_I32,
   bitmapPoolMetaBytes,
   bitmapWordsFor,
   generationBytes,
   poolRecordI32,
   summaryWordsFor,
+  threadTableI32,
 } from "./layout.js";
 
 /** Throws, naming the invariant, when `ok` is false. */
@@ -163,6 +195,8 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
   const sentinel = end - HEAP_BLOCK_HEADER_BYTES;
   const blocks: WalkedBlock[] = [];
   const freeBlocks = new Set<number>();
+  const quickBlocks = new Map<number, number>(); // block → bytes
+  let quickBytes = 0;
   let usedBytes = 0;
   let freeBytes = 0;
   let prev = 0;
@@ -174,13 +208,24 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
     const unusedTail = (words[header + BLK_KIND_I32] >>> KIND_UNUSED_TAIL_SHIFT) & 0xff;
     ensure(bytes >= HEAP_MIN_BLOCK_BYTES && bytes % ALIGN_BYTES === 0 && block + bytes <= sentinel, () => `heap block at ${block}: bad size ${bytes}`);
     ensure(words[header + BLK_PREV_PHYS_I32] === prev, () => `heap block at ${block}: PREV_PHYS ${words[header + BLK_PREV_PHYS_I32]}, expected ${prev}`);
-    ensure(kind === BLOCK_FREE || kind === BLOCK_LARGE || kind === BLOCK_POOL || kind === BLOCK_OTHER, () => `heap block at ${block}: unknown kind ${kind}`);
+    ensure(
+      kind === BLOCK_FREE || kind === BLOCK_QUICK || kind === BLOCK_LARGE || kind === BLOCK_POOL || kind === BLOCK_THREAD || kind === BLOCK_OTHER,
+      () => `heap block at ${block}: unknown kind ${kind}`,
+    );
     const free = kind === BLOCK_FREE;
+    const quick = kind === BLOCK_QUICK;
     ensure(!(free && prevFree), () => `heap blocks at ${prev} and ${block} are both free: they were not merged`);
-    ensure(free ? words[header + BLK_KIND_I32] === BLOCK_FREE : unusedTail < HEAP_MIN_BLOCK_BYTES && unusedTail % ALIGN_BYTES === 0, () => `heap block at ${block}: bad unused tail ${unusedTail}`);
+    ensure(
+      free || quick ? words[header + BLK_KIND_I32] === kind : unusedTail < HEAP_MIN_BLOCK_BYTES && unusedTail % ALIGN_BYTES === 0,
+      () => `heap block at ${block}: bad unused tail ${unusedTail}`,
+    );
     if (free) {
       freeBlocks.add(block);
       freeBytes += bytes;
+    } else if (quick) {
+      quickBlocks.set(block, bytes);
+      freeBytes += bytes;
+      quickBytes += bytes;
     } else {
       usedBytes += bytes;
     }
@@ -195,7 +240,10 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
     () => `heap sentinel at ${sentinel} is missing`,
   );
   ensure(words[sentinelHeader + BLK_PREV_PHYS_I32] === prev, () => `heap sentinel: PREV_PHYS ${words[sentinelHeader + BLK_PREV_PHYS_I32]}, expected ${prev}`);
-  ensure(words[control + HC_USED_BYTES_I32] === usedBytes, () => `heap usedBytes ${words[control + HC_USED_BYTES_I32]}, blocks say ${usedBytes}`);
+  ensure(
+    words[control + HC_USED_BYTES_I32] === usedBytes + quickBytes,
+    () => `heap usedBytes ${words[control + HC_USED_BYTES_I32]}, blocks say ${usedBytes} used + ${quickBytes} in quick blocks (counted there too)`,
+  );
   ensure(usedBytes + freeBytes + HEAP_BLOCK_HEADER_BYTES === end - start, () => `heap used ${usedBytes} + free ${freeBytes} + sentinel != end - start ${end - start}`);
 
   // Pass 2 — every free list, against the walk and the bitmaps.
@@ -224,7 +272,44 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
     }
   }
   ensure(listed.size === freeBlocks.size, () => `heap: ${freeBlocks.size} free blocks but ${listed.size} in the free lists`);
+
+  // Pass 3 — every quick list: quick blocks of the entry's size, hashed to it,
+  // tagged with their depth (the head's is the count, at most QUICK_DEPTH).
+  const quickListed = new Set<number>();
+  for (let entry = 0; entry < QUICK_LISTS; entry++) {
+    const entryI32 = control + HC_QUICK_I32 + entry * QUICK_ENTRY_WORDS;
+    const size = words[entryI32 + QUICK_SIZE];
+    const head = words[entryI32 + QUICK_HEAD];
+    const count = head === 0 ? 0 : words[(head >>> 2) + BLK_TAG_I32];
+    ensure(count <= QUICK_DEPTH, () => `heap quick list ${entry}: ${count} blocks, more than ${QUICK_DEPTH}`);
+    let depth = count;
+    for (let block = head; block !== 0; block = words[(block >>> 2) + BLK_NEXT_FREE_I32]) {
+      ensure(quickBlocks.get(block) === size && !quickListed.has(block), () => `heap quick list ${entry}: ${block} is not a quick block of ${size} bytes, or listed twice`);
+      ensure(words[(block >>> 2) + BLK_TAG_I32] === depth && depth >= 1, () => `heap quick list ${entry}: block ${block} has depth ${words[(block >>> 2) + BLK_TAG_I32]}, expected ${depth}`);
+      quickListed.add(block);
+      depth--;
+    }
+    ensure(depth === 0, () => `heap quick list ${entry}: its head says ${count} blocks, but ${count - depth} are listed`);
+    ensure(count === 0 || quickListIndex(size) === entry, () => `heap quick list ${entry} holds ${size}-byte blocks, which belong in list ${quickListIndex(size)}`);
+  }
+  ensure(quickListed.size === quickBlocks.size, () => `heap: ${quickBlocks.size} quick blocks but ${quickListed.size} in the quick lists`);
   return blocks;
+}
+
+/** A stack pool as the walk saw it: where its slots, bits and generations are. */
+interface WalkedPool {
+  id: number;
+  classIndex: number;
+  slotsStart: number;
+  slotsEnd: number;
+  slotBytes: number;
+  /** i32 index of bitmap word 0 and of slot 0's generation. */
+  bitmapI32: number;
+  generationsI32: number;
+  /** Bits set, slots with an odd generation (handed out), slots found in thread caches. */
+  claimed: number;
+  handedOut: number;
+  cached: number;
 }
 
 /** Checks every invariant of the address space in `buffer` (see the module comment). */
@@ -243,18 +328,25 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
   );
   const control = HEAP_CONTROL_BYTE_OFFSET >>> 2;
   ensure(words[control + HC_START_BYTE_OFFSET_I32] === heapStart, () => `heap control says the heap starts at ${words[control + HC_START_BYTE_OFFSET_I32]}, header says ${heapStart}`);
+  ensure(words[HDR_ZERO_I32] === 0, () => `header word ${HDR_ZERO_I32} (always zero: detached objects read their cache counts there) is ${words[HDR_ZERO_I32]}`);
+  const flags = words[HDR_FLAGS_I32];
+  ensure((flags & ~FLAG_SHARED) === 0, () => `header flags ${flags} has unknown bits`);
+  const shared = (flags & FLAG_SHARED) !== 0;
+  ensure(
+    ((words[control + HC_FLAGS_I32] & HEAP_FLAG_SHARED) !== 0) === shared,
+    () => `the header says the space is ${shared ? "" : "not "}shared, the heap's flags disagree`,
+  );
 
   const blocks = checkHeap(buffer, HEAP_CONTROL_BYTE_OFFSET);
   const blockByPayload = new Map(blocks.map((block) => [block.addr + HEAP_BLOCK_HEADER_BYTES, block]));
 
-  // Pools: each inside its container, geometry consistent, counted per class.
+  // Pools: each inside its container, geometry consistent, every slot's bit against its generation.
   const poolCount = Atomics.load(words, HDR_POOL_COUNT_I32);
   ensure(poolCount <= MAX_POOLS, () => `pool count ${poolCount} exceeds ${MAX_POOLS}`);
   const capacity = [0, 0, 0];
-  const used = [0, 0, 0];
   const pools = [0, 0, 0];
   const ownedBlocks = new Set<number>();
-  const regions: Array<[start: number, end: number, id: number]> = [];
+  const walkedPools: WalkedPool[] = [];
   for (let poolId = 0; poolId < poolCount; poolId++) {
     const record = poolRecordI32(poolId);
     const classIndex = words[record + POOL_CLASS_I32];
@@ -265,7 +357,8 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
     const where = `pool ${poolId}`;
     ensure(classIndex < POOL_CLASS_COUNT, () => `${where}: unknown class ${classIndex}`);
     ensure(words[record + POOL_SLOT_BYTES_I32] === POOL_SLOT_BYTES[classIndex], () => `${where}: slot bytes ${words[record + POOL_SLOT_BYTES_I32]} for class ${POOL_CLASSES[classIndex]}`);
-    ensure(words[record + POOL_BASE_BYTE_OFFSET_I32] === regionStart + generationBytes(slots), () => `${where}: BitmapPool base is not right after the generations`);
+    const base = words[record + POOL_BASE_BYTE_OFFSET_I32];
+    ensure(base === regionStart + generationBytes(slots), () => `${where}: BitmapPool base is not right after the generations`);
     ensure(
       regionBytes === generationBytes(slots) + bitmapPoolMetaBytes(slots) + slots * POOL_SLOT_BYTES[classIndex],
       () => `${where}: region of ${regionBytes} bytes does not match ${slots} slots`,
@@ -278,16 +371,35 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
       ensure(regionStart === heapBlock && regionBytes <= block!.payloadBytes, () => `${where}: region [${regionStart}, +${regionBytes}) is not inside its heap block`);
       ownedBlocks.add(heapBlock);
     }
-    regions.push([regionStart, regionStart + regionBytes, poolId]);
-    const pool = checkBitmapPool(buffer, words[record + POOL_BASE_BYTE_OFFSET_I32]);
+    const pool = checkBitmapPool(buffer, base);
     ensure(pool.capacity === slots && pool.slotBytes === POOL_SLOT_BYTES[classIndex], () => `${where}: record and BitmapPool disagree on geometry`);
+    const walked: WalkedPool = {
+      id: poolId,
+      classIndex,
+      slotsStart: base + bitmapPoolMetaBytes(slots),
+      slotsEnd: base + bitmapPoolMetaBytes(slots) + slots * pool.slotBytes,
+      slotBytes: pool.slotBytes,
+      bitmapI32: (base >>> 2) + BP_SUMMARY_I32 + summaryWordsFor(slots),
+      generationsI32: regionStart >>> 2,
+      claimed: pool.used,
+      handedOut: 0,
+      cached: 0,
+    };
+    // A handed-out slot (odd generation) has its bit set; a clear bit means an even generation.
+    for (let slot = 0; slot < slots; slot++) {
+      if ((words[walked.generationsI32 + slot] & 1) === 0) continue;
+      walked.handedOut++;
+      const bitSet = (words[walked.bitmapI32 + (slot >>> 5)] >>> (slot & 31)) & 1;
+      ensure(bitSet === 1, () => `${where}: slot ${slot} has an odd generation (handed out) but its bitmap bit is clear`);
+    }
+    walkedPools.push(walked);
     capacity[classIndex] += slots;
-    used[classIndex] += pool.used;
     pools[classIndex] += 1;
   }
-  regions.sort((a, b) => a[0] - b[0]);
-  for (let index = 1; index < regions.length; index++) {
-    ensure(regions[index - 1][1] <= regions[index][0], () => `pools ${regions[index - 1][2]} and ${regions[index][2]} overlap`);
+  const byStart = [...walkedPools].sort((a, b) => a.slotsStart - b.slotsStart);
+  for (let index = 1; index < byStart.length; index++) {
+    const [before, after] = [byStart[index - 1], byStart[index]];
+    ensure(before.generationsI32 * 4 < after.generationsI32 * 4 && before.slotsEnd <= after.generationsI32 * 4, () => `pools ${before.id} and ${after.id} overlap`);
   }
   for (const block of blocks) {
     if (block.kind === BLOCK_POOL) {
@@ -295,15 +407,30 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
     }
   }
 
-  // Class counters against the pools.
+  // Thread records: each in its own THREAD block; every cached slot is a free slot whose bit is set, cached once.
+  const cached = checkThreadRecords(words, blocks, blockByPayload, byStart);
+
+  // Class counters against the pools and caches.
+  for (const pool of walkedPools) {
+    ensure(
+      pool.claimed === pool.handedOut + pool.cached,
+      () => `pool ${pool.id}: ${pool.claimed} bitmap bits set, but ${pool.handedOut} slots handed out (odd generation) + ${pool.cached} cached`,
+    );
+  }
   for (let classIndex = 0; classIndex < POOL_CLASS_COUNT; classIndex++) {
     const stats = HDR_CLASS_STATS_I32 + classIndex * CLASS_STATS_WORDS;
     const name = POOL_CLASSES[classIndex];
+    const ofClass = walkedPools.filter((pool) => pool.classIndex === classIndex);
+    const claimed = ofClass.reduce((sum, pool) => sum + pool.claimed, 0);
+    const used = words[stats + CLASS_USED];
     ensure(words[stats + CLASS_CAPACITY] === capacity[classIndex], () => `${name} capacity ${words[stats + CLASS_CAPACITY]}, pools hold ${capacity[classIndex]} slots`);
-    ensure(words[stats + CLASS_USED] === used[classIndex], () => `${name} used ${words[stats + CLASS_USED]}, bitmaps say ${used[classIndex]}`);
+    ensure(
+      claimed === used + cached[classIndex],
+      () => `${name}: bitmaps have ${claimed} slots set, but used ${used} + cached ${cached[classIndex]} = ${used + cached[classIndex]}`,
+    );
     ensure(words[stats + CLASS_POOLS] === pools[classIndex], () => `${name} pool count ${words[stats + CLASS_POOLS]}, records say ${pools[classIndex]}`);
     const highWater = words[stats + CLASS_HIGH_WATER];
-    ensure(used[classIndex] <= highWater && highWater <= capacity[classIndex], () => `${name}: not used ${used[classIndex]} ≤ highWater ${highWater} ≤ capacity ${capacity[classIndex]}`);
+    ensure(used <= highWater && highWater <= capacity[classIndex], () => `${name}: not used ${used} ≤ highWater ${highWater} ≤ capacity ${capacity[classIndex]}`);
   }
 
   // Large stacks against the LARGE blocks.
@@ -311,6 +438,66 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
   const largeBytes = largeBlocks.reduce((sum, block) => sum + block.payloadBytes, 0);
   ensure(words[HDR_LARGE_COUNT_I32] === largeBlocks.length, () => `large count ${words[HDR_LARGE_COUNT_I32]}, heap has ${largeBlocks.length} large blocks`);
   ensure(words[HDR_LARGE_BYTES_I32] === largeBytes, () => `large bytes ${words[HDR_LARGE_BYTES_I32]}, large blocks hold ${largeBytes}`);
+}
+
+/**
+ * Checks the thread table and every thread record's caches against the
+ * pools (sorted by slot start); counts each pool's cached slots into it and
+ * returns the cached slots per class.
+ */
+function checkThreadRecords(words: Uint32Array, blocks: WalkedBlock[], blockByPayload: Map<number, WalkedBlock>, poolsByStart: WalkedPool[]): number[] {
+  const cached = [0, 0, 0];
+  const seen = new Set<number>();
+  const records = new Set<number>();
+  for (let index = 0; index < MAX_THREADS; index++) {
+    const recordAddr = words[threadTableI32(index)];
+    if (recordAddr === 0) continue;
+    const where = `thread record ${index} at ${recordAddr}`;
+    const block = blockByPayload.get(recordAddr);
+    ensure(block !== undefined && block.kind === BLOCK_THREAD && block.tag === index, () => `${where}: not the payload of a THREAD heap block tagged ${index}`);
+    ensure(block!.payloadBytes >= THREAD_RECORD_BYTES, () => `${where}: its block holds ${block!.payloadBytes} bytes, a record needs ${THREAD_RECORD_BYTES}`);
+    const record = recordAddr >>> 2;
+    ensure(words[record + TR_MAGIC_I32] === THREAD_RECORD_MAGIC && words[record + TR_INDEX_I32] === index, () => `${where}: bad magic or index`);
+    records.add(recordAddr);
+    for (let classIndex = 0; classIndex < POOL_CLASS_COUNT; classIndex++) {
+      const count = words[record + TR_COUNT_I32 + classIndex];
+      const name = POOL_CLASSES[classIndex];
+      ensure(count <= CACHE_CAPACITY[classIndex], () => `${where}: ${count} cached ${name} slots, more than the cache holds (${CACHE_CAPACITY[classIndex]})`);
+      for (let entryIndex = 0; entryIndex < count; entryIndex++) {
+        const entry = record + TR_ENTRIES_I32[classIndex] + entryIndex * TR_ENTRY_WORDS;
+        const addr = words[entry];
+        const pool = poolAt(poolsByStart, addr);
+        ensure(pool !== null && pool.classIndex === classIndex, () => `${where}: cached ${name} slot ${addr} is in no ${name} pool`);
+        const slot = (addr - pool!.slotsStart) / pool!.slotBytes;
+        ensure(Number.isInteger(slot), () => `${where}: cached ${name} address ${addr} is not a slot start`);
+        ensure(!seen.has(addr), () => `${where}: ${name} slot ${addr} is cached twice`);
+        seen.add(addr);
+        ensure(words[entry + 1] === pool!.generationsI32 + slot, () => `${where}: cached ${name} slot ${addr} names the wrong generation word`);
+        ensure((words[pool!.generationsI32 + slot] & 1) === 0, () => `${where}: cached ${name} slot ${addr} has an odd generation (handed out)`);
+        ensure(((words[pool!.bitmapI32 + (slot >>> 5)] >>> (slot & 31)) & 1) === 1, () => `${where}: cached ${name} slot ${addr} has its bitmap bit clear`);
+        pool!.cached++;
+      }
+      cached[classIndex] += count;
+    }
+  }
+  for (const block of blocks) {
+    if (block.kind === BLOCK_THREAD) {
+      ensure(records.has(block.addr + HEAP_BLOCK_HEADER_BYTES), () => `heap THREAD block at ${block.addr} is in no thread-table entry`);
+    }
+  }
+  return cached;
+}
+
+/** The pool whose slots contain `addr` (pools sorted by slot start), or null. */
+function poolAt(poolsByStart: WalkedPool[], addr: number): WalkedPool | null {
+  let low = 0;
+  let high = poolsByStart.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if (poolsByStart[middle].slotsStart <= addr) low = middle + 1;
+    else high = middle - 1;
+  }
+  return high >= 0 && addr < poolsByStart[high].slotsEnd ? poolsByStart[high] : null;
 }
 
 /** Throws (naming the broken invariant) unless every invariant of `space` holds. */

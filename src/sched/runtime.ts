@@ -63,8 +63,10 @@ export interface RuntimeOptions {
   seed?: number;
   /** Stack overflow policy, default "grow". */
   overflow?: "grow" | "error";
-  /** Attach to an existing address space (worker threads). */
+  /** Attach to an existing address space (worker threads); its owner must have been created with `shared: true`. */
   buffer?: SharedArrayBuffer;
+  /** Create the address space so other threads may attach to it (allocators then use Atomics and locks). Default false. */
+  shared?: boolean;
   /** Record events for exportTrace(). */
   trace?: boolean;
   /** A saved rt.profile(): size classes learned from an earlier run. */
@@ -222,6 +224,7 @@ export class Runtime {
       maxBytes: options.maxMemoryBytes,
       pools: options.pools,
       buffer: options.buffer,
+      shared: options.shared,
     });
     this.name = options.name ?? `runtime-${nextRuntimeId++}`;
     if (options.trace === true) {
@@ -274,7 +277,7 @@ export class Runtime {
       const segs = t.cstack.segments;
       for (let i = 1; i < segs.length; i++) highlight.push({ addr: segs[i].addr, bytes: segs[i].bytes, label: `#${t.id} ${t.name} segment ${i + 1}` });
     }
-    return (this.memory as unknown as { toSVG(o: object): string }).toSVG({ ...options, highlight });
+    return this.memory.toSVG({ ...options, highlight });
   }
 
   /** Simulated cycles elapsed: the clock (model output, not measured time). */

@@ -7,10 +7,26 @@ import {
   SIZE_CLASSES,
   SIZE_CLASS_BYTES,
   checkMemory,
+  type MemoryStats,
   type SizeClass,
   type StackRef,
 } from "../../src/memory/index.js";
-import { HC_FL_BITMAP_I32, HEAP_CONTROL_BYTE_OFFSET, HDR_CLASS_STATS_I32, poolRecordI32, POOL_BASE_BYTE_OFFSET_I32, BP_SUMMARY_I32, summaryWordsFor, BLK_SIZE_I32, HEAP_BLOCK_HEADER_BYTES } from "../../src/memory/layout.js";
+import {
+  BLK_SIZE_I32,
+  BP_SUMMARY_I32,
+  CACHE_BATCH,
+  CACHE_CAPACITY,
+  HC_FL_BITMAP_I32,
+  HDR_CLASS_STATS_I32,
+  HEAP_BLOCK_HEADER_BYTES,
+  HEAP_CONTROL_BYTE_OFFSET,
+  MAX_THREADS,
+  POOL_BASE_BYTE_OFFSET_I32,
+  TR_ENTRIES_I32,
+  poolRecordI32,
+  summaryWordsFor,
+  threadTableI32,
+} from "../../src/memory/layout.js";
 
 const SMALL_POOLS = { micro: 64, small: 8, medium: 2 };
 const POOL_CLASS_NAMES = ["micro", "small", "medium"] as const;
@@ -142,13 +158,14 @@ describe("AddressSpace.freeStack()", () => {
     space.checkMemory();
   });
 
-  it("bumps the slot's generation, so the slot handed out again has a new one", () => {
+  it("bumps the slot's generation on free and again on hand-out: a handed-out slot's generation is odd", () => {
     const space = new AddressSpace({ pools: { micro: 1, small: 0, medium: 0 } });
     const first = space.allocStack("micro");
+    expect(first.generation % 2).toBe(1);
     space.freeStack(first);
     const second = space.allocStack("micro");
     expect(second.addr).toBe(first.addr);
-    expect(second.generation).toBe(first.generation + 1);
+    expect(second.generation).toBe(first.generation + 2);
     expect(space.isLive(first)).toBe(false);
     expect(space.isLive(second)).toBe(true);
   });
@@ -165,11 +182,17 @@ describe("AddressSpace.freeStack()", () => {
       const again = space.allocStack("small");
       expect(again.addr).toBe(ref.addr);
       return ref;
-    }, /stale StackRef .* generation 0, the slot is at generation 1/],
+    }, /stale StackRef .* generation 1, the slot is at generation 3/],
     ["a ref from another address space", () => ({ addr: 1 << 28, bytes: 256, sizeClass: "micro", generation: 0 }), /not in any micro pool .*foreign/],
     ["a misaligned address", (space) => ({ ...space.allocStack("micro"), addr: space.allocStack("micro").addr + 16 }), /not the start of a micro slot/],
     ["a ref of the wrong class", (space) => ({ ...space.allocStack("micro"), sizeClass: "small" }), /not in any small pool/],
     ["a forged generation", (space) => ({ ...space.allocStack("medium"), generation: 99 }), /stale StackRef .* generation 99/],
+    ["a freed ref forged to its cached slot's generation", (space) => {
+      const ref = space.allocStack("micro");
+      space.freeStack(ref);
+      return { ...ref, generation: ref.generation + 1 };
+    }, /not allocated \(double free\?\)/],
+    ["a never handed-out slot", (space) => ({ ...space.allocStack("micro"), addr: space.layout().pools[0].slotsAddr + 256 * 63, generation: 0 }), /not allocated/],
     ["a large double free", (space) => {
       const ref = space.allocStack("large");
       space.freeStack(ref);
@@ -287,8 +310,8 @@ describe("AddressSpace growth", () => {
 });
 
 describe("AddressSpace attached through its buffer", () => {
-  it("a second AddressSpace sees, frees and carves in the same space", () => {
-    const space = new AddressSpace({ pools: { micro: 4, small: 1, medium: 0 } });
+  it("a second AddressSpace sees, frees and carves in a space created with { shared: true }", () => {
+    const space = new AddressSpace({ pools: { micro: 4, small: 1, medium: 0 }, shared: true });
     const other = new AddressSpace({ buffer: space.buffer, pools: { micro: 999 } });
     const mine = space.allocStack("micro");
     expect(other.isLive(mine)).toBe(true);
@@ -300,6 +323,61 @@ describe("AddressSpace attached through its buffer", () => {
     space.freeStack(large);
     expect(space.stats()).toEqual(other.stats());
     expect(space.stats().micro.used).toBe(0);
+    space.checkMemory();
+  });
+
+  it("refuses to attach to a space not created with { shared: true }, changing nothing", () => {
+    const space = smallSpace();
+    const ref = space.allocStack("micro");
+    const before = observable(space);
+    expect(() => new AddressSpace({ buffer: space.buffer })).toThrow(AllocatorError);
+    expect(() => new AddressSpace({ buffer: space.buffer })).toThrow(/not created with \{ shared: true \}.*create the owner with \{ shared: true \}/);
+    expect(observable(space)).toEqual(before);
+    expect(space.shared).toBe(false);
+    space.freeStack(ref);
+    space.checkMemory();
+  });
+
+  it("refuses a shared option that is not a boolean", () => {
+    expect(() => new AddressSpace({ shared: "yes" as never })).toThrow(/shared must be a boolean, received yes/);
+  });
+
+  it("each attached object registers a thread record; detach() gives its cached slots back and unregisters it", () => {
+    const space = new AddressSpace({ pools: SMALL_POOLS, shared: true });
+    const other = new AddressSpace({ buffer: space.buffer });
+    expect(other.shared).toBe(true);
+    expect(space.layout().threads.map((thread) => thread.index)).toEqual([0, 1]);
+    const refs = Array.from({ length: 5 }, () => other.allocStack("micro"));
+    other.freeStack(refs.pop()!);
+    expect(space.layout().threads[1].cached.micro).toBeGreaterThan(0);
+    const before = space.stats();
+    const classStats = (stats: MemoryStats) => [stats.micro, stats.small, stats.medium, stats.large];
+    other.detach();
+    other.detach(); // idempotent
+    expect(classStats(space.stats())).toEqual(classStats(before));
+    expect(space.stats().heap.usedBytes).toBeLessThan(before.heap.usedBytes); // its thread record went back to the heap
+    const layout = space.layout();
+    expect(layout.threads.map((thread) => thread.index)).toEqual([0]);
+    expect(layout.pools[0]).toMatchObject({ used: 4, cached: 0, usedRuns: [[0, 4]] });
+    expect(() => other.allocStack("micro")).toThrow(/detached/);
+    expect(() => other.allocStack("large")).toThrow(/detached/);
+    expect(() => other.freeStack(refs[0])).toThrow(/detached/);
+    expect(other.isLive(refs[0])).toBe(true);
+    expect(classStats(space.stats())).toEqual(classStats(before));
+    for (const ref of refs) space.freeStack(ref);
+    space.checkMemory();
+  });
+
+  it(`at most ${MAX_THREADS} objects attach at once; detach() frees an entry`, () => {
+    const space = new AddressSpace({ pools: SMALL_POOLS, shared: true });
+    const attached = Array.from({ length: MAX_THREADS - 1 }, () => new AddressSpace({ buffer: space.buffer }));
+    const before = observable(space);
+    expect(() => new AddressSpace({ buffer: space.buffer })).toThrow(AllocatorError);
+    expect(() => new AddressSpace({ buffer: space.buffer })).toThrow(new RegExp(`${MAX_THREADS} AddressSpace objects are already attached`));
+    expect(observable(space)).toEqual(before);
+    attached[7].detach();
+    const late = new AddressSpace({ buffer: space.buffer });
+    expect(late.layout().threads.map((thread) => thread.index)).toContain(8);
     space.checkMemory();
   });
 });
@@ -349,11 +427,11 @@ describe("checkMemory()", () => {
     expect(() => space.checkMemory()).not.toThrow();
   });
 
-  it("names a class counter that disagrees with the bitmaps", () => {
+  it("names a class counter that disagrees with the bitmaps and caches", () => {
     const space = smallSpace();
-    space.allocStack("micro");
+    space.allocStack("micro"); // the refill claimed a word of 32 slots: 1 handed out, 31 cached
     corrupt(space, HDR_CLASS_STATS_I32 + 1, 5);
-    expect(() => space.checkMemory()).toThrow(/micro used 5, bitmaps say 1/);
+    expect(() => space.checkMemory()).toThrow(/micro: bitmaps have 32 slots set, but used 5 \+ cached 31 = 36/);
   });
 
   it("names a summary bit that disagrees with its bitmap word", () => {
@@ -368,7 +446,7 @@ describe("checkMemory()", () => {
     const space = smallSpace();
     const base = new Uint32Array(space.buffer)[poolRecordI32(0) + POOL_BASE_BYTE_OFFSET_I32];
     corrupt(space, (base >>> 2) + BP_SUMMARY_I32 + summaryWordsFor(64), 0b100);
-    expect(() => space.checkMemory()).toThrow(/micro used 0, bitmaps say 1/);
+    expect(() => space.checkMemory()).toThrow(/pool 0: 1 bitmap bits set, but 0 slots handed out \(odd generation\) \+ 0 cached/);
   });
 
   it("names a free-list bitmap that disagrees with the lists", () => {
@@ -382,5 +460,100 @@ describe("checkMemory()", () => {
     const large = space.allocStack("large", 1000);
     corrupt(space, ((large.addr - HEAP_BLOCK_HEADER_BYTES) >>> 2) + BLK_SIZE_I32, 48);
     expect(() => space.checkMemory()).toThrow(/checkMemory: heap block at \d+: (bad size|PREV_PHYS)/);
+  });
+});
+
+describe("AddressSpace slot caches", () => {
+  it("a refill claims a batch from one bitmap word: the slots count as free and pop lowest first", () => {
+    const space = smallSpace();
+    const first = space.allocStack("micro");
+    const layout = space.layout();
+    expect(layout.pools[0]).toMatchObject({ used: 1, cached: CACHE_BATCH[0] - 1, usedRuns: [[0, 1]] });
+    expect(layout.threads).toEqual([{ index: 0, addr: expect.any(Number), cached: { micro: CACHE_BATCH[0] - 1, small: 0, medium: 0 } }]);
+    expect(space.stats().micro).toEqual({ capacity: 64, used: 1, free: 63, highWater: 1 });
+    expect(space.allocStack("micro").addr).toBe(first.addr + 256);
+    space.checkMemory();
+  });
+
+  it.each(POOL_CLASS_NAMES)("freeStack() keeps a %s slot in the cache (LIFO): the next allocStack() gets it back", (sizeClass) => {
+    const space = smallSpace();
+    const [a, b] = [space.allocStack(sizeClass), space.allocStack(sizeClass)];
+    space.freeStack(a);
+    space.freeStack(b);
+    expect(space.isLive(a)).toBe(false);
+    expect(space.isLive(b)).toBe(false);
+    expect(space.stats()[sizeClass]).toMatchObject({ used: 0, highWater: 2 });
+    space.checkMemory();
+    expect(space.allocStack(sizeClass).addr).toBe(b.addr);
+    expect(space.allocStack(sizeClass).addr).toBe(a.addr);
+    space.checkMemory();
+  });
+
+  it.each(POOL_CLASS_NAMES)("a full %s cache gives its older half back to the bitmaps", (sizeClass) => {
+    const classIndex = POOL_CLASS_NAMES.indexOf(sizeClass);
+    const space = new AddressSpace({ pools: { micro: 0, small: 0, medium: 0, [sizeClass]: 4 * CACHE_CAPACITY[classIndex] } });
+    const refs = Array.from({ length: 3 * CACHE_CAPACITY[classIndex] }, () => space.allocStack(sizeClass));
+    for (const ref of refs) space.freeStack(ref);
+    const cached = space.layout().threads[0].cached[sizeClass];
+    expect(cached).toBeGreaterThanOrEqual(CACHE_CAPACITY[classIndex] / 2);
+    expect(cached).toBeLessThanOrEqual(CACHE_CAPACITY[classIndex]);
+    expect(space.layout().pools[0]).toMatchObject({ used: 0, cached, usedRuns: [] });
+    expect(space.stats()[sizeClass]).toMatchObject({ used: 0, highWater: refs.length });
+    space.checkMemory();
+    // The slots given back are handed out again: every one of them, exactly once.
+    const again = Array.from({ length: 4 * CACHE_CAPACITY[classIndex] }, () => space.allocStack(sizeClass));
+    expect(new Set(again.map((ref) => ref.addr)).size).toBe(again.length);
+    space.checkMemory();
+  });
+
+  it("a slot freed through another attached object lands in that object's cache", () => {
+    const space = new AddressSpace({ pools: SMALL_POOLS, shared: true });
+    const other = new AddressSpace({ buffer: space.buffer });
+    const ref = space.allocStack("small");
+    other.freeStack(ref);
+    expect(space.isLive(ref)).toBe(false);
+    expect(() => space.freeStack(ref)).toThrow(/not allocated \(double free\?\)/);
+    // The owner's refill claimed all 8 small slots (a batch is up to 16).
+    expect(space.layout().threads.map((thread) => thread.cached.small)).toEqual([SMALL_POOLS.small - 1, 1]);
+    expect(other.allocStack("small").addr).toBe(ref.addr);
+    space.checkMemory();
+  });
+
+  describe("checkMemory() on the caches", () => {
+    /** A space with two cached micro slots; returns the i32 index of its first cache entry. */
+    function cachedSpace(): { space: AddressSpace; words: Uint32Array; entry: number } {
+      const space = new AddressSpace({ pools: { micro: 2, small: 0, medium: 0 } });
+      const refs = [space.allocStack("micro"), space.allocStack("micro")];
+      refs.forEach((ref) => space.freeStack(ref));
+      const recordAddr = space.layout().threads[0].addr;
+      return { space, words: new Uint32Array(space.buffer), entry: (recordAddr >>> 2) + TR_ENTRIES_I32[0] };
+    }
+
+    it("names a slot cached twice", () => {
+      const { space, words, entry } = cachedSpace();
+      words[entry + 2] = words[entry];
+      words[entry + 3] = words[entry + 1];
+      expect(() => space.checkMemory()).toThrow(/micro slot \d+ is cached twice/);
+    });
+
+    it("names a cached slot whose generation says it is handed out", () => {
+      const { space, words, entry } = cachedSpace();
+      words[words[entry + 1]] += 1;
+      expect(() => space.checkMemory()).toThrow(/cached micro slot \d+ has an odd generation/);
+    });
+
+    it("names a cached slot whose bitmap bit is clear", () => {
+      const { space, words } = cachedSpace();
+      const base = words[poolRecordI32(0) + POOL_BASE_BYTE_OFFSET_I32];
+      words[(base >>> 2) + BP_SUMMARY_I32 + summaryWordsFor(2)] &= ~1; // the slot's bit...
+      words[(base >>> 2) + BP_SUMMARY_I32] &= ~1; // ...and the summary bit of its word, which is no longer full
+      expect(() => space.checkMemory()).toThrow(/has its bitmap bit clear/);
+    });
+
+    it("names a thread-table entry that is not a thread record", () => {
+      const { space, words } = cachedSpace();
+      words[threadTableI32(0)] += 16;
+      expect(() => space.checkMemory()).toThrow(/thread record 0 at \d+: not the payload of a THREAD heap block/);
+    });
   });
 });

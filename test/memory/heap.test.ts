@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AllocatorError } from "../../src/errors.js";
 import { HEAP_CONTROL_BYTES, Heap, checkHeap } from "../../src/memory/index.js";
-import { BLOCK_LARGE, BLOCK_OTHER, BLOCK_POOL, HEAP_BLOCK_HEADER_BYTES } from "../../src/memory/layout.js";
+import { BLOCK_LARGE, BLOCK_OTHER, BLOCK_POOL, HEAP_BLOCK_HEADER_BYTES, QUICK_DEPTH } from "../../src/memory/layout.js";
 
 const START = HEAP_CONTROL_BYTES + 16 - (HEAP_CONTROL_BYTES % 16);
 
@@ -130,7 +130,8 @@ describe("Heap.alloc() and free()", () => {
     const { heap } = makeHeap();
     const a = heap.alloc(64);
     heap.alloc(64);
-    heap.free(a); // an 80-byte hole
+    heap.free(a); // an 80-byte block, on the quick list of its size
+    heap.trim(); // now an 80-byte hole in the TLSF lists
     const b = heap.alloc(48); // 64-byte block needed: 16 bytes left, too few to split off
     expect(b).toBe(a);
     expect(heap.payloadBytesOf(b)).toBe(48);
@@ -139,8 +140,10 @@ describe("Heap.alloc() and free()", () => {
 });
 
 describe("Heap.attach()", () => {
-  it("sees the same heap from a second instance", () => {
-    const { buffer, heap } = makeHeap();
+  it("sees the same heap from a second instance when made with { shared: true }", () => {
+    const buffer = new SharedArrayBuffer(1 << 16, { maxByteLength: 1 << 22 });
+    const heap = Heap.init(buffer, 0, START, undefined, { shared: true });
+    expect(heap.shared).toBe(true);
     const addr = heap.alloc(500, BLOCK_LARGE, 3);
     const other = Heap.attach(buffer, 0);
     expect(other.holds(addr, BLOCK_LARGE, 3)).toBe(true);
@@ -156,11 +159,80 @@ describe("Heap.attach()", () => {
     expect(() => Heap.attach(new SharedArrayBuffer(4096), 0)).toThrow(AllocatorError);
   });
 
+  it("refuses a heap made without { shared: true }, whose owner does not lock it", () => {
+    const { buffer, heap } = makeHeap();
+    expect(heap.shared).toBe(false);
+    expect(() => Heap.attach(buffer, 0)).toThrow(AllocatorError);
+    expect(() => Heap.attach(buffer, 0)).toThrow(/not made with \{ shared: true \}/);
+  });
+
+  it("an unshared heap takes no lock: alloc and free make no Atomics call", () => {
+    const { heap } = makeHeap();
+    const compareExchange = vi.spyOn(Atomics, "compareExchange");
+    const store = vi.spyOn(Atomics, "store");
+    try {
+      heap.free(heap.alloc(100));
+      expect(compareExchange).not.toHaveBeenCalled();
+      expect(store).not.toHaveBeenCalled();
+    } finally {
+      compareExchange.mockRestore();
+      store.mockRestore();
+    }
+    expect(heap.stats().usedBytes).toBe(0);
+  });
+
   it("lock() is not re-entrant: taking it twice is reported as a bug, not a hang", () => {
     const { heap } = makeHeap();
     heap.lock();
     expect(() => heap.lock()).toThrow(/already holds/);
     heap.unlock();
     expect(() => heap.unlock()).toThrow(/not held/);
+  });
+});
+
+describe("Heap quick lists", () => {
+  it("a freed block waits on the quick list of its size; an alloc of that size gets it back at once", () => {
+    const { buffer, heap } = makeHeap();
+    const first = heap.alloc(4096);
+    heap.alloc(64); // keeps the first block from merging with the tail when trimmed
+    heap.free(first);
+    checkHeap(buffer, 0);
+    expect(heap.holds(first, BLOCK_OTHER, 0)).toBe(false);
+    expect(() => heap.free(first)).toThrow(/double free/);
+    expect(heap.alloc(4096)).toBe(first);
+    checkHeap(buffer, 0);
+  });
+
+  it("stats() and blocks() report quick blocks as free space, merged", () => {
+    const { buffer, heap } = makeHeap();
+    const blocks = [heap.alloc(100), heap.alloc(100), heap.alloc(100)];
+    const before = heap.stats();
+    for (const addr of blocks) heap.free(addr);
+    checkHeap(buffer, 0);
+    expect(heap.stats().usedBytes).toBe(0);
+    expect(heap.stats().freeBytes).toBe(before.freeBytes + before.usedBytes);
+    expect(heap.blocks()).toHaveLength(1);
+    checkHeap(buffer, 0);
+  });
+
+  it("merges its quick blocks before it would grow the buffer", () => {
+    const buffer = new SharedArrayBuffer(1 << 16); // not growable
+    const heap = Heap.init(buffer, 0, START);
+    const blocks: number[] = [];
+    for (let addr = heap.alloc(2000); addr !== 0; addr = heap.alloc(2000)) blocks.push(addr);
+    for (const addr of blocks.slice(0, 8)) heap.free(addr); // eight quick blocks side by side
+    const big = heap.alloc(7 * 2000); // fits only once they are merged (TLSF's good fit wants some slack)
+    expect(big).toBe(blocks[0]);
+    checkHeap(buffer, 0);
+  });
+
+  it("holds at most QUICK_DEPTH blocks of one size; the rest merge at once", () => {
+    const { buffer, heap } = makeHeap(1 << 20);
+    const blocks = Array.from({ length: QUICK_DEPTH + 4 }, () => heap.alloc(256));
+    blocks.forEach((addr, index) => index % 2 === 0 && heap.free(addr)); // no two neighbours free
+    checkHeap(buffer, 0);
+    heap.trim();
+    checkHeap(buffer, 0);
+    expect(heap.blocks().filter((block) => block.free)).toHaveLength(Math.ceil(blocks.length / 2) + 1);
   });
 });

@@ -43,5 +43,6 @@ if (job.mode === "pool") {
     if (index % 3 === 2) space.freeStack(ref);
     else kept.push(ref);
   }
+  space.detach(); // give the cached slots back before the main thread checks
   parentPort!.postMessage(kept);
 }

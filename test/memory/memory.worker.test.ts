@@ -49,14 +49,15 @@ describe("memory shared by worker threads", () => {
     checkBitmapPool(buffer, base);
   }, 30_000);
 
-  it("two workers allocating and freeing in one AddressSpace (carving pools, taking the heap lock) lose nothing", async () => {
-    const space = new AddressSpace({ pools: { micro: 100, small: 10, medium: 2 } });
+  it("two workers allocating and freeing in one shared AddressSpace (slot caches, carving pools, the heap lock) lose nothing", async () => {
+    const space = new AddressSpace({ pools: { micro: 100, small: 10, medium: 2 }, shared: true });
     const count = 6_000;
     const [first, second] = await raceTwoWorkers<StackRef[]>({ mode: "space", buffer: space.buffer, gate: new SharedArrayBuffer(8), count });
     const kept = [...first, ...second];
     expect(kept.length).toBe(2 * (count - count / 3));
     expect(new Set(kept.map((ref) => ref.addr)).size).toBe(kept.length);
     checkMemory(space);
+    expect(space.layout().threads.map((thread) => thread.index)).toEqual([0]); // both workers detached
     const stats = space.stats();
     for (const sizeClass of ["micro", "small", "medium"] as const) {
       expect(stats[sizeClass].used).toBe(kept.filter((ref) => ref.sizeClass === sizeClass).length);

@@ -554,6 +554,28 @@ describe("low-level coroutines (rt.create)", () => {
   });
 });
 
+describe("sharing an address space", () => {
+  test("a runtime attaches to a shared address space through { buffer }; a private one refuses", () => {
+    const owner = new Runtime({ shared: true });
+    const guest = new Runtime({ buffer: owner.memory.buffer });
+    const a = owner.spawn(function* () {
+      yield* sleep(1);
+      return "owner";
+    });
+    const b = guest.spawn(function* () {
+      return "guest";
+    });
+    expect(owner.memory.stats().micro.used).toBe(2); // one address space, seen from both
+    expect(a.stack.addr).not.toBe(b.stack.addr);
+    owner.run();
+    guest.run();
+    expect([a.result, b.result]).toEqual(["owner", "guest"]);
+    owner.memory.checkMemory();
+    const privateRt = new Runtime();
+    expect(() => new Runtime({ buffer: privateRt.memory.buffer })).toThrow(/shared: true/);
+  });
+});
+
 describe("bad input leaves the runtime unchanged", () => {
   test("constructor options are validated", () => {
     expect(() => new Runtime({ clockHz: 0 })).toThrow(/clockHz .* received 0/);
