@@ -188,6 +188,57 @@ function rawSwitchCase(): TimedCase {
   };
 }
 
+
+/**
+ * The floor for any scheduler with this library's API shape: a run queue of
+ * generators that suspend with `yield*` on an operation object (a stateless
+ * singleton, as our yieldNow is), nothing else — no cost model, no states, no
+ * stacks. What ours adds on top of this is the price of its features.
+ */
+const MINIMAL_SUSPEND = Symbol("suspend");
+const MINIMAL_RESUME = Symbol("resume");
+const MINIMAL_SUSPENDED = { done: false as const, value: MINIMAL_SUSPEND };
+const MINIMAL_DONE = { done: true as const, value: undefined };
+const minimalQueue: Generator[] = [];
+let minimalCurrent: Generator | null = null;
+const MINIMAL_YIELD: Iterable<unknown> & Iterator<unknown> = {
+  [Symbol.iterator]() {
+    return this;
+  },
+  next(x?: unknown) {
+    if (x === MINIMAL_RESUME) return MINIMAL_DONE;
+    minimalQueue.push(minimalCurrent!);
+    return MINIMAL_SUSPENDED;
+  },
+};
+
+function* minimalWorker(rounds: number): Generator<unknown, void, unknown> {
+  for (let r = 0; r < rounds; r++) yield* MINIMAL_YIELD;
+}
+
+function minimalSchedulerCase(): TimedCase {
+  return {
+    name: "sched/switch/1000/minimal-yield-star-scheduler",
+    role: "baseline",
+    opsPerCall: SWITCHES_PER_CALL,
+    note: `the floor for this API shape: a bare run queue driving 1000 generators that suspend with yield* on a singleton operation, ${SWITCH_ROUNDS} rounds per call (spawning included)`,
+    fn() {
+      for (let i = 0; i < SWITCH_COROUTINES; i++) minimalQueue.push(minimalWorker(SWITCH_ROUNDS));
+      let head = 0;
+      while (head < minimalQueue.length) {
+        const g = minimalQueue[head++];
+        minimalCurrent = g;
+        g.next(MINIMAL_RESUME);
+        if (head > 4096) {
+          minimalQueue.splice(0, head);
+          head = 0;
+        }
+      }
+      minimalQueue.length = 0;
+    },
+  };
+}
+
 // ── sched/spawn ────────────────────────────────────────────────────────────
 
 const SPAWNS_PER_CALL = 1000;
@@ -448,6 +499,7 @@ const bench: BenchFile = {
   cases: [
     switchCase(),
     rawSwitchCase(),
+    minimalSchedulerCase(),
     spawnCase(),
     asyncSpawnCase(),
     effectionSpawnCase(),
