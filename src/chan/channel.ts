@@ -229,6 +229,11 @@ function bufferPush(ch: Channel<unknown>, value: unknown): void {
   ch.count++;
 }
 
+/** Takes the buffer's head. Precondition: count > 0 and no sender waits (else use recvNow). */
+export function takeBuffered(ch: Channel<unknown>): unknown {
+  return bufferShift(ch);
+}
+
 function bufferShift(ch: Channel<unknown>): unknown {
   const buf = ch.buf;
   const value = buf[ch.head];

@@ -25,7 +25,7 @@ import { currentTaskOrThrow, formatMs, msToCycles } from "../sched/runtime.js";
 import { Timer } from "../sched/timers.js";
 import { touch, type TaskImpl } from "../sched/task.js";
 import type { WaitRecord } from "../sched/wait.js";
-import { Channel, closedError, recvNow, sendNow } from "./channel.js";
+import { Channel, closedError, recvNow, sendNow, takeBuffered } from "./channel.js";
 import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
 import { RECV, SEND, Waiter } from "./wait-queue.js";
 
@@ -107,6 +107,10 @@ export function after(ms: number): SelectCase {
   return new AfterCase(checkDelay("after(ms)", ms));
 }
 
+/** Poll orders up to this many cases use one shared scratch array (no allocation per select). */
+const SCRATCH_CASES = 64;
+const scratchOrder = new Int32Array(SCRATCH_CASES);
+
 const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1, ok: false, value: undefined }) as SelectResult;
 
 /** Waits until one case completes and returns which (see the module doc for the rules). */
@@ -123,12 +127,13 @@ export function select(cases: readonly SelectCase[], options: { default?: boolea
       throw new TypeError(`select case ${i} is ${String(c)}; build cases with recv(ch), send(ch, v) or after(ms)`);
     }
   }
-  return new SelectOp(cases.slice() as AnyCase[], withDefault);
+  // No copy here: pass 1 runs at the `yield*` right after; pass 2 copies if it parks.
+  return new SelectOp(cases as AnyCase[], withDefault);
 }
 
 class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResult, unknown> {
   constructor(
-    private readonly cases: AnyCase[],
+    private readonly cases: readonly AnyCase[],
     private readonly withDefault: boolean,
   ) {}
   [Symbol.iterator](): this {
@@ -151,8 +156,9 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       if (c.kind !== "after") touch(t, caseChannel(c));
     }
 
-    // Pass 1 — poll in a random order.
-    const order = new Array<number>(n);
+    // Pass 1 — poll in a random order. The order lives in a scratch array:
+    // next() runs to completion before any other select can start.
+    const order = n <= SCRATCH_CASES ? scratchOrder : new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const j = rt.random.below(i + 1); // inside-out Fisher–Yates
       order[i] = order[j];
@@ -162,7 +168,12 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       const i = order[k];
       const c = cases[i];
       if (c.kind === "recv") {
-        const r = recvNow(caseChannel(c));
+        const ch = caseChannel(c);
+        if (ch.count > 0 && ch.sendq.size === 0) {
+          // The common ready case, taken without building a RecvResult first.
+          return { done: true, value: { index: i, ok: true, value: takeBuffered(ch) } };
+        }
+        const r = recvNow(ch);
         if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
       } else if (c.kind === "send") {
         const ch = caseChannel(c);
@@ -173,7 +184,7 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     if (this.withDefault) return { done: true, value: DEFAULT_RESULT };
 
     // Pass 2 — enqueue on every channel, in the poll order; arm the earliest timeout.
-    const sel = new SelectWait(t, cases);
+    const sel = new SelectWait(t, cases.slice()); // the caller may reuse its array once we park
     let timeoutIndex = -1;
     for (let k = 0; k < n; k++) {
       const i = order[k];
