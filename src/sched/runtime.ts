@@ -25,7 +25,6 @@ import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef,
 import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
-import { CoroStack } from "../coro/stack.js";
 import { DONE_VOID, RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
 import { resolveCostModel, type CostModel } from "./cost-model.js";
 import { Random } from "./random.js";
@@ -377,9 +376,8 @@ export class Runtime {
       );
     }
     const ref = this.memory.allocStack(sizeClass, bytes); // OutOfMemoryError: nothing changed yet
-    const t = new TaskImpl<R>(this, this.nextTaskId, def as CoroDefImpl | null, def === null ? fn : null);
-    const stack = new CoroStack(this.memory, ref, t);
-    t.cstack = stack;
+    const t = new TaskImpl<R>(this, this.nextTaskId, def as CoroDefImpl | null, def === null ? fn : null, ref);
+    const stack = t; // the task is its stack (see coro/stack.ts)
     if (def === null) {
       stack.pushHeaderOnly();
       t.gen = (fn as CoroFn<A, R>)(...args);

@@ -20,9 +20,9 @@
  */
 import type { CoroDefImpl } from "../coro/coro.js";
 import type { Running } from "../coro/context.js";
-import type { CoroStack, StackOwner } from "../coro/stack.js";
+import { CoroStack } from "../coro/stack.js";
 import type { Operation } from "../coro/operation.js";
-import type { SizeClass, StackRef } from "../memory/index.js";
+import type { AddressSpace, SizeClass, StackRef } from "../memory/index.js";
 import type { WaitRecord } from "./wait.js";
 import type { Runtime } from "./runtime.js";
 
@@ -70,12 +70,11 @@ export const CANCEL_NONE = 0;
 export const CANCEL_REQUESTED = 1;
 export const CANCEL_DELIVERED = 2;
 
-export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
+export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running {
   st: number = READY;
   /** False for low-level coroutines from rt.create(): scheduler operations refuse them. */
   scheduled = false;
   gen!: Generator<unknown, R, unknown>;
-  cstack!: CoroStack;
   /** Cycles charged per resume (the class's context-switch cost), cached at spawn. */
   switchCost = 0;
   resumeValue: unknown = undefined;
@@ -120,7 +119,15 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
     readonly def: CoroDefImpl | null,
     /** The spawned generator function when there is no definition (its name is read lazily). */
     private readonly fn: { readonly name: string } | null,
-  ) {}
+    /** The stack slot it was spawned with. */
+    base: StackRef,
+  ) {
+    super(rt.memory.buffer, base);
+  }
+
+  get space(): AddressSpace {
+    return this.rt.memory;
+  }
 
   /** Read when needed, not stored: a parked task should weigh as little as possible. */
   get name(): string {
@@ -136,9 +143,8 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
   }
 
   get stack(): StackInfo {
-    const s = this.cstack;
-    const base = s.base;
-    return { sizeClass: base.sizeClass, addr: base.addr, bytes: s.reservedBytes, highWater: s.highWater, segments: s.segmentCount };
+    const base = this.base;
+    return { sizeClass: base.sizeClass, addr: base.addr, bytes: this.reservedBytes, highWater: this.highWater, segments: this.segmentCount };
   }
 
   join(): Operation<R> {
@@ -157,7 +163,7 @@ export class TaskImpl<R = unknown> implements Task<R>, Running, StackOwner {
     this.rt.chargeSegment(this, kind, ref);
   }
 
-  toString(): string {
+  override toString(): string {
     return `#${this.id} ${this.name}`;
   }
 }
