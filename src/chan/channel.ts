@@ -24,7 +24,7 @@ import { ChannelClosedError } from "../errors.js";
 import { DONE_VOID, RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
 import { running } from "../coro/context.js";
 import { currentTaskOrThrow, resourceResolvers } from "../sched/runtime.js";
-import { touch, type TaskImpl } from "../sched/task.js";
+import { touch, type TaskImpl, takeResumeValue } from "../sched/task.js";
 import { RECV, SEND, releaseWaiter, waiterFor, WaitQueue, type Waiter } from "./wait-queue.js";
 import { channelOfRecvPort, channelOfSendPort, makeRecvPort, makeSendPort, type RecvPort, type SendPort } from "./ports.js";
 
@@ -297,10 +297,7 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
   }
   next(x?: unknown): IteratorResult<unknown, RecvResult<T>> {
     if (x === RESUME) {
-      const t = running.current as TaskImpl; // resumed by the scheduler: it is the task
-      const v = t.resumeValue as RecvResult<T>;
-      t.resumeValue = undefined;
-      return { done: true, value: v };
+      return takeResumeValue<RecvResult<T>>();
     }
     const t = currentTaskOrThrow("Channel.recv()");
     const rt = t.rt;

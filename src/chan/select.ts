@@ -19,11 +19,10 @@
  */
 import { bug } from "../errors.js";
 import { RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
-import { running } from "../coro/context.js";
 import { checkDelay } from "../sched/ops.js";
 import { currentTaskOrThrow, formatMs, msToCycles } from "../sched/runtime.js";
 import { Timer } from "../sched/timers.js";
-import { touch, type TaskImpl } from "../sched/task.js";
+import { touch, type TaskImpl, takeResumeValue } from "../sched/task.js";
 import type { WaitRecord } from "../sched/wait.js";
 import { Channel, closedError, recvNow, sendNow, takeBuffered } from "./channel.js";
 import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
@@ -141,10 +140,7 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
   }
   next(x?: unknown): IteratorResult<unknown, SelectResult> {
     if (x === RESUME) {
-      const t = running.current as TaskImpl; // resumed by the scheduler: it is the task
-      const v = t.resumeValue as SelectResult;
-      t.resumeValue = undefined;
-      return { done: true, value: v };
+      return takeResumeValue<SelectResult>();
     }
     const t = currentTaskOrThrow("select()");
     const rt = t.rt;

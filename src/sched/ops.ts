@@ -9,7 +9,7 @@ import { DONE_VOID, RESUME, SUSPENDED, type Operation } from "../coro/operation.
 import { running } from "../coro/context.js";
 import type { CoroDef, CoroFn } from "../coro/coro.js";
 import { currentTaskOrThrow, Runtime, type RuntimeOptions } from "./runtime.js";
-import { TaskImpl, type Task } from "./task.js";
+import { TaskImpl, type Task, takeResumeValue } from "./task.js";
 
 const YIELD_NOW: Operation<void> & Iterator<unknown, void, unknown> = {
   [Symbol.iterator]() {
@@ -67,10 +67,7 @@ class WaitForOp<T> implements Operation<T>, Iterator<unknown, T, unknown> {
   }
   next(x?: unknown): IteratorResult<unknown, T> {
     if (x === RESUME) {
-      const t = running.current as TaskImpl;
-      const v = t.resumeValue as T;
-      t.resumeValue = undefined;
-      return { done: true, value: v };
+      return takeResumeValue<T>();
     }
     const t = currentTaskOrThrow("waitFor()");
     t.rt.waitForPromise(t, this.promise);

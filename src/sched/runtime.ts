@@ -34,7 +34,7 @@ import type { WaitRecord } from "./wait.js";
 import {
   BLOCKED, CANCEL_DELIVERED, CANCEL_NONE, CANCEL_REQUESTED, CANCELLED, DONE, FAILED, NO_ERROR, READY, RUNNING,
   TaskImpl, touch, type Task,
-} from "./task.js";
+ takeResumeValue } from "./task.js";
 import { CoroutineHandle, type Coroutine } from "./coroutine.js";
 import type { RuntimeObserver } from "./observer.js";
 import { classOverridesOf, type ProfileData } from "./profile-data.js";
@@ -790,10 +790,7 @@ class JoinOp<R> implements Operation<R>, Iterator<unknown, R, unknown> {
   }
   next(x?: unknown): IteratorResult<unknown, R> {
     if (x === RESUME) {
-      const t = running.current as TaskImpl; // resumed by the scheduler: it is the task
-      const v = t.resumeValue as R;
-      t.resumeValue = undefined;
-      return { done: true, value: v };
+      return takeResumeValue<R>();
     }
     const t = currentTaskOrThrow("join()");
     if (this.target.rt !== t.rt) throw new Error(`task ${t} cannot join task ${this.target}: it belongs to another runtime`);

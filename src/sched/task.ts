@@ -21,6 +21,7 @@
 import type { CoroDefImpl } from "../coro/coro.js";
 import type { Running } from "../coro/context.js";
 import { CoroStack } from "../coro/stack.js";
+import { running } from "../coro/context.js";
 import type { Operation } from "../coro/operation.js";
 import type { AddressSpace, SizeClass, StackRef } from "../memory/index.js";
 import type { WaitRecord } from "./wait.js";
@@ -166,6 +167,18 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   override toString(): string {
     return `#${this.id} ${this.name}`;
   }
+}
+
+/**
+ * The second move of the operation protocol (coro/operation.ts): the
+ * scheduler resumed the running task with RESUME; hand back, and clear, the
+ * result its waker left on it.
+ */
+export function takeResumeValue<T>(): IteratorReturnResult<T> {
+  const t = running.current as TaskImpl; // resumed by the scheduler: it is the task
+  const v = t.resumeValue as T;
+  t.resumeValue = undefined;
+  return { done: true, value: v };
 }
 
 /** Records that `t` operated on `resource` (see TaskImpl.touched). */
