@@ -33,8 +33,8 @@ import { Timer, TimerHeap } from "./timers.js";
 import type { WaitRecord } from "./wait.js";
 import {
   BLOCKED, CANCEL_DELIVERED, CANCEL_NONE, CANCEL_REQUESTED, CANCELLED, DONE, FAILED, NO_ERROR, READY, RUNNING,
-  TaskImpl, touch, type Task,
- takeResumeValue } from "./task.js";
+  TaskImpl, takeResumeValue, touch, type Task,
+} from "./task.js";
 import { CoroutineHandle, type Coroutine } from "./coroutine.js";
 import type { RuntimeObserver } from "./observer.js";
 import { classOverridesOf, type ProfileData } from "./profile-data.js";
