@@ -25,7 +25,7 @@ import { DONE_VOID, RESUME, SUSPENDED, type Operation } from "../coro/operation.
 import { running } from "../coro/context.js";
 import { currentTaskOrThrow, resourceResolvers } from "../sched/runtime.js";
 import { touch, type TaskImpl, takeResumeValue } from "../sched/task.js";
-import { RECV, SEND, releaseWaiter, waiterFor, WaitQueue, type Waiter } from "./wait-queue.js";
+import { RECV, SEND, Waiter, WaitQueue, type QueueNode } from "./wait-queue.js";
 import { channelOfRecvPort, channelOfSendPort, makeRecvPort, makeSendPort, type RecvPort, type SendPort } from "./ports.js";
 
 /** What a receive gives: a value, or `{ ok: false }` once the channel is closed and drained. */
@@ -64,8 +64,8 @@ export class Channel<T> {
   head = 0;
   /** @internal number of buffered values */
   count = 0;
-  /** @internal */ readonly recvq = new WaitQueue();
-  /** @internal */ readonly sendq = new WaitQueue();
+  /** @internal */ readonly recvq: WaitQueue;
+  /** @internal */ readonly sendq: WaitQueue;
   /** @internal */ isClosed = false;
   private readonly recvOp: RecvOp<T>;
 
@@ -77,6 +77,8 @@ export class Channel<T> {
     this.id = nextChannelId++;
     this.buf = capacity > 0 ? new Array<unknown>(Math.min(capacity, 1 << 16)).fill(undefined) : [];
     this.recvOp = new RecvOp<T>(this);
+    this.recvq = new WaitQueue(this as Channel<unknown>, RECV);
+    this.sendq = new WaitQueue(this as Channel<unknown>, SEND);
   }
 
   get closed(): boolean {
@@ -170,12 +172,13 @@ export function sendNow(ch: Channel<unknown>, value: unknown): boolean {
 export function recvNow(ch: Channel<unknown>): RecvResult<unknown> | undefined {
   const w = ch.sendq.dequeue();
   if (w !== null) {
+    const offered = w instanceof Waiter ? w.value : w.resume;
     let value: unknown;
-    if (ch.capacity === 0) value = w.value;
+    if (ch.capacity === 0) value = offered;
     else {
       // Buffer full: take its head, and the sender's value takes the tail, so FIFO holds.
       value = bufferShift(ch);
-      bufferPush(ch, w.value);
+      bufferPush(ch, offered);
     }
     completeSend(w);
     return { ok: true, value };
@@ -190,34 +193,26 @@ export function closeChannel(ch: Channel<unknown>): void {
   ch.isClosed = true;
   // Receivers first (they get { ok: false }), then senders (they get the error), each in arrival order.
   for (let w = ch.recvq.dequeue(); w !== null; w = ch.recvq.dequeue()) {
-    if (w.select === null) {
-      w.task.rt.wake(w.task, RECV_CLOSED);
-      releaseWaiter(w);
-    } else w.select.fire(w, false, undefined);
+    if (w instanceof Waiter) w.select.fire(w, false, undefined);
+    else w.rt.wake(w, RECV_CLOSED);
   }
   for (let w = ch.sendq.dequeue(); w !== null; w = ch.sendq.dequeue()) {
     const err = closedError(ch, "send on");
-    if (w.select === null) {
-      w.task.rt.wakeWithError(w.task, err);
-      releaseWaiter(w);
-    } else w.select.fireError(w, err);
+    if (w instanceof Waiter) w.select.fireError(w, err);
+    else w.rt.wakeWithError(w, err);
   }
 }
 
-/** A receiver waiter (already unlinked) gets `value`. */
-function completeRecv(w: Waiter, value: unknown): void {
-  if (w.select === null) {
-    w.task.rt.wake(w.task, { ok: true, value });
-    releaseWaiter(w);
-  } else w.select.fire(w, true, value);
+/** A receiver (already unlinked) gets `value`. */
+function completeRecv(w: QueueNode, value: unknown): void {
+  if (w instanceof Waiter) w.select.fire(w, true, value);
+  else w.rt.wake(w, { ok: true, value });
 }
 
-/** A sender waiter (already unlinked) has delivered its value. */
-function completeSend(w: Waiter): void {
-  if (w.select === null) {
-    w.task.rt.wake(w.task, undefined);
-    releaseWaiter(w);
-  } else w.select.fire(w, true, undefined);
+/** A sender (already unlinked) has delivered its value. */
+function completeSend(w: QueueNode): void {
+  if (w instanceof Waiter) w.select.fire(w, true, undefined);
+  else w.rt.wake(w, undefined);
 }
 
 function bufferPush(ch: Channel<unknown>, value: unknown): void {
@@ -276,9 +271,10 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
     touch(t, ch);
     if (ch.isClosed) throw closedError(ch, "send on");
     if (sendNow(ch, this.#value)) return DONE_VOID;
-    const w = waiterFor(t, ch, SEND, this.#value);
-    ch.sendq.enqueue(w);
-    rt.park(t, w);
+    // The task is its own waiter: it links into the queue, the queue is its wait record.
+    t.resume = this.#value;
+    ch.sendq.enqueue(t);
+    rt.park(t, ch.sendq);
     return SUSPENDED;
   }
   throw(e: unknown): IteratorResult<unknown, void> {
@@ -306,9 +302,8 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
     touch(t, ch);
     const r = recvNow(ch);
     if (r !== undefined) return { done: true, value: r as RecvResult<T> };
-    const w = waiterFor(t, ch, RECV, undefined);
-    ch.recvq.enqueue(w);
-    rt.park(t, w);
+    ch.recvq.enqueue(t);
+    rt.park(t, ch.recvq);
     return SUSPENDED as IteratorResult<unknown, RecvResult<T>>;
   }
   throw(e: unknown): IteratorResult<unknown, RecvResult<T>> {

@@ -4,7 +4,7 @@
  * violated invariant and the channel.
  */
 import { Channel } from "./channel.js";
-import { RECV, SEND, type Waiter, type WaitQueue } from "./wait-queue.js";
+import { nodeTask, RECV, SEND, Waiter, type QueueNode, type WaitQueue } from "./wait-queue.js";
 import { SelectWait } from "./select.js";
 import { BLOCKED } from "../sched/task.js";
 
@@ -17,21 +17,27 @@ export function checkChannel(ch: Channel<unknown> | Channel<never>): void {
   const receivers = walk(c.recvq, "recvq", fail);
   if (senders.length > 0 && receivers.length > 0) {
     // Go's exception: one select waiting on both sides of the same channel.
-    const sel = senders[0].select;
-    const oneSelect = sel !== null && [...senders, ...receivers].every((w) => w.select === sel);
+    const first = senders[0];
+    const sel = first instanceof Waiter ? first.select : null;
+    const oneSelect = sel !== null && [...senders, ...receivers].every((w) => w instanceof Waiter && w.select === sel);
     if (!oneSelect) fail(`both wait queues are non-empty (${senders.length} senders, ${receivers.length} receivers)`);
   }
   if (c.count < 0 || c.count > c.capacity) fail(`buffered count ${c.count} outside 0..${c.capacity}`);
   if (c.count > 0 && receivers.length > 0) fail(`${c.count} values buffered while ${receivers.length} receivers wait`);
   if (senders.length > 0 && c.count !== c.capacity) fail(`${senders.length} senders wait while the buffer has room (${c.count}/${c.capacity})`);
   if (c.isClosed && (senders.length > 0 || receivers.length > 0)) fail("closed with waiters still queued");
-  for (const w of senders) if (w.op !== SEND) fail(`a ${w.kind} waiter is in sendq`);
-  for (const w of receivers) if (w.op !== RECV) fail(`a ${w.kind} waiter is in recvq`);
-  for (const w of [...senders, ...receivers]) {
-    if (w.task.st !== BLOCKED) fail(`waiter of task #${w.task.id} is queued but the task is ${w.task.state}`);
-    const rec = w.task.waitOn;
-    if (w.select === null ? rec !== w : !(rec instanceof SelectWait) || rec !== w.select || rec.done) {
-      fail(`waiter of task #${w.task.id} is queued but the task waits on ${rec === null ? "nothing" : rec.describe()}`);
+  if (c.sendq.op !== SEND || c.recvq.op !== RECV) fail("the queues' sides are swapped");
+  for (const [q, nodes] of [[c.sendq, senders], [c.recvq, receivers]] as const) {
+    for (const w of nodes) {
+      const t = nodeTask(w);
+      if (t.st !== BLOCKED) fail(`waiter of task #${t.id} is queued but the task is ${t.state}`);
+      const rec = t.waitOn;
+      if (w instanceof Waiter) {
+        if (w.op !== q.op) fail(`a ${w.kind} waiter of task #${t.id} is in the ${q.kind} queue`);
+        if (!(rec instanceof SelectWait) || rec !== w.select || rec.done) fail(`select waiter of task #${t.id} is queued but the task waits on ${rec === null ? "nothing" : rec.describe(t)}`);
+      } else if (rec !== q) {
+        fail(`task #${t.id} is linked in the ${q.kind} queue but waits on ${rec === null ? "nothing" : rec.describe(t)}`);
+      }
     }
   }
   if (c.capacity > 0) {
@@ -42,12 +48,12 @@ export function checkChannel(ch: Channel<unknown> | Channel<never>): void {
   }
 }
 
-function walk(q: WaitQueue, what: string, fail: (m: string) => never): Waiter[] {
-  const out: Waiter[] = [];
-  let prev: Waiter | null = null;
-  for (let w = q.head; w !== null; w = w.next) {
-    if (w.queue !== q) fail(`${what}: a linked waiter does not point back to its queue`);
-    if (w.prev !== prev) fail(`${what}: broken prev link`);
+function walk(q: WaitQueue, what: string, fail: (m: string) => never): QueueNode[] {
+  const out: QueueNode[] = [];
+  let prev: QueueNode | null = null;
+  for (let w = q.head; w !== null; w = w.qnext as QueueNode | null) {
+    if (w instanceof Waiter ? w.queue !== q : w.waitOn !== q) fail(`${what}: a linked node does not point back to its queue`);
+    if (w.qprev !== prev) fail(`${what}: broken prev link`);
     out.push(w);
     prev = w;
     if (out.length > q.size) fail(`${what}: more waiters linked than its size ${q.size}`);

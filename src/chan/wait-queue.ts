@@ -1,45 +1,44 @@
 /**
- * Waiters and wait queues: who is blocked on a channel, in arrival order.
+ * Wait queues: who is blocked on a channel, in arrival order.
  *
- * A `Waiter` is one task's pending operation on one channel (Go's sudog). It
- * exists because the task ↔ channel relation is many-to-many: a select waits
- * on several channels at once, and a channel has many waiting tasks. A plain
- * send or recv parks its task on its waiter (the waiter is the task's wait
- * record); a select parks on a `SelectWait` that owns one waiter per case.
+ * A queue holds two kinds of node, both carrying intrusive links
+ * (`qprev`/`qnext`), so enqueueing allocates nothing and a cancelled task or a
+ * losing select case leaves its queue in O(1) with no search:
  *
- * The queue is intrusive and doubly linked, so a losing select case or a
- * cancelled task leaves its queue in O(1) with no search.
+ * - a task blocked in a plain send or recv links *itself*; the queue is then
+ *   its wait record (a parked coroutine needs no waiter object: the memory
+ *   budget of a parked coroutine is tight, see docs/DESIGN.md). The value a
+ *   sender offers waits in `task.resume`.
+ * - a select links one `Waiter` per channel case (Go's sudog): a task can wait
+ *   on several channels at once only through a select.
  *
- * Invariants: `waiter.queue === q` iff the waiter is linked in q; `size`
- * equals the number linked; head.prev and tail.next are null.
+ * Invariants: a node is linked in at most one queue; a task is linked in q iff
+ * it is BLOCKED with `waitOn === q`; a waiter iff `waiter.queue === q`; `size`
+ * equals the number linked; head.qprev and tail.qnext are null.
  */
 import type { TaskImpl } from "../sched/task.js";
-import type { WaitRecord } from "../sched/wait.js";
+import type { QueueLink, WaitRecord } from "../sched/wait.js";
 import type { Channel } from "./channel.js";
 import type { SelectWait } from "./select.js";
 
 export const SEND = 0;
 export const RECV = 1;
 
-export class Waiter implements WaitRecord {
-  // Constant answers live on the prototype (getters), not in every parked waiter.
-  get endsByItself(): boolean {
-    return false;
-  }
-  prev: Waiter | null = null;
-  next: Waiter | null = null;
+/** One case of a parked select, linked in its channel's queue. */
+export class Waiter implements QueueLink {
+  qprev: QueueLink | null = null;
+  qnext: QueueLink | null = null;
   queue: WaitQueue | null = null;
 
   constructor(
     readonly task: TaskImpl,
-    /** Mutable only while the waiter is a task's spare (see `waiterFor`). */
-    public channel: Channel<unknown>,
+    readonly channel: Channel<unknown>,
     /** SEND or RECV. */
-    public op: number,
+    readonly op: number,
     /** The value a sender offers (undefined for receivers). */
-    public value: unknown,
-    /** The select this waiter is one case of, or null for a plain send/recv. */
-    readonly select: SelectWait | null,
+    readonly value: unknown,
+    /** The select this waiter is one case of. */
+    readonly select: SelectWait,
     /** Index of the case in its select. */
     readonly caseIndex: number,
   ) {}
@@ -48,75 +47,91 @@ export class Waiter implements WaitRecord {
     return this.op === SEND ? "send" : "recv";
   }
 
+  /** Leaves its queue if still linked (a losing or cancelled case). */
+  cancel(): void {
+    if (this.queue !== null) this.queue.unlink(this);
+  }
+}
+
+/** A node of a wait queue: a task in a plain send/recv, or a select's waiter. */
+export type QueueNode = TaskImpl | Waiter;
+
+/** The task a node stands for. */
+export function nodeTask(n: QueueNode): TaskImpl {
+  return n instanceof Waiter ? n.task : n;
+}
+
+/** The value a node in a send queue offers. */
+export function nodeValue(n: QueueNode): unknown {
+  return n instanceof Waiter ? n.value : n.resume;
+}
+
+/** A channel's queue of blocked senders or receivers; also the wait record of the tasks linked in it. */
+export class WaitQueue implements WaitRecord {
+  head: QueueNode | null = null;
+  tail: QueueNode | null = null;
+  size = 0;
+
+  constructor(
+    readonly channel: Channel<unknown>,
+    /** SEND or RECV: which side of the channel waits here. */
+    readonly op: number,
+  ) {}
+
+  enqueue(n: QueueNode): void {
+    if (n instanceof Waiter) n.queue = this;
+    n.qnext = null;
+    n.qprev = this.tail;
+    if (this.tail === null) this.head = n;
+    else this.tail.qnext = n;
+    this.tail = n;
+    this.size++;
+  }
+
+  /** The oldest node, unlinked; null when empty. */
+  dequeue(): QueueNode | null {
+    const n = this.head;
+    if (n !== null) this.unlink(n);
+    return n;
+  }
+
+  /** Unlinks `n`, which must be linked in this queue. */
+  unlink(n: QueueNode): void {
+    const prev = n.qprev as QueueNode | null;
+    const next = n.qnext as QueueNode | null;
+    if (prev === null) this.head = next;
+    else prev.qnext = next;
+    if (next === null) this.tail = prev;
+    else next.qprev = prev;
+    n.qprev = n.qnext = null;
+    if (n instanceof Waiter) n.queue = null;
+    this.size--;
+  }
+
+  *[Symbol.iterator](): IterableIterator<QueueNode> {
+    for (let n = this.head; n !== null; n = n.qnext as QueueNode | null) yield n;
+  }
+
+  // ── the wait record of the tasks linked here (plain send/recv) ──────────
+
+  get kind(): string {
+    return this.op === SEND ? "send" : "recv";
+  }
+
+  get endsByItself(): boolean {
+    return false;
+  }
+
   describe(): string {
     return `${this.kind} on ${this.channel.describe()}`;
   }
 
-  cancel(): void {
-    if (this.queue !== null) this.queue.remove(this);
-    if (this.select === null) releaseWaiter(this);
+  /** Cancellation of a task parked here: it leaves the queue; the value it offered was never sent. */
+  cancel(t: TaskImpl): void {
+    this.unlink(t);
   }
 
   resources(): readonly object[] {
     return [this.channel];
   }
-}
-
-export class WaitQueue {
-  head: Waiter | null = null;
-  tail: Waiter | null = null;
-  size = 0;
-
-  enqueue(w: Waiter): void {
-    w.queue = this;
-    w.next = null;
-    w.prev = this.tail;
-    if (this.tail === null) this.head = w;
-    else this.tail.next = w;
-    this.tail = w;
-    this.size++;
-  }
-
-  /** The oldest waiter, unlinked; null when empty. */
-  dequeue(): Waiter | null {
-    const w = this.head;
-    if (w !== null) this.remove(w);
-    return w;
-  }
-
-  remove(w: Waiter): void {
-    if (w.queue !== this) return;
-    if (w.prev === null) this.head = w.next;
-    else w.prev.next = w.next;
-    if (w.next === null) this.tail = w.prev;
-    else w.next.prev = w.prev;
-    w.prev = w.next = null;
-    w.queue = null;
-    this.size--;
-  }
-
-  *[Symbol.iterator](): IterableIterator<Waiter> {
-    for (let w = this.head; w !== null; w = w.next) yield w;
-  }
-}
-
-/**
- * A waiter for a plain send or recv of `t`: its spare one if it has it (a task
- * has at most one plain operation pending, and its waiter is spare again once
- * that operation ends), else a new one.
- */
-export function waiterFor(t: TaskImpl, channel: Channel<unknown>, op: number, value: unknown): Waiter {
-  const spare = t.spareWaiter as Waiter | null;
-  if (spare === null) return new Waiter(t, channel, op, value, null, 0);
-  t.spareWaiter = null;
-  spare.channel = channel;
-  spare.op = op;
-  spare.value = value;
-  return spare;
-}
-
-/** A plain waiter whose operation has ended goes back to its task (holding no value). */
-export function releaseWaiter(w: Waiter): void {
-  w.value = undefined;
-  w.task.spareWaiter = w;
 }

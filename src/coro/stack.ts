@@ -6,11 +6,14 @@
  * - No frame ever moves. A frame that does not fit the current segment goes
  *   into another segment chained after it (`overflow: "grow"`); the frames
  *   below stay where they are, so every `$addr` stays valid.
- * - `base` is the stack the coroutine was spawned with; its class is the
- *   coroutine's class; `chained` are the segments added on overflow. Chained segments stay owned (cached) until the
+ * - `base` (kept as `baseAddr` plus the class in `flags`) is the stack the
+ *   coroutine was spawned with; its class is the coroutine's class; `chained`
+ *   are the segments added on overflow. Chained segments stay owned (cached) until the
  *   coroutine ends, so a call loop at a segment boundary allocates once
  *   (the "hot split" that made Go and Rust abandon segmented stacks).
- * - `usedBytes` = the sum of the frames on the stack; `highWater` = its maximum.
+ * - `usedBytes` = the sum of the frames on the stack (base end − sp while
+ *   there is no `ext`); `highWater` = its maximum.
+ * - `ext.floor` is the lowest address of the segment `sp` is in.
  * - After `destroy()` every segment is freed once and every frame is dead.
  * - A pushed frame's locals read zero until written (the slot is cleared on
  *   push: it may hold a previous coroutine's bytes).
@@ -19,7 +22,7 @@ import { StackOverflowError, bug } from "../errors.js";
 import { DEFAULT_LARGE_STACK_BYTES, SIZE_CLASS_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
 import { FRAME_HEADER_BYTES, FrameBase, type FrameOwner } from "./frame.js";
 import type { CoroDefImpl } from "./coro.js";
-import { viewsOf, type BufferViews } from "./views.js";
+import type { BufferViews } from "./views.js";
 
 /** What a stack needs from the coroutine that owns it. */
 export interface StackOwner extends FrameOwner {
@@ -32,11 +35,62 @@ export interface StackOwner extends FrameOwner {
 
 const NEXT_CLASS: Record<SizeClass, SizeClass> = { micro: "small", small: "medium", medium: "large", large: "large" };
 
+/** Flag bits the stack owns in `CoroStack.flags` (the task owns bits 0–7 and 10+; see sched/task.ts). */
+export const F_DEAD = 1 << 8;
+export const F_HEADER_ONLY = 1 << 9;
+const F_CLASS_SHIFT = 11;
+export const F_CLASS_MASK = 3 << F_CLASS_SHIFT;
+
+/** Size classes by the 2-bit index kept in the flags. */
+export const CLASS_BY_INDEX: readonly SizeClass[] = ["micro", "small", "medium", "large"];
+const CLASS_INDEX: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, large: 3 };
+
+/** The class index (0 micro … 3 large) stored in a stack's flags. */
+export function classIndexOf(flags: number): number {
+  return (flags & F_CLASS_MASK) >>> F_CLASS_SHIFT;
+}
+
+/**
+ * What most stacks never need: frame objects (a plain generator has none),
+ * chained segments, a large base's ref. Allocated on the first `push()` or
+ * chain, so a parked plain coroutine carries none of it. The task layer
+ * extends it with its own cold state (see `makeExt`).
+ */
+export class StackExt {
+  /** The innermost frame object. */
+  top: FrameBase | null = null;
+  /** The first segment, when it is "large" (its size is not implied by the class). */
+  largeBase: StackRef | null = null;
+  /** Segments chained on overflow. */
+  chained: StackRef[] | null = null;
+  /** Segment indices (0 = base, i = chained[i - 1]) from the base to the one frames are pushed into. */
+  chain: number[] | null = null;
+  /** Lowest address of the segment frames are pushed into (a frame below it does not fit). */
+  floor: number;
+  /** Sum of the frames on the stack (without an ext it is base end − sp). */
+  usedBytes: number;
+  /** The most bytes of frames that were on the stack at once. */
+  highWater: number;
+  migrations = 0;
+  constructor(floor: number, usedBytes: number) {
+    this.floor = floor;
+    this.usedBytes = usedBytes;
+    this.highWater = usedBytes;
+  }
+}
+
 /**
  * The stack is the base of the coroutine object itself (the scheduler's task
  * extends it): one object per coroutine instead of two keeps a spawn to one
- * allocation fewer and a parked coroutine ~50 bytes lighter. The owner's
- * hooks are abstract members.
+ * allocation fewer and a parked coroutine lighter. The owner's hooks are
+ * abstract members.
+ *
+ * Why so few fields: every field of a JavaScript object costs 8 bytes here
+ * (Node is built without pointer compression) and a million parked
+ * coroutines each carry them all. So the first segment is kept as its
+ * address (its class sits in `flags`, its ref is rebuilt on demand), the
+ * header-only frame's address is implied by the base, and everything a plain
+ * coroutine never uses lives in the lazily allocated `ext`.
  */
 export abstract class CoroStack implements StackOwner {
   abstract readonly id: number;
@@ -46,53 +100,108 @@ export abstract class CoroStack implements StackOwner {
   abstract onSegment(kind: "alloc" | "free", ref: StackRef): void;
   /** The address space the segments come from. */
   abstract readonly space: AddressSpace;
+  /** Views over the space's buffer. */
+  abstract readonly views: BufferViews;
 
-  readonly views: BufferViews;
-  /** The first segment: the slot the coroutine was spawned with. */
-  readonly base: StackRef;
-  /** Segments chained on overflow (null until the first overflow: most stacks never chain). */
-  private chained: StackRef[] | null = null;
-  /** Segment indices (0 = base, i = chained[i - 1]) from the base to the one frames are pushed into. */
-  private chain: number[] | null = null;
-  /**
-   * Address of a plain generator's header-only frame. It has no JavaScript
-   * object (nobody can touch it), which keeps a spawn to the few allocations
-   * it needs; 0 when the first frame is a definition's.
-   */
-  headerOnlyFrame = 0;
-  private current: StackRef;
+  /** Bit flags: the stack's (F_DEAD, F_HEADER_ONLY, the class) and the owner's. */
+  flags = 0;
+  /** Byte address of the first segment: the slot the coroutine was spawned with. */
+  readonly baseAddr: number = 0;
   /** Byte address of the innermost frame (frames grow down from the segment's end). */
-  private sp: number;
-  usedBytes = 0;
-  highWater = 0;
-  migrations = 0;
-  top: FrameBase | null = null;
-  dead = false;
+  sp = 0;
+  ext: StackExt | null = null;
 
-  constructor(buffer: SharedArrayBuffer, base: StackRef) {
-    this.views = viewsOf(buffer);
-    this.base = base;
-    this.current = base;
+  constructor(base: StackRef) {
+    this.flags = CLASS_INDEX[base.sizeClass] << F_CLASS_SHIFT;
+    this.baseAddr = base.addr;
     this.sp = (base.addr + base.bytes) >>> 0;
+    if (base.sizeClass === "large") {
+      const ext = this.makeExt(base.addr, 0);
+      ext.largeBase = base;
+      this.ext = ext;
+    }
+  }
+
+  /** The cold state, allocated on first use. Subclasses may return a subclass of StackExt. */
+  protected makeExt(floor: number, usedBytes: number): StackExt {
+    return new StackExt(floor, usedBytes);
+  }
+
+  /** The cold state, allocated on first use. */
+  extOf(): StackExt {
+    return (this.ext ??= this.makeExt(this.baseAddr, (this.baseEnd - this.sp) >>> 0));
   }
 
   get sizeClass(): SizeClass {
-    return this.base.sizeClass;
+    return CLASS_BY_INDEX[classIndexOf(this.flags)];
+  }
+
+  get dead(): boolean {
+    return (this.flags & F_DEAD) !== 0;
+  }
+
+  /** Bytes of the first segment. */
+  get baseBytes(): number {
+    const cls = classIndexOf(this.flags);
+    return cls === 3 ? this.ext!.largeBase!.bytes : SIZE_CLASS_BYTES[CLASS_BY_INDEX[cls] as "micro"];
+  }
+
+  private get baseEnd(): number {
+    return (this.baseAddr + this.baseBytes) >>> 0;
+  }
+
+  /** The first segment's ref (rebuilt for a pool slot; the ref itself is not kept). */
+  get base(): StackRef {
+    const cls = classIndexOf(this.flags);
+    if (cls === 3) return this.ext!.largeBase!;
+    const sizeClass = CLASS_BY_INDEX[cls];
+    return this.space.refAt(sizeClass, this.baseAddr) ?? { addr: this.baseAddr, bytes: this.baseBytes, sizeClass, generation: 0 };
+  }
+
+  get top(): FrameBase | null {
+    return this.ext === null ? null : this.ext.top;
+  }
+
+  /** Sum of the frames on the stack. */
+  get usedBytes(): number {
+    if (this.flags & F_DEAD) return 0;
+    return this.ext === null ? (this.baseEnd - this.sp) >>> 0 : this.ext.usedBytes;
+  }
+
+  /**
+   * The most bytes of frames that were on the stack at once. Without an ext
+   * only the header-only frame was ever pushed, so it is what is used now.
+   */
+  get highWater(): number {
+    if (this.ext !== null) return this.ext.highWater;
+    return this.flags & F_HEADER_ONLY ? FRAME_HEADER_BYTES : 0;
+  }
+
+  get migrations(): number {
+    return this.ext === null ? 0 : this.ext.migrations;
+  }
+
+  /** Address of a plain generator's header-only first frame (it has no JavaScript object); 0 when the first frame is a definition's. */
+  get headerOnlyFrame(): number {
+    return this.flags & F_HEADER_ONLY ? (this.baseEnd - FRAME_HEADER_BYTES) >>> 0 : 0;
   }
 
   /** Every segment this stack owns, the base first. */
   get segments(): readonly StackRef[] {
-    return this.chained === null ? [this.base] : [this.base, ...this.chained];
+    const chained = this.ext === null ? null : this.ext.chained;
+    return chained === null ? [this.base] : [this.base, ...chained];
   }
 
   get segmentCount(): number {
-    return this.chained === null ? 1 : 1 + this.chained.length;
+    const chained = this.ext === null ? null : this.ext.chained;
+    return chained === null ? 1 : 1 + chained.length;
   }
 
   /** Total bytes of every segment owned. */
   get reservedBytes(): number {
-    let n = this.base.bytes;
-    if (this.chained !== null) for (const s of this.chained) n += s.bytes;
+    let n = this.baseBytes;
+    const chained = this.ext === null ? null : this.ext.chained;
+    if (chained !== null) for (const s of chained) n += s.bytes;
     return n;
   }
 
@@ -100,7 +209,7 @@ export abstract class CoroStack implements StackOwner {
   frameNames(): string[] {
     const names: string[] = [];
     for (let f = this.top; f !== null; f = f.$$prev) names.push(f.$$defName);
-    if (this.headerOnlyFrame !== 0) names.push(this.name);
+    if (this.flags & F_HEADER_ONLY) names.push(this.name);
     return names;
   }
 
@@ -117,25 +226,24 @@ export abstract class CoroStack implements StackOwner {
     u32[w + 2] = FRAME_HEADER_BYTES;
     u32[w + 3] = this.id;
     this.sp = addr;
-    this.headerOnlyFrame = addr;
-    this.usedBytes = this.highWater = FRAME_HEADER_BYTES;
+    this.flags |= F_HEADER_ONLY;
   }
 
   /**
-   * Pushes a frame for `def` (null: a plain generator's header-only frame) and
-   * returns it. Throws StackOverflowError under `overflow: "error"` when it does
-   * not fit; then nothing has changed.
+   * Pushes a frame for `def` and returns it. Throws StackOverflowError under
+   * `overflow: "error"` when it does not fit; then nothing has changed.
    */
   push(def: CoroDefImpl): FrameBase {
+    const ext = this.extOf();
     const frameBytes = def.layout.frameBytes;
     const prevSp = this.sp;
     let entered = false;
-    if (prevSp - frameBytes < this.current.addr) {
-      this.enterSegment(frameBytes, def.name);
+    if (prevSp - frameBytes < ext.floor) {
+      this.enterSegment(ext, frameBytes, def.name);
       entered = true;
     }
     const addr = (this.sp - frameBytes) >>> 0;
-    const prev = this.top;
+    const prev = ext.top;
     const frame = new def.FrameClass(this.views, def.layout, def.name, this, addr, prev, prevSp);
     frame.$$enteredSegment = entered;
     // The header: the simulated return address (see frame.ts).
@@ -148,38 +256,44 @@ export abstract class CoroStack implements StackOwner {
     // Locals start at zero, as Go's do: the slot may hold a previous coroutine's bytes.
     for (let i = w + 4, end = w + (frameBytes >>> 2); i < end; i++) u32[i] = 0;
     this.sp = addr;
-    this.top = frame;
-    this.usedBytes += frameBytes;
-    if (this.usedBytes > this.highWater) this.highWater = this.usedBytes;
+    ext.top = frame;
+    const used = ext.usedBytes + frameBytes;
+    ext.usedBytes = used;
+    if (used > ext.highWater) ext.highWater = used;
     return frame;
   }
 
   /** Pops `frame`, which must be the innermost; it is dead afterwards. */
   pop(frame: FrameBase): void {
-    if (this.dead) return; // destroy() already unwound everything
-    if (frame !== this.top) bug(`pop of a frame of "${frame.$$defName}" that is not the innermost`);
+    if (this.flags & F_DEAD) return; // destroy() already unwound everything
+    const ext = this.ext;
+    if (ext === null || frame !== ext.top) bug(`pop of a frame of "${frame.$$defName}" that is not the innermost`);
     frame.$$dead = true;
-    this.usedBytes -= frame.$$layout.frameBytes;
+    ext.usedBytes -= frame.$$layout.frameBytes;
     this.sp = frame.$$prevSp;
-    this.top = frame.$$prev;
+    ext.top = frame.$$prev;
     if (frame.$$enteredSegment) {
-      const chain = this.chain!;
+      const chain = ext.chain!;
       chain.pop();
-      this.current = this.segmentAt(chain[chain.length - 1]);
+      ext.floor = this.segmentAt(chain[chain.length - 1]).addr;
     }
   }
 
   /** Frees every segment and kills every frame. Idempotent. */
   destroy(): void {
-    if (this.dead) return;
-    this.dead = true;
-    for (let f = this.top; f !== null; f = f.$$prev) f.$$dead = true;
-    this.top = null;
-    this.usedBytes = 0;
-    this.space.freeStack(this.base);
-    this.onSegment("free", this.base);
-    if (this.chained !== null) {
-      for (const seg of this.chained) {
+    if (this.flags & F_DEAD) return;
+    const base = this.base;
+    this.flags |= F_DEAD;
+    const ext = this.ext;
+    if (ext !== null) {
+      for (let f = ext.top; f !== null; f = f.$$prev) f.$$dead = true;
+      ext.top = null;
+      ext.usedBytes = 0;
+    }
+    this.space.freeStack(base);
+    this.onSegment("free", base);
+    if (ext !== null && ext.chained !== null) {
+      for (const seg of ext.chained) {
         this.space.freeStack(seg);
         this.onSegment("free", seg);
       }
@@ -196,8 +310,9 @@ export abstract class CoroStack implements StackOwner {
     for (let f = this.top; f !== null; f = f.$$prev) yield f;
   }
 
-  private enterSegment(frameBytes: number, what: string): void {
-    const cur = this.current;
+  private enterSegment(ext: StackExt, frameBytes: number, what: string): void {
+    const chain = ext.chain ?? [0];
+    const cur = this.segmentAt(chain[chain.length - 1]);
     const left = (this.sp - cur.addr) >>> 0;
     if (this.overflow === "error") {
       throw new StackOverflowError(
@@ -205,8 +320,8 @@ export abstract class CoroStack implements StackOwner {
           `${left} bytes are left in its ${cur.bytes}-byte ${cur.sizeClass} stack (overflow: "error"; use overflow: "grow" or a larger size hint)`,
       );
     }
-    const chain = (this.chain ??= [0]);
-    const chained = (this.chained ??= []);
+    ext.chain = chain;
+    const chained = (ext.chained ??= []);
     // A cached segment not on the chain that holds the frame: reuse, no cost.
     let pick = -1;
     for (let i = 1; i <= chained.length; i++) {
@@ -217,18 +332,19 @@ export abstract class CoroStack implements StackOwner {
       const ref = this.allocSegment(cur, frameBytes);
       chained.push(ref);
       pick = chained.length;
-      this.migrations++;
+      ext.migrations++;
       this.onSegment("alloc", ref);
       this.onMigrate(cur.sizeClass, ref.sizeClass, frameBytes);
     }
     chain.push(pick);
     this.views.sync(); // a new segment may lie in bytes the buffer just grew
-    this.current = this.segmentAt(pick);
-    this.sp = (this.current.addr + this.current.bytes) >>> 0;
+    const seg = this.segmentAt(pick);
+    ext.floor = seg.addr;
+    this.sp = (seg.addr + seg.bytes) >>> 0;
   }
 
   private segmentAt(i: number): StackRef {
-    return i === 0 ? this.base : this.chained![i - 1];
+    return i === 0 ? this.base : this.ext!.chained![i - 1];
   }
 
   /** The smallest class that holds the frame, at least one class above the current segment. */

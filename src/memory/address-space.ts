@@ -515,6 +515,25 @@ export class AddressSpace {
   }
 
   /**
+   * The ref of the pool-class stack handed out at `addr`, as `allocStack`
+   * returned it; null if none is handed out there. Lets an owner keep only
+   * the address (a parked coroutine keeps no StackRef object; see
+   * coro/stack.ts) and rebuild the ref to free or describe it.
+   */
+  refAt(sizeClass: SizeClass, addr: number): StackRef | null {
+    const classIndex = poolClassIndex(sizeClass);
+    if (classIndex < 0) return null;
+    const stackPool = this.poolContaining(classIndex, addr);
+    if (stackPool === null) return null;
+    const offsetBytes = addr - stackPool.slotsStart;
+    const slot = offsetBytes >>> stackPool.slotShift;
+    if (slot << stackPool.slotShift !== offsetBytes) return null;
+    const generation = stackPool.generations[slot];
+    if ((generation & 1) === 0) return null;
+    return { addr, bytes: POOL_SLOT_BYTES[classIndex], sizeClass, generation };
+  }
+
+  /**
    * Gives this object's cached slots back to the bitmaps and unregisters it
    * from the buffer's thread table, so the slots and the table entry serve
    * other threads. Call it when a worker is done with a shared space. The

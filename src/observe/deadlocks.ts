@@ -48,7 +48,7 @@ export function findDeadlocks(rt: Runtime): DeadlockReport[] {
   for (const t of live) for (const r of touchedBy(t)) addToucher(r, t);
 
   const canReach = (c: TaskImpl): boolean => {
-    for (const r of c.waitOn!.resources()) {
+    for (const r of c.waitOn!.resources(c)) {
       if (r instanceof TaskImpl) {
         if (!reported.has(r as TaskImpl)) return true; // joins a task that can still act
         continue;
@@ -80,7 +80,7 @@ function group(rt: Runtime, reported: Set<TaskImpl>, touchers: Map<object, TaskI
   };
   const union = (a: TaskImpl, b: TaskImpl) => parent.set(find(a), find(b));
   for (const c of reported) {
-    for (const r of c.waitOn!.resources()) {
+    for (const r of c.waitOn!.resources(c)) {
       if (reported.has(r as TaskImpl)) union(c, r as TaskImpl);
       for (const x of touchers.get(r) ?? []) if (reported.has(x)) union(c, x);
     }
@@ -95,8 +95,8 @@ function group(rt: Runtime, reported: Set<TaskImpl>, touchers: Map<object, TaskI
   const reports: DeadlockReport[] = [];
   for (const members of groups.values()) {
     const cycle = hasWaitForCycle(members, touchers);
-    const waitsOn = [...new Set(members.flatMap((c) => c.waitOn!.resources().map(describeResource)))];
-    const coroutines = members.map((c) => ({ id: c.id, name: c.name, waitsOn: c.waitOn!.describe(), sinceMs: rt.cyclesToMs(c.waitSince) }));
+    const waitsOn = [...new Set(members.flatMap((c) => c.waitOn!.resources(c).map(describeResource)))];
+    const coroutines = members.map((c) => ({ id: c.id, name: c.name, waitsOn: c.waitOn!.describe(c), sinceMs: rt.cyclesToMs(c.waitSince) }));
     const lines = coroutines.map((c) => `#${c.id} ${c.name}: ${c.waitsOn}`);
     reports.push({
       kind: cycle ? "cycle" : "unreachable",
@@ -121,13 +121,13 @@ function hasWaitForCycle(members: TaskImpl[], touchers: Map<object, TaskImpl[]>)
   const edges = new Map<TaskImpl, TaskImpl[]>();
   for (const c of members) {
     const out: TaskImpl[] = [];
-    for (const r of c.waitOn!.resources()) {
+    for (const r of c.waitOn!.resources(c)) {
       if (r instanceof TaskImpl) {
         if (inGroup.has(r)) out.push(r);
         continue;
       }
       for (const x of touchers.get(r) ?? []) {
-        if (x !== c && inGroup.has(x) && !x.waitOn!.resources().includes(r)) out.push(x);
+        if (x !== c && inGroup.has(x) && !x.waitOn!.resources(x).includes(r)) out.push(x);
       }
     }
     edges.set(c, out);

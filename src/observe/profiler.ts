@@ -107,13 +107,13 @@ export class Profiler implements RuntimeObserver {
   }
 
   onAlloc(t: TaskImpl, ref: StackRef): void {
-    if (this.headerOnlyBytes === 0 && t.def === null && ref === t.cstack.base) this.headerOnlyBytes = t.cstack.usedBytes;
+    if (this.headerOnlyBytes === 0 && t.def === null && ref.addr === t.cstack.baseAddr) this.headerOnlyBytes = t.cstack.usedBytes;
   }
 
   onFree(t: TaskImpl, ref: StackRef): void {
     // rt.create() coroutines have no onEnd: their base segment's free is their end. (A stack
     // freed because spawning failed belongs to a task that never left "ready".)
-    if (!t.scheduled && ref === t.cstack.base && t.state !== "ready") this.count(this.recordFor(t), t);
+    if (!t.scheduled && ref.addr === t.cstack.baseAddr && t.state !== "ready") this.count(this.recordFor(t), t);
   }
 
   onMigrate(t: TaskImpl): void {
@@ -140,7 +140,7 @@ export class Profiler implements RuntimeObserver {
     r.counted++;
     const s = t.cstack;
     if (s.highWater > r.highWater) r.highWater = s.highWater;
-    const applied = s.base.sizeClass;
+    const applied = s.sizeClass;
     if (applied !== r.appliedClass) r.appliedClass = larger(r.appliedClass, applied);
   }
 
@@ -169,7 +169,7 @@ export class Profiler implements RuntimeObserver {
       predictedClass: m === undefined ? "micro" : m.sizeClass,
       predictedBytes: m === undefined ? header : m.maxStackBytes,
       frameBytes: m === undefined ? header : m.frameBytes,
-      appliedClass: t.cstack.base.sizeClass,
+      appliedClass: t.cstack.sizeClass,
       highWater: 0,
       counted: 0,
       migrations: 0,

@@ -130,8 +130,8 @@ export class Tracer implements RuntimeObserver {
   // ── hooks ────────────────────────────────────────────────────────────────
 
   onSpawn(t: TaskImpl): void {
-    const base = t.cstack.base;
-    this.row2(SPAWN, t.id, this.rt.cycles, classIndex(base.sizeClass), base.bytes);
+    const s = t.cstack;
+    this.row2(SPAWN, t.id, this.rt.cycles, classIndex(s.sizeClass), s.baseBytes);
   }
 
   onSwitch(t: TaskImpl): void {
@@ -153,7 +153,7 @@ export class Tracer implements RuntimeObserver {
   onBlock(t: TaskImpl): void {
     const now = this.rt.cycles;
     this.closeSlice(now);
-    this.row1(BLOCK, t.id, now, this.intern(t.waitOn?.describe() ?? "blocked"));
+    this.row1(BLOCK, t.id, now, this.intern(t.waitOn?.describe(t) ?? "blocked"));
   }
 
   onWake(t: TaskImpl): void {

@@ -60,15 +60,13 @@ export class CoroutineHandle<R> implements Coroutine<R> {
       this.started = true;
     } catch (error) {
       running.current = prev;
-      t.st = FAILED;
-      t.error = error;
+      t.settle(FAILED, error);
       this.end();
       return { kind: "error", error };
     }
     running.current = prev;
     if (r.done === true) {
-      t.st = DONE;
-      t.result = r.value;
+      t.settle(DONE, r.value);
       this.end();
       return { kind: "complete", value: r.value };
     }
@@ -89,7 +87,7 @@ export class CoroutineHandle<R> implements Coroutine<R> {
     } finally {
       running.current = prev;
     }
-    t.st = CANCELLED;
+    t.settle(CANCELLED, undefined);
     this.end();
   }
 

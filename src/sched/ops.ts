@@ -11,15 +11,20 @@ import type { CoroDef, CoroFn } from "../coro/coro.js";
 import { currentTaskOrThrow, Runtime, type RuntimeOptions } from "./runtime.js";
 import { TaskImpl, type Task, takeResumeValue } from "./task.js";
 
-const YIELD_NOW: Operation<void> & Iterator<unknown, void, unknown> = {
+const YIELD_NOW: Operation<void> & Iterator<unknown, void, unknown> & { readonly done: typeof DONE_VOID; readonly suspended: typeof SUSPENDED } = {
+  // The shared results ride on the object: `this.done` is a register-relative
+  // load, an imported constant a module-binding load with a hole check (V8 11).
+  done: DONE_VOID,
+  suspended: SUSPENDED,
   [Symbol.iterator]() {
     return this;
   },
   next(x?: unknown): IteratorResult<unknown, void> {
-    if (x === RESUME) return DONE_VOID;
+    // Only the scheduler's resume passes a value (RESUME); yield*'s first call passes undefined.
+    if (x !== undefined) return this.done;
     const t = currentTaskOrThrow("yieldNow()");
     t.rt.requeue(t);
-    return SUSPENDED;
+    return this.suspended;
   },
   throw(e: unknown): IteratorResult<unknown, void> {
     throw e;

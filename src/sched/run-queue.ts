@@ -10,13 +10,27 @@ export class RunQueue<T> {
   private items: (T | undefined)[];
   private mask: number;
   private head = 0;
+  private readonly initialCapacity: number;
   size = 0;
 
   constructor(initialCapacity = 1024) {
     let cap = 16;
     while (cap < initialCapacity) cap <<= 1;
+    this.initialCapacity = cap;
     this.items = new Array<T | undefined>(cap).fill(undefined);
     this.mask = cap - 1;
+  }
+
+  /**
+   * Gives back the memory of a burst: an empty queue that grew returns to its
+   * initial capacity. (A million coroutines spawned at once leave an 8 MB
+   * array behind otherwise, 8 bytes per coroutine for the runtime's life.)
+   */
+  trim(): void {
+    if (this.size !== 0 || this.items.length === this.initialCapacity) return;
+    this.items = new Array<T | undefined>(this.initialCapacity).fill(undefined);
+    this.mask = this.initialCapacity - 1;
+    this.head = 0;
   }
 
   push(item: T): void {

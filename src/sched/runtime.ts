@@ -24,6 +24,7 @@ import { bug, CancelledError, DeadlockError } from "../errors.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
 import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { running } from "../coro/context.js";
+import { classIndexOf } from "../coro/stack.js";
 import { recordCallChain } from "../coro/call.js";
 import { DONE_VOID, RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
 import { resolveCostModel, type CostModel } from "./cost-model.js";
@@ -32,9 +33,10 @@ import { RunQueue } from "./run-queue.js";
 import { Timer, TimerHeap } from "./timers.js";
 import type { WaitRecord } from "./wait.js";
 import {
-  BLOCKED, CANCEL_DELIVERED, CANCEL_NONE, CANCEL_REQUESTED, CANCELLED, DONE, FAILED, NO_ERROR, READY, RUNNING,
-  TaskImpl, takeResumeValue, touch, type Task,
+  BLOCKED, CANCEL_DELIVERED, CANCEL_NONE, CANCEL_REQUESTED, CANCELLED, DONE, F_CANCEL, F_CANCEL_REQUESTED, F_RESUME_ERROR, F_SCHEDULED,
+  F_STATE, F_WOKEN, FAILED, READY, RUNNING, TaskImpl, takeResumeValue, touch, type Task,
 } from "./task.js";
+import { viewsOf, type BufferViews } from "../coro/views.js";
 import { CoroutineHandle, type Coroutine } from "./coroutine.js";
 import type { RuntimeObserver } from "./observer.js";
 import { classOverridesOf, type ProfileData } from "./profile-data.js";
@@ -186,6 +188,10 @@ export class Runtime {
   /** @internal */ promiseWaits = 0;
   /** @internal observers (trace, profiler); null keeps the hot loop to one check. */
   observer: RuntimeObserver | null = null;
+  /** @internal views over the address space's buffer (tasks read them through here). */
+  readonly views: BufferViews;
+  /** @internal cycles per context switch by class index (micro, small, medium, large). */
+  readonly switchCosts: readonly number[];
 
   private readonly queue = new RunQueue<TaskImpl>();
   private readonly live: TaskImpl[] = [];
@@ -225,6 +231,9 @@ export class Runtime {
       buffer: options.buffer,
       shared: options.shared,
     });
+    this.views = viewsOf(this.memory.buffer);
+    const cs = this.cost.contextSwitch;
+    this.switchCosts = [cs.micro, cs.small, cs.medium, cs.large];
     this.name = options.name ?? `runtime-${nextRuntimeId++}`;
     if (options.trace === true) {
       this.tracer = new Tracer(this);
@@ -320,7 +329,7 @@ export class Runtime {
   /** Spawns `fn(...args)` as a coroutine on its own stack; it runs when the runtime runs. */
   spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Task<R> {
     const t = this.createTask<A, R>(fn, args, "spawn");
-    t.scheduled = true;
+    t.flags |= F_SCHEDULED;
     // Channels handed over at spawn count as touched (the leak detector's reachability).
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
@@ -376,7 +385,7 @@ export class Runtime {
       );
     }
     const ref = this.memory.allocStack(sizeClass, bytes); // OutOfMemoryError: nothing changed yet
-    const t = new TaskImpl<R>(this, this.nextTaskId, def as CoroDefImpl | null, def === null ? fn : null, ref);
+    const t = new TaskImpl<R>(this, this.nextTaskId, def ?? fn, ref);
     const stack = t; // the task is its stack (see coro/stack.ts)
     if (def === null) {
       stack.pushHeaderOnly();
@@ -392,7 +401,6 @@ export class Runtime {
       t.gen = def.body(frame as never, ...args);
     }
     this.nextTaskId++;
-    t.switchCost = this.cost.contextSwitch[sizeClass];
     this.charge(this.cost.alloc[sizeClass]);
     if (this.observer !== null) this.observer.onAlloc(t, ref);
     return t;
@@ -463,7 +471,10 @@ export class Runtime {
         this.step(t);
         continue;
       }
-      if (timers.size === 0) return "quiescent";
+      if (timers.size === 0) {
+        queue.trim();
+        return "quiescent";
+      }
       if (yieldBeforeJump && this.promiseWaits > 0) return "timers";
       if (this.leakWatch !== null) this.leakWatch.atClockJump(this.switchCount);
       // Nothing runnable: jump the clock to the next deadline (idle cycles, not busy).
@@ -479,25 +490,29 @@ export class Runtime {
 
   /** Resumes `t` once: to its next suspension, its return or its failure. */
   private step(t: TaskImpl): void {
-    if (t.st !== READY) bug(`task ${t} in the run queue in state ${t.state}`);
+    // The flags are read once and written once: state, woken, cancellation and
+    // "resume is an error" are all bits of them (see task.ts). Their values are
+    // written as literals on this path: V8 11 loads an imported constant (a
+    // module binding) on every use instead of folding it.
+    const f = t.flags;
+    if ((f & 7) !== 0 /* state READY */) bug(`task ${t} in the run queue in state ${t.state}`);
+    t.flags = (f & ~(7 | 16 | 1024)) | 1 /* state RUNNING; F_WOKEN and F_RESUME_ERROR cleared */;
     const prev = running.current;
     running.current = t;
-    t.st = RUNNING;
-    this._cycles += t.switchCost;
-    this._busyCycles += t.switchCost;
+    const cost = this.switchCosts[(f >>> 11) & 3] /* classIndexOf(f) */;
+    this._cycles += cost;
+    this._busyCycles += cost;
     this.switchCount++;
     if (this.observer !== null) this.observer.onSwitch(t);
     const gen = t.gen;
     let r: IteratorResult<unknown, unknown>;
-    const woken = t.woken;
-    t.woken = false;
     try {
-      if (t.cancelState === CANCEL_REQUESTED && !woken) {
+      if ((f & 96) === 32 /* F_CANCEL_REQUESTED */ && (f & 16) === 0 /* not F_WOKEN */) {
         t.cancelState = CANCEL_DELIVERED;
         r = gen.return(undefined as never);
-      } else if (t.resumeError !== NO_ERROR) {
-        const e = t.resumeError;
-        t.resumeError = NO_ERROR;
+      } else if ((f & 1024) !== 0 /* F_RESUME_ERROR */) {
+        const e = t.resume;
+        t.resume = undefined;
         r = gen.throw(e);
       } else {
         r = gen.next(RESUME);
@@ -518,49 +533,50 @@ export class Runtime {
       return;
     }
     // Suspended: the operation has parked the task (BLOCKED) or re-queued it (READY).
-    if (t.st === BLOCKED) {
-      if (t.cancelState === CANCEL_REQUESTED) {
+    const st = t.flags & 7;
+    if (st === 2 /* BLOCKED */) {
+      if ((t.flags & 96) === 32 /* F_CANCEL_REQUESTED */) {
         this.unpark(t); // it cancelled itself while running: deliver at this suspension
         t.st = READY;
         this.queue.push(t);
       } else if (this.observer !== null) this.observer.onBlock(t);
-    } else if (t.st !== READY) bug(`task ${t} suspended in state ${t.state}`);
+    } else if (st !== 0 /* READY */) bug(`task ${t} suspended in state ${t.state}`);
   }
 
   // ── parking and waking (the operations' side) ───────────────────────────
 
   /** Parks the running task `t` on `wait`. The caller then returns SUSPENDED. */
   park(t: TaskImpl, wait: WaitRecord): void {
-    t.st = BLOCKED;
+    t.flags = (t.flags & ~7) | 2; // state BLOCKED (literals on hot paths: see step)
     t.waitOn = wait;
     t.waitSince = this._cycles;
   }
 
   /** Makes a BLOCKED task ready with `value` as its operation's result. */
   wake(t: TaskImpl, value: unknown): void {
-    if (t.st !== BLOCKED) bug(`wake of task ${t} in state ${t.state}`);
+    const f = t.flags;
+    if ((f & 7) !== 2 /* BLOCKED */) bug(`wake of task ${t} in state ${t.state}`);
     t.waitOn = null;
-    t.resumeValue = value;
-    t.woken = true;
-    t.st = READY;
+    t.resume = value;
+    t.flags = (f & ~(7 | 1024)) | 16; // READY, F_WOKEN, not F_RESUME_ERROR
     this.queue.push(t);
     if (this.observer !== null) this.observer.onWake(t);
   }
 
   /** Makes a BLOCKED task ready; its operation throws `error`. */
   wakeWithError(t: TaskImpl, error: unknown): void {
-    if (t.st !== BLOCKED) bug(`wake of task ${t} in state ${t.state}`);
+    const f = t.flags;
+    if ((f & 7) !== 2 /* BLOCKED */) bug(`wake of task ${t} in state ${t.state}`);
     t.waitOn = null;
-    t.resumeError = error;
-    t.woken = true;
-    t.st = READY;
+    t.resume = error;
+    t.flags = (f & ~7) | 1024 | 16; // READY, F_RESUME_ERROR, F_WOKEN
     this.queue.push(t);
     if (this.observer !== null) this.observer.onWake(t);
   }
 
   /** Re-queues the running task at the back (yieldNow). */
   requeue(t: TaskImpl): void {
-    t.st = READY;
+    t.flags &= ~7; // state READY
     this.queue.push(t);
   }
 
@@ -576,9 +592,9 @@ export class Runtime {
   private unpark(t: TaskImpl): void {
     const w = t.waitOn;
     t.waitOn = null;
-    t.resumeValue = undefined;
-    t.resumeError = NO_ERROR;
-    if (w !== null) w.cancel();
+    t.resume = undefined; // a value it offered on a send goes nowhere: the send did not happen
+    t.flags &= ~F_RESUME_ERROR;
+    if (w !== null) w.cancel(t);
   }
 
   // ── operations implemented by the scheduler ─────────────────────────────
@@ -640,8 +656,7 @@ export class Runtime {
   }
 
   private complete(t: TaskImpl, value: unknown): void {
-    t.st = DONE;
-    t.result = value as never;
+    t.settle(DONE, value);
     this.completedCount++;
     this.release(t);
     const joiners = t.joiners;
@@ -653,8 +668,7 @@ export class Runtime {
 
   private fail(t: TaskImpl, err: unknown): void {
     recordCallChain(err, t.cstack);
-    t.st = FAILED;
-    t.error = err;
+    t.settle(FAILED, err);
     this.failedCount++;
     this.release(t);
     const joiners = t.joiners;
@@ -668,7 +682,7 @@ export class Runtime {
   }
 
   private finishCancelled(t: TaskImpl): void {
-    t.st = CANCELLED;
+    t.settle(CANCELLED, undefined);
     this.cancelledCount++;
     this.release(t);
     const joiners = t.joiners;
@@ -724,7 +738,7 @@ export class Runtime {
       const lines = this.live
         .filter((t) => t.st === BLOCKED)
         .sort((a, b) => a.id - b.id)
-        .map((t) => `#${t.id} ${t.name}: ${t.waitOn?.describe() ?? "blocked"}`);
+        .map((t) => `#${t.id} ${t.name}: ${t.waitOn?.describe(t) ?? "blocked"}`);
       if (lines.length > 0) throw new DeadlockError(lines);
     }
   }
@@ -771,7 +785,7 @@ export class Runtime {
    */
   heldResources(): Set<object> {
     const held = new Set<object>();
-    for (const t of this.live) if (t.waitOn !== null) for (const r of t.waitOn.resources()) held.add(r);
+    for (const t of this.live) if (t.waitOn !== null) for (const r of t.waitOn.resources(t)) held.add(r);
     return held;
   }
 
@@ -822,7 +836,7 @@ const CLASS_RANK: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, l
 /** The running scheduled task; operations use it to park themselves. */
 export function currentTaskOrThrow(what: string): TaskImpl {
   const c = running.current;
-  if (c !== null && c.scheduled) return c as TaskImpl; // a flag, not instanceof: this runs on every operation
+  if (c !== null && ((c as TaskImpl).flags & 8) !== 0) return c as TaskImpl; // F_SCHEDULED: a flag bit, not instanceof, and a literal (see step): this runs on every operation
   throw new TypeError(
     c === null
       ? `${what} must be used inside a coroutine, with yield*`

@@ -11,20 +11,24 @@
  *
  * Invariants:
  * - a task is in the run queue iff its state is READY;
- * - a BLOCKED task has exactly one wait record (`waitOn`), and nothing else
- *   holds it in a queue; a READY or RUNNING task has none;
+ * - a BLOCKED task has exactly one wait record (`waitOn`); it is linked in a
+ *   channel's wait queue (`qprev`/`qnext`) iff that queue is its record; a
+ *   READY or RUNNING task has no record and no links;
  * - a finished task (done, failed, cancelled) has freed its stack, is in no
  *   queue, and never changes again;
- * - `resumeValue` / `resumeError` are set only by the waker, read and cleared
- *   by the operation on resume.
+ * - while READY after a wake, `resume` (with `F_RESUME_ERROR`) is what the
+ *   waker handed over, read and cleared by the operation on resume; while
+ *   BLOCKED in a channel's send queue it is the value offered; once finished
+ *   it is the result (DONE) or the error (FAILED).
  */
-import type { CoroDefImpl } from "../coro/coro.js";
+import { CoroDefImpl } from "../coro/coro.js";
 import type { Running } from "../coro/context.js";
-import { CoroStack } from "../coro/stack.js";
+import { classIndexOf, CoroStack, StackExt } from "../coro/stack.js";
 import { running } from "../coro/context.js";
 import type { Operation } from "../coro/operation.js";
+import type { BufferViews } from "../coro/views.js";
 import type { AddressSpace, SizeClass, StackRef } from "../memory/index.js";
-import type { WaitRecord } from "./wait.js";
+import type { QueueLink, WaitRecord } from "./wait.js";
 import type { Runtime } from "./runtime.js";
 
 export const READY = 0;
@@ -63,80 +67,157 @@ export interface Task<R = unknown> {
   cancel(): void;
 }
 
-/** No error is pending (a distinct value, since `undefined` can be thrown). */
-export const NO_ERROR: unique symbol = Symbol("no error");
-
 /** Cancellation progress. */
 export const CANCEL_NONE = 0;
 export const CANCEL_REQUESTED = 1;
 export const CANCEL_DELIVERED = 2;
 
-export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running {
-  st: number = READY;
-  /** False for low-level coroutines from rt.create(): scheduler operations refuse them. */
-  scheduled = false;
-  gen!: Generator<unknown, R, unknown>;
-  /** Cycles charged per resume (the class's context-switch cost), cached at spawn. */
-  switchCost = 0;
-  resumeValue: unknown = undefined;
-  resumeError: unknown = NO_ERROR;
-  cancelState = CANCEL_NONE;
-  /**
-   * A waker completed this task's operation (a value, an error, a timer) and
-   * the task has not resumed since. A cancel() arriving now must not lose
-   * that result: it is delivered after the task has seen it, at its next
-   * suspension point.
-   */
-  woken = false;
-  waitOn: WaitRecord | null = null;
-  /** Cycle count when the current wait began. */
-  waitSince = 0;
+// The task's bits of `flags` (the stack owns bits 8, 9, 11 and 12: coro/stack.ts).
+/** Bits 0–2: the state (READY … CANCELLED). */
+export const F_STATE = 7;
+/** Driven by a scheduler (operations may park it); clear for low-level coroutines from rt.create(). */
+export const F_SCHEDULED = 1 << 3;
+/**
+ * A waker completed this task's operation (a value, an error, a timer) and
+ * the task has not resumed since. A cancel() arriving now must not lose that
+ * result: it is delivered after the task has seen it, at its next suspension.
+ */
+export const F_WOKEN = 1 << 4;
+/** Bits 5–6: cancellation progress (CANCEL_NONE … CANCEL_DELIVERED). */
+const F_CANCEL_SHIFT = 5;
+export const F_CANCEL = 3 << F_CANCEL_SHIFT;
+export const F_CANCEL_REQUESTED = CANCEL_REQUESTED << F_CANCEL_SHIFT;
+/** A failure was delivered to somebody (a joiner), so run() need not report it. */
+const F_OBSERVED = 1 << 7;
+/** `resume` holds an error the operation must throw, not a value. */
+export const F_RESUME_ERROR = 1 << 10;
+
+/** The task's cold state (see StackExt): joiners and the resources beyond the first it touched. */
+export class TaskExt extends StackExt {
   joiners: TaskImpl[] | null = null;
-  /** A failure was delivered to somebody (a joiner), so run() need not report it. */
-  observed = false;
-  /** Index in the runtime's live list; -1 once finished. */
-  liveIndex = -1;
-  result: R | undefined = undefined;
-  error: unknown = undefined;
-  /**
-   * Resources (channels) this task has operated on or was spawned with, for
-   * the deadlock and leak detector. The two most recent sit in `touchA` /
-   * `touchB` so that a task ping-ponging on two channels records nothing
-   * new per operation (two comparisons on the hot path).
-   */
-  touchA: object | null = null;
   touchB: object | null = null;
   touched: Set<object> | null = null;
+}
+
+/**
+ * A scheduled coroutine: it is its own stack (CoroStack) and, for a plain
+ * send or recv, its own channel waiter (`qprev`/`qnext`).
+ *
+ * Sixteen fields in all, with the stack's: a parked coroutine is ~150 bytes
+ * of JavaScript object besides its generator. Small states are bits of
+ * `flags`; one field, `resume`, carries whatever the task's current phase
+ * needs — the value or error its waker hands over, the value it offers while
+ * parked in a channel's send queue, its result or error once finished.
+ */
+export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running {
+  gen!: Generator<unknown, R, unknown>;
+  /** See the class doc; `F_RESUME_ERROR` says whether it is an error to throw. */
+  resume: unknown = undefined;
+  waitOn: WaitRecord | null = null;
+  /** Intrusive links of the wait queue a plain send/recv parked this task in (owned by that queue). */
+  qprev: QueueLink | null = null;
+  qnext: QueueLink | null = null;
+  /** Cycle count when the current wait began. */
+  waitSince = 0;
+  /** Index in the runtime's live list; -1 once finished. */
+  liveIndex = -1;
   /**
-   * A channel layer waiter this task may reuse for its next plain send/recv
-   * (Go's per-P sudog cache, per task here): a blocking operation allocates
-   * nothing in the steady state. Opaque to the scheduler.
+   * The resource (channel) this task operated on last, for the deadlock and
+   * leak detector; the one before sits in `ext.touchB`, older ones in
+   * `ext.touched`. A task ping-ponging on two channels records nothing new
+   * per operation.
    */
-  spareWaiter: object | null = null;
+  touchA: object | null = null;
 
   constructor(
     readonly rt: Runtime,
     readonly id: number,
-    readonly def: CoroDefImpl | null,
-    /** The spawned generator function when there is no definition (its name is read lazily). */
-    private readonly fn: { readonly name: string } | null,
+    /** The definition, or the spawned generator function (its name is read lazily). */
+    private readonly origin: CoroDefImpl | { readonly name: string },
     /** The stack slot it was spawned with. */
     base: StackRef,
   ) {
-    super(rt.memory.buffer, base);
+    super(base);
+  }
+
+  protected override makeExt(floor: number, usedBytes: number): TaskExt {
+    return new TaskExt(floor, usedBytes);
+  }
+
+  get views(): BufferViews {
+    return this.rt.views;
   }
 
   get space(): AddressSpace {
     return this.rt.memory;
   }
 
+  get def(): CoroDefImpl | null {
+    return this.origin instanceof CoroDefImpl ? this.origin : null;
+  }
+
   /** Read when needed, not stored: a parked task should weigh as little as possible. */
   get name(): string {
-    return this.def !== null ? this.def.name : this.fn?.name || "coroutine";
+    return this.origin.name || "coroutine";
+  }
+
+  get st(): number {
+    return this.flags & F_STATE;
+  }
+  set st(v: number) {
+    this.flags = (this.flags & ~F_STATE) | v;
+  }
+
+  get scheduled(): boolean {
+    return (this.flags & F_SCHEDULED) !== 0;
+  }
+
+  get cancelState(): number {
+    return (this.flags & F_CANCEL) >>> F_CANCEL_SHIFT;
+  }
+  set cancelState(v: number) {
+    this.flags = (this.flags & ~F_CANCEL) | (v << F_CANCEL_SHIFT);
+  }
+
+  get woken(): boolean {
+    return (this.flags & F_WOKEN) !== 0;
+  }
+
+  get observed(): boolean {
+    return (this.flags & F_OBSERVED) !== 0;
+  }
+  set observed(v: boolean) {
+    this.flags = v ? this.flags | F_OBSERVED : this.flags & ~F_OBSERVED;
   }
 
   get state(): TaskState {
-    return STATE_NAMES[this.st];
+    return STATE_NAMES[this.flags & F_STATE];
+  }
+
+  get result(): R | undefined {
+    return (this.flags & F_STATE) === DONE ? (this.resume as R) : undefined;
+  }
+
+  get error(): unknown {
+    return (this.flags & F_STATE) === FAILED ? this.resume : undefined;
+  }
+
+  /** Ends the task in `state` (DONE, FAILED or CANCELLED) with its result or error. */
+  settle(state: number, outcome: unknown): void {
+    this.flags = (this.flags & ~(F_STATE | F_RESUME_ERROR | F_WOKEN)) | state;
+    this.resume = outcome;
+  }
+
+  get joiners(): TaskImpl[] | null {
+    return this.ext === null ? null : (this.ext as TaskExt).joiners;
+  }
+  set joiners(v: TaskImpl[] | null) {
+    if (v !== null || this.ext !== null) (this.extOf() as TaskExt).joiners = v;
+  }
+
+  /** Cycles charged per resume: the class's context-switch cost. */
+  get switchCost(): number {
+    return this.rt.switchCosts[classIndexOf(this.flags)];
   }
 
   get overflow(): "grow" | "error" {
@@ -144,8 +225,7 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   }
 
   get stack(): StackInfo {
-    const base = this.base;
-    return { sizeClass: base.sizeClass, addr: base.addr, bytes: this.reservedBytes, highWater: this.highWater, segments: this.segmentCount };
+    return { sizeClass: this.sizeClass, addr: this.baseAddr, bytes: this.reservedBytes, highWater: this.highWater, segments: this.segmentCount };
   }
 
   join(): Operation<R> {
@@ -176,28 +256,33 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
  */
 export function takeResumeValue<T>(): IteratorReturnResult<T> {
   const t = running.current as TaskImpl; // resumed by the scheduler: it is the task
-  const v = t.resumeValue as T;
-  t.resumeValue = undefined;
+  const v = t.resume as T;
+  t.resume = undefined;
   return { done: true, value: v };
 }
 
-/** Records that `t` operated on `resource` (see TaskImpl.touched). */
+/** Records that `t` operated on `resource` (see TaskImpl.touchA). */
 export function touch(t: TaskImpl, resource: object): void {
-  if (t.touchA !== resource && t.touchB !== resource) touchSlow(t, resource);
+  if (t.touchA !== resource) touchSlow(t, resource);
 }
 
 function touchSlow(t: TaskImpl, resource: object): void {
-  // Only a third distinct resource needs the set: most tasks touch one or two.
-  const evicted = t.touchB;
-  if (evicted !== null) (t.touched ??= new Set()).add(evicted);
-  t.touchB = t.touchA;
+  const ext = t.ext === null ? null : (t.ext as TaskExt);
+  if (ext !== null && ext.touchB === resource) return; // ping-pong between two: nothing new
+  const prev = t.touchA;
   t.touchA = resource;
+  if (prev === null) return; // the first resource: no ext needed
+  // Only a third distinct resource needs the set: most tasks touch one or two.
+  const e = ext ?? (t.extOf() as TaskExt);
+  if (e.touchB !== null) (e.touched ??= new Set()).add(e.touchB);
+  e.touchB = prev;
 }
 
 /** Every resource `t` has touched. */
 export function touchedBy(t: TaskImpl): object[] {
-  const out = t.touched === null ? [] : [...t.touched];
+  const ext = t.ext === null ? null : (t.ext as TaskExt);
+  const out = ext === null || ext.touched === null ? [] : [...ext.touched];
   if (t.touchA !== null && !out.includes(t.touchA)) out.push(t.touchA);
-  if (t.touchB !== null && !out.includes(t.touchB)) out.push(t.touchB);
+  if (ext !== null && ext.touchB !== null && !out.includes(ext.touchB)) out.push(ext.touchB);
   return out;
 }

@@ -8,16 +8,29 @@
  * (deadlock reports, dumps). This is Go's `sudog` idea: the relation between a
  * coroutine and what it waits on is many-to-many (a select waits on several
  * channels), so it lives in its own object, not in either side.
+ *
+ * One exception, for memory: a plain send or recv (one task, one channel)
+ * needs no object of its own. The task links itself into the channel's wait
+ * queue (`QueueLink`) and the queue is its record, shared by every task in
+ * it; that is why the methods take the task.
  */
+import type { TaskImpl } from "./task.js";
+
 export interface WaitRecord {
   /** A short kind for machines: "recv", "send", "select", "sleep", "join", "promise". */
   readonly kind: string;
   /** For people: `recv on Channel#1 "jobs" (capacity 0)`. */
-  describe(): string;
-  /** Takes the task off every queue and timer this wait put it on. Called once, on cancellation. */
-  cancel(): void;
+  describe(t: TaskImpl): string;
+  /** Takes `t` off every queue and timer this wait put it on. Called once, on cancellation. */
+  cancel(t: TaskImpl): void;
   /** The objects waited on (channels, tasks), for deadlock and leak analysis. */
-  resources(): readonly object[];
+  resources(t: TaskImpl): readonly object[];
   /** True when the wait can end with nobody's help (a timer, a promise): such a task is never a leak. */
   readonly endsByItself: boolean;
+}
+
+/** Intrusive doubly linked list links, carried by tasks and select waiters so a wait queue allocates nothing. */
+export interface QueueLink {
+  qprev: QueueLink | null;
+  qnext: QueueLink | null;
 }

@@ -33,6 +33,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { Channel, ChannelClosedError, after, checkChannel, recv, select, send, type Operation, type RecvResult, type SelectCase, type Task, type Runtime } from "../../src/index.js";
 import { attempt, exactClockRuntime, settle, type Outcome } from "./helpers.js";
+import { nodeTask, nodeValue } from "../../src/chan/wait-queue.js";
 
 type ChanIndex = 0 | 1;
 type CaseSpec = "recvA" | "sendA" | "recvB" | "sendB" | "after";
@@ -324,8 +325,8 @@ function compare(model: Model, real: Real): void {
     const what = `channel ${"AB"[i]} (capacity ${m.cap})`;
     expect(c.closed, `${what} closed`).toBe(m.closed);
     expect(c.length, `${what} length`).toBe(m.buf.length);
-    expect([...c.sendq].map((w) => [w.task.id, w.value]), `${what} sendq`).toEqual(m.sendq.map((e) => [e.task, e.value]));
-    expect([...c.recvq].map((w) => w.task.id), `${what} recvq`).toEqual(m.recvq.map((e) => e.task));
+    expect([...c.sendq].map((w) => [nodeTask(w).id, nodeValue(w)]), `${what} sendq`).toEqual(m.sendq.map((e) => [e.task, e.value]));
+    expect([...c.recvq].map((w) => nodeTask(w).id), `${what} recvq`).toEqual(m.recvq.map((e) => e.task));
     checkChannel(c);
     expect(real.rt.heldResources().has(c), `${what} held by the scheduler`).toBe(m.sendq.length + m.recvq.length > 0);
   });

@@ -12,6 +12,7 @@
  *   `clockHz: 1000` one cycle is one virtual millisecond and times are exact.
  */
 import { expect } from "vitest";
+import { nodeTask, type QueueNode } from "../../src/chan/wait-queue.js";
 import { Channel, ChannelClosedError, DeadlockError, Runtime, checkChannel, type CostModel, type Operation, type RecvResult, type RuntimeOptions } from "../../src/index.js";
 
 export const CAPACITIES = [0, 1, 2, 7] as const;
@@ -60,8 +61,8 @@ export function drainNow<T>(ch: Channel<T>): RecvResult<T>[] {
 }
 
 /** The ids of the tasks waiting in a queue, front first. */
-export function waitingTaskIds(q: Iterable<{ task: { id: number } }>): number[] {
-  return [...q].map((w) => w.task.id);
+export function waitingTaskIds(q: Iterable<QueueNode>): number[] {
+  return [...q].map((w) => nodeTask(w).id);
 }
 
 /** No waiters on either side, invariants hold. */
