@@ -145,7 +145,7 @@ export class Channel<T> {
 export function chargeOp(ch: Channel<unknown>): void {
   const c = running.current as TaskImpl | null;
   if (c !== null && c.scheduled) {
-    c.rt.charge(c.rt.cost.channelOp);
+    c.rt.charge(c.rt.channelOpCycles);
     touch(c, ch);
   }
 }
@@ -263,13 +263,18 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, void> {
-    if (x === RESUME) return DONE_VOID;
+    if (x !== undefined) return DONE_VOID; // the resume (RESUME): see coro/operation.ts
     const t = currentTaskOrThrow("Channel.send()");
     const rt = t.rt;
-    rt.charge(rt.cost.channelOp);
+    rt.charge(rt.channelOpCycles);
     const ch = this.#ch;
     touch(t, ch);
     if (ch.isClosed) throw closedError(ch, "send on");
+    // Fast path first: room in the buffer and nobody waiting to receive.
+    if (ch.recvq.size === 0 && ch.count < ch.capacity) {
+      bufferPush(ch, this.#value);
+      return DONE_VOID;
+    }
     if (sendNow(ch, this.#value)) return DONE_VOID;
     // The task is its own waiter: it links into the queue, the queue is its wait record.
     t.resume = this.#value;
@@ -292,14 +297,16 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, RecvResult<T>> {
-    if (x === RESUME) {
+    if (x !== undefined) {
       return takeResumeValue<RecvResult<T>>();
     }
     const t = currentTaskOrThrow("Channel.recv()");
     const rt = t.rt;
-    rt.charge(rt.cost.channelOp);
+    rt.charge(rt.channelOpCycles);
     const ch = this.#ch as Channel<unknown>;
     touch(t, ch);
+    // Fast path first: a buffered value and no sender waiting (else the sender's value must follow the buffer's).
+    if (ch.count > 0 && ch.sendq.size === 0) return { done: true, value: { ok: true, value: bufferShift(ch) as T } };
     const r = recvNow(ch);
     if (r !== undefined) return { done: true, value: r as RecvResult<T> };
     ch.recvq.enqueue(t);

@@ -46,16 +46,25 @@ export interface SelectResult {
   value: unknown;
 }
 
-/** The channel (and value) of a case, for this module only: assigned in the classes' static blocks. */
-let caseChannel: (c: RecvCase | SendCase) => Channel<unknown> = () => bug("select case without a channel");
+/**
+ * The channel (and value) of a case, for this module only: assigned in the
+ * classes' static blocks. Each reads one class's private field; the kind picks
+ * the class (a `#channel in c` brand test instead costs a generic KeyedHasIC
+ * call per case in V8 11).
+ */
+let recvCaseChannel: (c: RecvCase) => Channel<unknown> = () => bug("select case without a channel");
+let sendCaseChannel: (c: SendCase) => Channel<unknown> = () => bug("select case without a channel");
 let caseValue: (c: SendCase) => unknown = () => bug("select case without a value");
+
+function caseChannel(c: RecvCase | SendCase): Channel<unknown> {
+  return c.kind === "recv" ? recvCaseChannel(c) : sendCaseChannel(c);
+}
 
 class RecvCase implements SelectCase {
   readonly kind = "recv";
   readonly #channel: Channel<unknown>;
   static {
-    const prev = caseChannel;
-    caseChannel = (c) => (#channel in c ? c.#channel : prev(c));
+    recvCaseChannel = (c) => c.#channel;
   }
   constructor(channel: Channel<unknown>) {
     this.#channel = channel;
@@ -66,8 +75,7 @@ class SendCase implements SelectCase {
   readonly #channel: Channel<unknown>;
   readonly #value: unknown;
   static {
-    const prev = caseChannel;
-    caseChannel = (c) => (#channel in c ? c.#channel : prev(c));
+    sendCaseChannel = (c) => c.#channel;
     caseValue = (c) => c.#value;
   }
   constructor(channel: Channel<unknown>, value: unknown) {
@@ -113,10 +121,11 @@ const scratchOrder = new Int32Array(SCRATCH_CASES);
 const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1, ok: false, value: undefined }) as SelectResult;
 
 /** Waits until one case completes and returns which (see the module doc for the rules). */
-export function select(cases: readonly SelectCase[], options: { default?: boolean } = {}): Operation<SelectResult> {
+export function select(cases: readonly SelectCase[], options?: { default?: boolean }): Operation<SelectResult> {
   if (!Array.isArray(cases)) throw new TypeError(`select(cases): cases must be an array of recv(), send() or after() cases, received ${String(cases)}`);
-  if (options === null || typeof options !== "object") throw new TypeError(`select options must be an object, received ${String(options)}`);
-  const withDefault = options.default === true;
+  // No `= {}` default: that would allocate an object on every call.
+  if (options !== undefined && (options === null || typeof options !== "object")) throw new TypeError(`select options must be an object, received ${String(options)}`);
+  const withDefault = options !== undefined && options.default === true;
   if (cases.length === 0 && !withDefault) {
     throw new TypeError("select([]) with no cases and no default would block forever; give it cases or { default: true }");
   }
@@ -139,14 +148,14 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, SelectResult> {
-    if (x === RESUME) {
+    if (x !== undefined) {
       return takeResumeValue<SelectResult>();
     }
     const t = currentTaskOrThrow("select()");
     const rt = t.rt;
     const cases = this.cases;
     const n = cases.length;
-    rt.charge(rt.cost.selectCase * n);
+    rt.charge(rt.selectCaseCycles * n);
     for (let i = 0; i < n; i++) {
       const c = cases[i];
       if (c.kind !== "after") touch(t, caseChannel(c));

@@ -12,7 +12,10 @@
  *   wait queue, timer or the run queue) and returns `SUSPENDED`.
  * - The scheduler resumes a parked task with `gen.next(RESUME)`; `yield*`
  *   forwards it to the innermost operation, which returns the result the waker
- *   left in `task.resumeValue`. A failure is delivered with `gen.throw(err)`,
+ *   left in `task.resume`. RESUME is never undefined, so operations tell the
+ *   two calls apart with `x !== undefined`: V8 compiles that to one pointer
+ *   comparison, while `x === RESUME` on a value that is sometimes undefined
+ *   and sometimes a symbol falls back to its generic StrictEqual. A failure is delivered with `gen.throw(err)`,
  *   which the operation passes through (`throw(e) { throw e }`), so the error
  *   surfaces at the `yield*` in the coroutine's own code.
  * - Cancellation calls `gen.return()`; operations need no `return` method.

@@ -42,7 +42,7 @@ class SleepOp implements Operation<void>, Iterator<unknown, void, unknown> {
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, void> {
-    if (x === RESUME) return DONE_VOID;
+    if (x !== undefined) return DONE_VOID; // the resume (RESUME): see coro/operation.ts
     const t = currentTaskOrThrow("sleep()");
     t.rt.sleepFor(t, this.ms);
     return SUSPENDED;
@@ -71,7 +71,7 @@ class WaitForOp<T> implements Operation<T>, Iterator<unknown, T, unknown> {
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, T> {
-    if (x === RESUME) {
+    if (x !== undefined) {
       return takeResumeValue<T>();
     }
     const t = currentTaskOrThrow("waitFor()");

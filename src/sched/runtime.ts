@@ -192,6 +192,10 @@ export class Runtime {
   readonly views: BufferViews;
   /** @internal cycles per context switch by class index (micro, small, medium, large). */
   readonly switchCosts: readonly number[];
+  /** @internal `cost.channelOp`, one load closer for the channel operations' hot paths. */
+  readonly channelOpCycles: number;
+  /** @internal `cost.selectCase`, likewise. */
+  readonly selectCaseCycles: number;
 
   private readonly queue = new RunQueue<TaskImpl>();
   private readonly live: TaskImpl[] = [];
@@ -234,6 +238,8 @@ export class Runtime {
     this.views = viewsOf(this.memory.buffer);
     const cs = this.cost.contextSwitch;
     this.switchCosts = [cs.micro, cs.small, cs.medium, cs.large];
+    this.channelOpCycles = this.cost.channelOp;
+    this.selectCaseCycles = this.cost.selectCase;
     this.name = options.name ?? `runtime-${nextRuntimeId++}`;
     if (options.trace === true) {
       this.tracer = new Tracer(this);
@@ -803,7 +809,7 @@ class JoinOp<R> implements Operation<R>, Iterator<unknown, R, unknown> {
     return this;
   }
   next(x?: unknown): IteratorResult<unknown, R> {
-    if (x === RESUME) {
+    if (x !== undefined) {
       return takeResumeValue<R>();
     }
     const t = currentTaskOrThrow("join()");
