@@ -12,6 +12,7 @@ import csp, { type CspChannel } from "js-csp";
 import { AsyncChannel } from "./peers/async-channel.js";
 import { goPeerCase } from "./peers/go/go-peer.js";
 import { runtimeCase } from "./peers/runtime-case.js";
+import { MinimalChannel, MinimalRecvCase, MinimalRuntime, minimalSelect } from "./peers/minimal-channel.js";
 
 // The sizes mirror bench/peers/go/main.go; change both together.
 const PING_PONG_ROUND_TRIPS = 10_000;
@@ -71,6 +72,109 @@ const pingPongCase = (): TimedCase => {
     },
   });
 };
+
+// ── the floors: the same workloads on bench/peers/minimal-channel.ts ─────
+
+const FLOOR_NOTE = "the floor for this API shape (bench/peers/minimal-channel.ts): a bare run queue and channels with yield* operations, " +
+  "no cycle model, stacks, cancellation, deadlock detection or validation";
+
+function* floorPinger(ping: MinimalChannel<number>, pong: MinimalChannel<number>, n: number): Generator<unknown, number, unknown> {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    yield* ping.send(i);
+    const r = yield* pong.recv();
+    sum += r.ok ? r.value : 0;
+  }
+  return sum;
+}
+
+function* floorPonger(ping: MinimalChannel<number>, pong: MinimalChannel<number>, n: number): Generator<unknown, void, unknown> {
+  for (let i = 0; i < n; i++) {
+    const r = yield* ping.recv();
+    yield* pong.send(r.ok ? r.value : -1);
+  }
+}
+
+function floorPingPongCase(): TimedCase {
+  const rt = new MinimalRuntime();
+  const ping = new MinimalChannel<number>(rt, 0);
+  const pong = new MinimalChannel<number>(rt, 0);
+  return {
+    name: "chan/pingpong/minimal-yield-star",
+    role: "baseline",
+    baseline: "chan/pingpong/cap=0",
+    opsPerCall: PING_PONG_ROUND_TRIPS,
+    note: `${FLOOR_NOTE}; ${PING_PONG_ROUND_TRIPS} round trips per call`,
+    fn() {
+      rt.spawn(floorPonger, ping, pong, PING_PONG_ROUND_TRIPS);
+      rt.spawn(floorPinger, ping, pong, PING_PONG_ROUND_TRIPS);
+      rt.run();
+    },
+  };
+}
+
+function* floorProducer(ch: MinimalChannel<number>, n: number): Generator<unknown, void, unknown> {
+  for (let i = 0; i < n; i++) yield* ch.send(i);
+}
+
+function* floorConsumer(ch: MinimalChannel<number>, n: number): Generator<unknown, number, unknown> {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const r = yield* ch.recv();
+    if (r.ok) sum += r.value;
+  }
+  return sum;
+}
+
+function floorThroughputCase(): TimedCase {
+  const rt = new MinimalRuntime();
+  const ch = new MinimalChannel<number>(rt, THROUGHPUT_CAPACITY);
+  return {
+    name: "chan/throughput/cap=1024/minimal-yield-star",
+    role: "baseline",
+    baseline: "chan/throughput/cap=1024",
+    opsPerCall: THROUGHPUT_MESSAGES,
+    note: `${FLOOR_NOTE}; ${THROUGHPUT_MESSAGES} messages per call`,
+    fn() {
+      rt.spawn(floorProducer, ch, THROUGHPUT_MESSAGES);
+      rt.spawn(floorConsumer, ch, THROUGHPUT_MESSAGES);
+      rt.run();
+    },
+  };
+}
+
+function* floorSelector(a: MinimalChannel<number>, b: MinimalChannel<number>, n: number): Generator<unknown, number, unknown> {
+  let firstWins = 0;
+  for (let i = 0; i < n; i++) {
+    const r = yield* minimalSelect([new MinimalRecvCase(a), new MinimalRecvCase(b)]);
+    if (r.index === 0) {
+      firstWins++;
+      a.trySend(r.value as number);
+    } else b.trySend(r.value as number);
+  }
+  return firstWins;
+}
+
+function floorSelectCase(): TimedCase {
+  const rt = new MinimalRuntime();
+  const a = new MinimalChannel<number>(rt, SELECT_CAPACITY);
+  const b = new MinimalChannel<number>(rt, SELECT_CAPACITY);
+  for (let i = 0; i < SELECT_PREFILL; i++) {
+    a.trySend(i);
+    b.trySend(i);
+  }
+  return {
+    name: "select/ready=2/minimal-yield-star",
+    role: "baseline",
+    baseline: "select/ready=2",
+    opsPerCall: SELECTS_PER_CALL,
+    note: `${FLOOR_NOTE}; select's ready path only: a random poll order over two cases, the first ready one taken`,
+    fn() {
+      rt.spawn(floorSelector, a, b, SELECTS_PER_CALL);
+      rt.run();
+    },
+  };
+}
 
 function asyncPingPongCase(): TimedCase {
   const ping = new AsyncChannel<number>();
@@ -278,17 +382,23 @@ const bench: BenchFile = {
       "the OS temp directory (keyed by the hash of main.go) and is skipped when go is not on PATH.",
     "Peers: async/await over a minimal promise rendezvous channel (bench/peers/async-channel.ts); js-csp go-blocks with put/take; " +
       "effection 4 channels between two spawned operations. js-csp and effection do 1000 round trips per call, the others 10 000.",
+    "Floors (role baseline, `minimal-yield-star`): the same workloads on bench/peers/minimal-channel.ts, the least any runtime with " +
+      "this API can do (generators, yield* operations, result objects) and nothing more. Their ratio column reads \"floor ÷ ours\"; " +
+      "a target below the floor cannot be met by any implementation of this API on this engine.",
     "modelCycles is the cost model's busy cycles per op (rt.stats().busyCycles), model output, not time.",
   ],
   cases: [
     pingPongCase(),
+    floorPingPongCase(),
     asyncPingPongCase(),
     jsCspPingPongCase(),
     effectionPingPongCase(),
     goPeerCase("chan/pingpong/go", `Go: ${PING_PONG_ROUND_TRIPS} round trips per call over two unbuffered channels`),
     throughputCase(),
+    floorThroughputCase(),
     goPeerCase("chan/throughput/cap=1024/go", `Go: ${THROUGHPUT_MESSAGES} messages per call, one producer goroutine`),
     selectCase(),
+    floorSelectCase(),
     goPeerCase("select/ready=2/go", "Go: select over two buffered channels kept non-empty (value sent back)"),
     fanInCase(),
     goPeerCase("chan/fanin/100/go", `Go: ${FAN_IN_PRODUCERS} producer goroutines × ${FAN_IN_PER_PRODUCER} values, unbuffered`),

@@ -104,6 +104,10 @@ export class Channel<T> {
   trySend(value: T): boolean {
     chargeOp(this as Channel<unknown>);
     if (this.isClosed) throw closedError(this as Channel<unknown>, "send on");
+    if (this.recvq.size === 0 && this.count < this.capacity) {
+      bufferPush(this as Channel<unknown>, value); // the common case first: room, nobody waiting
+      return true;
+    }
     return sendNow(this as Channel<unknown>, value);
   }
 
