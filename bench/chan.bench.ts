@@ -6,7 +6,7 @@
  * (busy cycles per op from `rt.stats()`), never presented as time.
  */
 import type { BenchFile, TimedCase } from "./types.js";
-import { Channel, recv, Runtime, select } from "../src/index.js";
+import { Channel, recv, Runtime, select } from "cprime-coro";
 import { createChannel, run as effectionRun, spawn as effectionSpawn } from "effection";
 import csp, { type CspChannel } from "js-csp";
 import { AsyncChannel } from "./peers/async-channel.js";

@@ -11,7 +11,7 @@
  * that fraction; the timed pair then runs against that state.
  */
 import { MemPool } from "@thi.ng/malloc";
-import { AddressSpace, HEAP_CONTROL_BYTES, Heap, type SizeClass, type StackRef } from "../src/memory/index.js";
+import { AddressSpace, HEAP_CONTROL_BYTES, Heap, type SizeClass, type StackRef } from "cprime-coro";
 import type { BenchFile, TimedCase } from "./types.js";
 
 const ARRAYBUFFER_BASELINE = "memory/alloc-free/arraybuffer-256";

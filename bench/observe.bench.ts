@@ -13,7 +13,7 @@
  * same on and off (observers never charge cycles; the tests check it).
  */
 import type { BenchFile, TimedCase } from "./types.js";
-import { Runtime, yieldNow, type RuntimeOptions } from "../src/index.js";
+import { Runtime, yieldNow, type RuntimeOptions } from "cprime-coro";
 
 interface ObservedPair {
   /** Case name without the -on/-off suffix. */

@@ -5,7 +5,7 @@
  * (busy cycles per op from `rt.stats()`), never presented as time.
  */
 import type { BenchFile, MeasuredCase, TimedCase } from "./types.js";
-import { call, Channel, coro, Runtime, waitFor, yieldNow, type MemoryStats, type Task } from "../src/index.js";
+import { call, Channel, coro, Runtime, waitFor, yieldNow, type MemoryStats, type Task } from "cprime-coro";
 import { run as effectionRun, spawn as effectionSpawn, type Task as EffectionTask } from "effection";
 import { exposedGc, fullGc, ModelMeter } from "./peers/model-meter.js";
 import { runtimeCase } from "./peers/runtime-case.js";

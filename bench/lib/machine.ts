@@ -1,6 +1,8 @@
 /** What machine the numbers came from. */
 
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
 import os from "node:os";
 import type { MachineInfo } from "./results.js";
 
@@ -27,7 +29,15 @@ export function machineInfo(): MachineInfo {
     os: osName(),
     arch: process.arch,
     gcExposed: typeof (globalThis as { gc?: unknown }).gc === "function",
+    subject: subjectPath(),
   };
+}
+
+/** Where "cprime-coro" resolves for the benchmarks: the built package, unless run without bench/tsconfig.json. */
+function subjectPath(): string {
+  const file = fileURLToPath(import.meta.resolve("cprime-coro"));
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith("dist") ? `${rel} (the built package, as users import it)` : `${rel} (sources through tsx, not the built package)`;
 }
 
 export function machineLine(m: MachineInfo): string {

@@ -88,6 +88,7 @@ export function renderMarkdown(report: RunReport, svgName: string | null): strin
         ["Date", report.date],
         ["Time per timed case", `${o.timeMs} ms after ${o.warmupMs} ms warmup${o.quick ? " (--quick)" : ""}`],
         ["GC between cases", m.gcExposed ? "yes (node --expose-gc)" : "no (global.gc not exposed)"],
+        ["Code measured", m.subject],
       ],
     ),
     "",

@@ -44,6 +44,7 @@ export function renderSummaryText(report: RunReport): string {
       (s.filesFailed ? `; ${s.filesFailed} file(s) failed to load` : ""),
     `targets: ${t.met} met, ${t.missed} missed` + (t.notMeasured ? `, ${t.notMeasured} not measured` : "") + ` (of ${t.total})`,
     `machine: ${machineLine(report.machine)}`,
+    `measured: ${report.machine.subject}`,
     `time: ${s.wallSeconds.toFixed(1)} s; ${report.options.timeMs} ms per timed case` +
       (report.options.quick ? " (quick)" : "") +
       (report.options.filter.length ? `; filter: ${report.options.filter.join(", ")}` : "") +

@@ -82,6 +82,8 @@ export interface MachineInfo {
   os: string;
   arch: string;
   gcExposed: boolean;
+  /** The cprime-coro code measured, relative to the project: normally dist/index.js, the built package. */
+  subject: string;
 }
 
 export interface RunOptionsSummary {

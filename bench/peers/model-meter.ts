@@ -5,7 +5,7 @@
  * `meter.calls++`; the runner reads `perOp()` through `modelCycles` after the
  * timed runs, so warm-up and calibration calls are counted on both sides.
  */
-import type { Runtime } from "../../src/index.js";
+import type { Runtime } from "cprime-coro";
 
 export class ModelMeter {
   /** Calls of the case's `fn` since `start()`. */

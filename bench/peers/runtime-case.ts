@@ -5,7 +5,7 @@
  * the workload again on that runtime (spawn, run() to completion). The case
  * reports modelled cycles per op through a ModelMeter.
  */
-import { Runtime } from "../../src/index.js";
+import { Runtime } from "cprime-coro";
 import type { TimedCase } from "../types.js";
 import { ModelMeter } from "./model-meter.js";
 
