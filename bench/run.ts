@@ -2,8 +2,20 @@
  * The benchmark runner: `npm run bench [-- --filter x --quick --time ms --out dir]`.
  *
  * Discovers every `bench/*.bench.ts`, imports its default `BenchFile` (see
- * bench/types.ts for the contract), measures every selected case in this one
- * process, one case at a time, and writes docs/benchmarks.{md,json,svg}.
+ * bench/types.ts for the contract), measures every selected case, one at a
+ * time, each in a fresh child process, and writes docs/benchmarks.{md,json,svg}.
+ *
+ * Why a process per case: V8's optimised code and inline caches are shared by
+ * everything a process runs, so a case measured after others inherits their
+ * type feedback (a runtime that has run with tracing on keeps polymorphic
+ * call sites, say) and can run 1.5–2× slower than alone. A fresh process
+ * gives every case, ours and the peers', the same clean start. `--in-process`
+ * restores the single-process mode (faster, for quick looks).
+ *
+ * Why rounds: on a shared machine the load drifts over seconds, so two cases
+ * measured a minute apart can differ by 1.5× for reasons of neither. Every
+ * case is measured `--rounds` times (default 3), interleaved with the
+ * others, and keeps its fastest round.
  *
  * Rules the runner keeps:
  * - Subjects, baselines and peers are measured in the same run on the same
@@ -15,6 +27,7 @@
  *   (exit code 1), after the report has been written.
  */
 
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -142,6 +155,41 @@ function collectGarbage(): void {
   if (typeof gc === "function") gc();
 }
 
+/** Is `a` a better round than `b`: measured where b was not, else a lower time (a time or size: lower is better for every unit here). */
+function better(a: CaseResult, b: CaseResult): boolean {
+  if (a.status !== "ok" || a.value === null) return false;
+  if (b.status !== "ok" || b.value === null) return true;
+  return a.value < b.value;
+}
+
+async function measureCase(c: BenchCase, options: RunnerOptions): Promise<CaseResult> {
+  collectGarbage();
+  return c.kind === "measure" ? await measureMeasured(c) : await measureTimed(c, options);
+}
+
+const RESULT_MARK = "@@bench-result@@ ";
+
+/** Runs this script again for one case; the child prints its CaseResult after RESULT_MARK. */
+function measureInChild(file: string, caseName: string, options: RunnerOptions): CaseResult {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), "--child", file, "--case", caseName, "--time", String(options.timeMs)];
+  if (options.quick) args.push("--quick");
+  const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
+  const line = child.stdout.split("\n").find((l) => l.startsWith(RESULT_MARK));
+  if (child.status === 0 && line !== undefined) return JSON.parse(line.slice(RESULT_MARK.length)) as CaseResult;
+  throw new Error(`the child process measuring ${caseName} exited with ${child.status ?? child.signal}: ${child.stdout.slice(-500)}`);
+}
+
+/** Child mode: measure one case of one file and print the result for the parent. */
+async function childMain(options: RunnerOptions, child: { file: string; caseName: string }): Promise<number> {
+  const lf = await load(child.file);
+  if (lf.bench === null) throw new Error(`${lf.file}: could not load: ${lf.loadError}`);
+  const c = lf.bench.cases.find((x) => x.name === child.caseName);
+  if (c === undefined) throw new Error(`${lf.file} has no case ${child.caseName}`);
+  const r = await measureCase(c, options);
+  process.stdout.write(`${RESULT_MARK}${JSON.stringify(r)}\n`);
+  return 0;
+}
+
 function progressLine(index: number, total: number, nameWidth: number, r: CaseResult): string {
   const counter = `[${String(index).padStart(String(total).length)}/${total}]`;
   const parts = [`${counter} ${r.name.padEnd(nameWidth)}`, f.headline(r)];
@@ -199,26 +247,28 @@ async function main(options: RunnerOptions): Promise<number> {
     console.log("(global.gc is not exposed: run node with --expose-gc to collect garbage between cases)");
   }
 
-  const files: FileResult[] = [];
-  let index = 0;
-  for (const lf of loaded) {
-    const result: FileResult = {
-      file: lf.file,
-      title: lf.bench?.title ?? path.basename(lf.file),
-      notes: lf.bench?.notes ?? [],
-      loadError: lf.loadError,
-      cases: [],
-    };
-    files.push(result);
-    for (const c of lf.bench?.cases ?? []) {
-      if (!selected.has(c.name)) continue;
-      collectGarbage();
-      const r = c.kind === "measure" ? await measureMeasured(c) : await measureTimed(c, options);
+  // Rounds: every selected case once per round, in file order; a case keeps its
+  // fastest round. Interleaving spreads the machine's load drift over all cases.
+  const plan = loaded.flatMap((lf) => (lf.bench?.cases ?? []).filter((c) => selected.has(c.name)).map((c) => ({ lf, c })));
+  const best = new Map<string, CaseResult>();
+  for (let round = 1; round <= options.rounds; round++) {
+    if (options.rounds > 1) console.log(`— round ${round} of ${options.rounds}`);
+    let index = 0;
+    for (const { lf, c } of plan) {
+      const r = options.inProcess ? await measureCase(c, options) : measureInChild(lf.abs, c.name, options);
       r.includedAsBaseline = asBaseline.has(c.name);
-      result.cases.push(r);
+      const prev = best.get(c.name);
+      if (prev === undefined || better(r, prev)) best.set(c.name, r);
       console.log(progressLine(++index, total, nameWidth, r));
     }
   }
+  const files: FileResult[] = loaded.map((lf) => ({
+    file: lf.file,
+    title: lf.bench?.title ?? path.basename(lf.file),
+    notes: lf.bench?.notes ?? [],
+    loadError: lf.loadError,
+    cases: (lf.bench?.cases ?? []).filter((c) => best.has(c.name)).map((c) => best.get(c.name)!),
+  }));
 
   const allResults = files.flatMap((file) => file.cases);
   computeRatios(allResults, known);
@@ -227,7 +277,7 @@ async function main(options: RunnerOptions): Promise<number> {
     schema: "cprime-coro/benchmarks@1",
     date: new Date().toISOString(),
     machine: machineInfo(),
-    options: { timeMs: options.timeMs, warmupMs: options.warmupMs, quick: options.quick, filter: options.filter },
+    options: { timeMs: options.timeMs, rounds: options.rounds, warmupMs: options.warmupMs, quick: options.quick, filter: options.filter },
     summary: summarise(files, (performance.now() - started) / 1000),
     files,
   };
@@ -269,7 +319,7 @@ if (options.help) {
   process.exit(0);
 }
 // Exit explicitly: a bench case may leave a timer or handle behind, which must not hang the run.
-main(options).then(
+(options.child !== null ? childMain(options, options.child) : main(options)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(e);

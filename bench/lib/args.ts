@@ -9,6 +9,12 @@
  *   --out <dir>           where benchmarks.{md,json,svg} go (default docs/).
  *   --dir <dir>           where to look for *.bench.ts (default bench/).
  *   --no-write            print only; write no report files.
+ *   --rounds <n>          measure every case n times, interleaved, and keep
+ *                         each case's best round (default 3, quick 1).
+ *   --in-process          measure every case in this one process (default:
+ *                         each case in a fresh child process, see run.ts).
+ *   --child <file> --case <name>
+ *                         internal: measure one case and print its result.
  *   --help
  */
 
@@ -25,6 +31,10 @@ export interface RunnerOptions {
   benchDir: string;
   write: boolean;
   help: boolean;
+  inProcess: boolean;
+  rounds: number;
+  /** Internal (child mode): the bench file and case to measure. */
+  child: { file: string; caseName: string } | null;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -36,6 +46,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --out <dir>       report directory (default docs/)
   --dir <dir>       directory holding *.bench.ts (default bench/)
   --no-write        print results only, write no report files
+  --rounds <n>      measure every case n times, interleaved; keep each case's best round (default 3, quick 1)
+  --in-process      measure all cases in one process (default: a fresh process per case)
   --help            this text
 `;
 
@@ -55,7 +67,12 @@ export function parseArgs(argv: readonly string[], defaults: { outDir: string; b
     benchDir: defaults.benchDir,
     write: true,
     help: false,
+    inProcess: false,
+    rounds: NaN,
+    child: null,
   };
+  let childFile: string | null = null;
+  let childCase: string | null = null;
 
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -92,6 +109,22 @@ export function parseArgs(argv: readonly string[], defaults: { outDir: string; b
       case "--no-write":
         options.write = false;
         break;
+      case "--rounds": {
+        const text = value();
+        const n = Number(text);
+        if (!Number.isInteger(n) || n < 1 || n > 20) throw new UsageError(`--rounds must be an integer from 1 to 20, received ${text}`);
+        options.rounds = n;
+        break;
+      }
+      case "--in-process":
+        options.inProcess = true;
+        break;
+      case "--child":
+        childFile = value();
+        break;
+      case "--case":
+        childCase = value();
+        break;
       case "--help":
       case "-h":
         options.help = true;
@@ -101,6 +134,9 @@ export function parseArgs(argv: readonly string[], defaults: { outDir: string; b
     }
   }
 
+  if ((childFile === null) !== (childCase === null)) throw new UsageError("--child and --case go together");
+  if (childFile !== null && childCase !== null) options.child = { file: childFile, caseName: childCase };
+  if (Number.isNaN(options.rounds)) options.rounds = options.quick ? 1 : 3;
   if (Number.isNaN(options.timeMs)) options.timeMs = options.quick ? 100 : 1000;
   options.warmupMs = Math.min(250, options.timeMs / 4);
   if (options.quick) options.minSamples = 3;

@@ -87,6 +87,7 @@ export function renderMarkdown(report: RunReport, svgName: string | null): strin
         ["OS", `${m.os} ${m.arch}`],
         ["Date", report.date],
         ["Time per timed case", `${o.timeMs} ms after ${o.warmupMs} ms warmup${o.quick ? " (--quick)" : ""}`],
+        ["Rounds", `${o.rounds}: every case measured ${o.rounds === 1 ? "once" : `${o.rounds} times, interleaved with the others, each in a fresh process; the table keeps each case's fastest round (the machine's load drifts between cases)`}`],
         ["GC between cases", m.gcExposed ? "yes (node --expose-gc)" : "no (global.gc not exposed)"],
         ["Code measured", m.subject],
       ],

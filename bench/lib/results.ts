@@ -88,6 +88,8 @@ export interface MachineInfo {
 
 export interface RunOptionsSummary {
   timeMs: number;
+  /** Rounds per case; the report keeps each case's fastest round. */
+  rounds: number;
   warmupMs: number;
   quick: boolean;
   filter: string[];
