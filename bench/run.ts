@@ -100,11 +100,13 @@ function select(files: LoadedFile[], filter: string[]): { selected: Set<string>;
   const asBaseline = new Set<string>();
   const queue = [...selected];
   while (queue.length > 0) {
-    const base = all.get(queue.pop() as string)?.baseline;
-    if (base !== undefined && all.has(base) && !selected.has(base)) {
-      selected.add(base);
-      asBaseline.add(base);
-      queue.push(base);
+    const c = all.get(queue.pop() as string);
+    for (const base of [c?.baseline, c !== undefined && "floor" in c ? c.floor : undefined]) {
+      if (base !== undefined && all.has(base) && !selected.has(base)) {
+        selected.add(base);
+        asBaseline.add(base);
+        queue.push(base);
+      }
     }
   }
   return { selected, asBaseline };
@@ -113,6 +115,10 @@ function select(files: LoadedFile[], filter: string[]): { selected: Set<string>;
 function computeRatios(results: CaseResult[], known: Set<string>): void {
   const byName = new Map(results.map((r) => [r.name, r]));
   for (const r of results) {
+    if (r.floor) {
+      const fl = byName.get(r.floor.name);
+      r.floor.value = fl !== undefined && fl.status === "ok" && fl.unit === r.unit ? fl.value : null;
+    }
     if (r.baseline === null) continue;
     const base = byName.get(r.baseline.name);
     let reason: string | undefined;
@@ -145,6 +151,7 @@ function summarise(files: FileResult[], wallSeconds: number): RunSummary {
       met: withTarget.filter((c) => c.target?.verdict === "met").length,
       missed: withTarget.filter((c) => c.target?.verdict === "missed").length,
       notMeasured: withTarget.filter((c) => c.target?.verdict === null).length,
+      belowFloor: withTarget.filter((c) => f.verdict(c) === "missed: below the floor").length,
     },
     wallSeconds,
   };

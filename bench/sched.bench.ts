@@ -129,6 +129,7 @@ function switchCase(): TimedCase {
     name: "sched/switch/1000",
     role: "subject",
     baseline: "sched/switch/1000/raw-generators",
+    floor: "sched/switch/1000/minimal-yield-star-scheduler",
     opsPerCall: SWITCHES_PER_CALL,
     target: { ns: 28, text: "≤ 2× raw generator round-robin" },
     note: `1000 parked coroutines, ${SWITCH_ROUNDS} yieldNow rounds each per call; gate and wake-ups (≈1%) charged to the switches`,

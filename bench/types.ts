@@ -22,6 +22,12 @@ export interface TimedCase {
   baseline?: string;
   /** subject: ours; baseline: the limit or plain-JS reference; peer: another library/runtime. */
   role: "subject" | "baseline" | "peer";
+  /**
+   * The case measuring the least any implementation of this API can do on the
+   * same workload (a minimal `yield*` runtime); the report shows it beside the
+   * target, and says so when the target lies below it.
+   */
+  floor?: string;
   /** The issue's target for this case, measured never asserted. `ns` is per op. */
   target?: { ns: number; text: string };
   /** Runs once before timing (outside the timed region). */

@@ -78,7 +78,16 @@ export function target(c: CaseResult): string {
 
 export function verdict(c: CaseResult): string {
   if (c.target === null) return "—";
-  return c.target.verdict ?? "not measured";
+  const v = c.target.verdict ?? "not measured";
+  const floor = c.floor?.value;
+  if (v === "missed" && floor !== undefined && floor !== null && floor > c.target.value) return "missed: below the floor";
+  return v;
+}
+
+/** The floor case's value for a case that names one. */
+export function floor(c: CaseResult): string {
+  if (c.floor === undefined || c.floor === null || c.floor.value === null) return "—";
+  return headline({ ...c, value: c.floor.value, status: "ok" });
 }
 
 export function modelCycles(c: CaseResult): string {

@@ -81,6 +81,7 @@ function emptyResult(c: TimedCase | MeasuredCase, kind: CaseResult["kind"], unit
     opsPerCall: null,
     async: null,
     baseline: c.baseline === undefined ? null : { name: c.baseline, ratio: null },
+    floor: "floor" in c && c.floor !== undefined ? { name: c.floor, value: null } : null,
     target: null,
     modelCyclesPerOp: null,
     note: c.note ?? null,

@@ -102,7 +102,7 @@ export function renderMarkdown(report: RunReport, svgName: string | null): strin
     "- **samples**: `n × k calls` means n samples, each the mean of a batch of k calls; short calls are batched so the " +
       "timer's own cost and grain are not what is measured. The spread describes the batch means.",
     "- **spread**: median absolute deviation relative to the median, then the 75th and 99th percentiles.",
-    "- **ratio to baseline**: this case's median divided by its baseline's median, both from this run. Below 1× is faster (or smaller).",
+    "- **ratio to baseline**: this case's median divided by its baseline's median, both from this run (each case's fastest round). Below 1× is faster (or smaller).",
     "- **target / verdict**: the target the case was written against, compared with the median: `met` when the median is at or below it. " +
       "Targets are reported here, never asserted by the test suite.",
     "- **role**: `subject` is this library; `baseline` is the limit or a plain-JS reference; `peer` is another library or runtime.",
@@ -116,7 +116,7 @@ export function renderMarkdown(report: RunReport, svgName: string | null): strin
     `- ${s.cases} cases: ${s.ok} measured, ${s.skipped} skipped, ${s.errored} errored` +
       (s.filesFailed ? `; ${s.filesFailed} file(s) failed to load` : "") +
       ".",
-    `- Targets: **${t.met} met, ${t.missed} missed**${t.notMeasured ? `, ${t.notMeasured} not measured` : ""} (of ${t.total}).`,
+    `- Targets: **${t.met} met, ${t.missed} missed**${t.belowFloor ? ` (${t.belowFloor} of them below the floor of any \`yield*\` runtime)` : ""}${t.notMeasured ? `, ${t.notMeasured} not measured` : ""} (of ${t.total}).`,
     `- Run time: ${s.wallSeconds.toFixed(1)} s.`,
     "",
   );
@@ -124,9 +124,17 @@ export function renderMarkdown(report: RunReport, svgName: string | null): strin
   if (withTargets.length > 0) {
     out.push(
       table(
-        ["case", "target", "median", "verdict"],
-        withTargets.map((c) => [caseName(c), f.target(c), f.headline(c), f.verdict(c)]),
+        ["case", "target", "median", "floor: any yield* runtime", "verdict"],
+        withTargets.map((c) => [caseName(c), f.target(c), f.headline(c), f.floor(c), f.verdict(c)]),
       ),
+      "",
+    );
+  }
+  if (withTargets.some((c) => c.floor?.value != null)) {
+    out.push(
+      "The floor is the same workload on bench/peers/minimal-channel.ts (or the minimal scheduler for switches): generators, " +
+        "`yield*` operations and result objects, nothing else. \"Below the floor\" means no implementation of this API meets the " +
+        "target on this engine; see docs/DESIGN.md, \"Performance of the scheduler and channels\".",
       "",
     );
   }

@@ -42,7 +42,7 @@ export function renderSummaryText(report: RunReport): string {
     "== Summary",
     `cases: ${s.cases} (${s.ok} measured, ${s.skipped} skipped, ${s.errored} errored)` +
       (s.filesFailed ? `; ${s.filesFailed} file(s) failed to load` : ""),
-    `targets: ${t.met} met, ${t.missed} missed` + (t.notMeasured ? `, ${t.notMeasured} not measured` : "") + ` (of ${t.total})`,
+    `targets: ${t.met} met, ${t.missed} missed` + (t.belowFloor ? ` (${t.belowFloor} below the floor of any yield* runtime)` : "") + (t.notMeasured ? `, ${t.notMeasured} not measured` : "") + ` (of ${t.total})`,
     `machine: ${machineLine(report.machine)}`,
     `measured: ${report.machine.subject}`,
     `time: ${s.wallSeconds.toFixed(1)} s; ${report.options.timeMs} ms per timed case` +

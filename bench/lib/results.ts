@@ -50,6 +50,8 @@ export interface CaseResult {
   opsPerCall: number | null;
   async: boolean | null;
   baseline: { name: string; ratio: number | null; reason?: string } | null;
+  /** The floor case for this workload and its value (see TimedCase.floor). */
+  floor?: { name: string; value: number | null } | null;
   target: { value: number; text: string; verdict: Verdict | null } | null;
   /** Model output, never measured time. */
   modelCyclesPerOp: number | null;
@@ -101,7 +103,8 @@ export interface RunSummary {
   skipped: number;
   errored: number;
   filesFailed: number;
-  targets: { total: number; met: number; missed: number; notMeasured: number };
+  /** `belowFloor`: missed targets that lie below their case's floor (no implementation of the API can meet them). */
+  targets: { total: number; met: number; missed: number; notMeasured: number; belowFloor: number };
   wallSeconds: number;
 }
 

@@ -13,6 +13,8 @@ export interface RuntimeCaseSpec {
   name: string;
   opsPerCall: number;
   baseline?: string;
+  /** The floor case (see TimedCase.floor). */
+  floor?: string;
   target?: { ns: number; text: string };
   note: string;
   /** One call: spawns on `rt` and runs it to completion. */
@@ -29,6 +31,7 @@ export function runtimeCase(spec: RuntimeCaseSpec): TimedCase {
     name: spec.name,
     role: "subject",
     ...(spec.baseline === undefined ? {} : { baseline: spec.baseline }),
+    ...(spec.floor === undefined ? {} : { floor: spec.floor }),
     opsPerCall: spec.opsPerCall,
     ...(spec.target === undefined ? {} : { target: spec.target }),
     note: spec.note,
