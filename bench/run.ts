@@ -112,6 +112,28 @@ function select(files: LoadedFile[], filter: string[]): { selected: Set<string>;
   return { selected, asBaseline };
 }
 
+/**
+ * The median over rounds of this case's value ÷ its baseline's in the same
+ * round: the two ran seconds apart, so the machine's drift between rounds
+ * cancels out (a ratio of two best rounds could pair a lucky round with an
+ * unlucky one). Null with fewer than two complete rounds.
+ */
+function pairedRatio(r: CaseResult, base: CaseResult): number | null {
+  const a = r.roundValues;
+  const b = base.roundValues;
+  if (a === undefined || b === undefined || a.length !== b.length || a.length < 2) return null;
+  const ratios: number[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== null && y !== null && y > 0) ratios.push(x / y);
+  }
+  if (ratios.length < 2) return null;
+  ratios.sort((p, q) => p - q);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+}
+
 function computeRatios(results: CaseResult[], known: Set<string>): void {
   const byName = new Map(results.map((r) => [r.name, r]));
   for (const r of results) {
@@ -132,7 +154,7 @@ function computeRatios(results: CaseResult[], known: Set<string>): void {
       r.baseline.ratio = null;
       r.baseline.reason = reason;
     } else {
-      r.baseline.ratio = r.value / base.value;
+      r.baseline.ratio = pairedRatio(r, base) ?? r.value / base.value;
     }
   }
 }
@@ -265,7 +287,10 @@ async function main(options: RunnerOptions): Promise<number> {
       const r = options.inProcess ? await measureCase(c, options) : measureInChild(lf.abs, c.name, options);
       r.includedAsBaseline = asBaseline.has(c.name);
       const prev = best.get(c.name);
-      if (prev === undefined || better(r, prev)) best.set(c.name, r);
+      const rounds = [...(prev?.roundValues ?? []), r.status === "ok" ? r.value : null];
+      const kept = prev === undefined || better(r, prev) ? r : prev;
+      kept.roundValues = rounds;
+      best.set(c.name, kept);
       console.log(progressLine(++index, total, nameWidth, r));
     }
   }

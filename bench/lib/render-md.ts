@@ -102,7 +102,7 @@ export function renderMarkdown(report: RunReport, svgName: string | null): strin
     "- **samples**: `n × k calls` means n samples, each the mean of a batch of k calls; short calls are batched so the " +
       "timer's own cost and grain are not what is measured. The spread describes the batch means.",
     "- **spread**: median absolute deviation relative to the median, then the 75th and 99th percentiles.",
-    "- **ratio to baseline**: this case's median divided by its baseline's median, both from this run (each case's fastest round). Below 1× is faster (or smaller).",
+    "- **ratio to baseline**: this case's median divided by its baseline's median, from this run: with several rounds, the median over rounds of the ratio within each round (the two ran seconds apart), so it need not equal the quotient of the two medians shown. Below 1× is faster (or smaller).",
     "- **target / verdict**: the target the case was written against, compared with the median: `met` when the median is at or below it. " +
       "Targets are reported here, never asserted by the test suite.",
     "- **role**: `subject` is this library; `baseline` is the limit or a plain-JS reference; `peer` is another library or runtime.",

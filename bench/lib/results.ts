@@ -50,6 +50,8 @@ export interface CaseResult {
   opsPerCall: number | null;
   async: boolean | null;
   baseline: { name: string; ratio: number | null; reason?: string } | null;
+  /** The value of every round, in round order (null where a round produced none); `value` is the best of them. */
+  roundValues?: (number | null)[];
   /** The floor case for this workload and its value (see TimedCase.floor). */
   floor?: { name: string; value: number | null } | null;
   target: { value: number; text: string; verdict: Verdict | null } | null;

@@ -156,16 +156,16 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     const cases = this.cases;
     const n = cases.length;
     rt.charge(rt.selectCaseCycles * n);
+
+    // Pass 1 — poll in a random order. The order lives in a scratch array:
+    // next() runs to completion before any other select can start. The same
+    // loop records every channel as touched (the leak detector's record).
+    const order = n <= SCRATCH_CASES ? scratchOrder : new Int32Array(n);
+    const random = rt.random;
     for (let i = 0; i < n; i++) {
       const c = cases[i];
       if (c.kind !== "after") touch(t, caseChannel(c));
-    }
-
-    // Pass 1 — poll in a random order. The order lives in a scratch array:
-    // next() runs to completion before any other select can start.
-    const order = n <= SCRATCH_CASES ? scratchOrder : new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const j = rt.random.below(i + 1); // inside-out Fisher–Yates
+      const j = i === 0 ? 0 : random.below(i + 1); // inside-out Fisher–Yates
       order[i] = order[j];
       order[j] = i;
     }

@@ -263,12 +263,14 @@ export function takeResumeValue<T>(): IteratorReturnResult<T> {
 
 /** Records that `t` operated on `resource` (see TaskImpl.touchA). */
 export function touch(t: TaskImpl, resource: object): void {
-  if (t.touchA !== resource) touchSlow(t, resource);
+  if (t.touchA === resource) return;
+  // The second resource of a task ping-ponging on two, checked inline too.
+  const ext = t.ext;
+  if (ext === null || (ext as TaskExt).touchB !== resource) touchSlow(t, resource);
 }
 
 function touchSlow(t: TaskImpl, resource: object): void {
   const ext = t.ext === null ? null : (t.ext as TaskExt);
-  if (ext !== null && ext.touchB === resource) return; // ping-pong between two: nothing new
   const prev = t.touchA;
   t.touchA = resource;
   if (prev === null) return; // the first resource: no ext needed
