@@ -29,7 +29,17 @@ const FAN_IN_MESSAGES = FAN_IN_PRODUCERS * FAN_IN_PER_PRODUCER;
 
 // ── chan/pingpong/cap=0 ────────────────────────────────────────────────────
 
-function* pinger(ping: Channel<number>, pong: Channel<number>, n: number): Generator<unknown, number, unknown> {
+/**
+ * What the ping-pong and throughput workloads need of a channel. Ours and the
+ * floor's (bench/peers/minimal-channel.ts) both fit, so both run the very
+ * same generator code (each case runs in its own process: no shared feedback).
+ */
+interface WorkloadChannel {
+  send(value: number): { [Symbol.iterator](): Iterator<unknown, void, unknown> };
+  recv(): { [Symbol.iterator](): Iterator<unknown, { ok: true; value: number } | { ok: false; value: undefined }, unknown> };
+}
+
+function* pinger(ping: WorkloadChannel, pong: WorkloadChannel, n: number): Generator<unknown, number, unknown> {
   let sum = 0;
   for (let i = 0; i < n; i++) {
     yield* ping.send(i);
@@ -39,7 +49,7 @@ function* pinger(ping: Channel<number>, pong: Channel<number>, n: number): Gener
   return sum;
 }
 
-function* ponger(ping: Channel<number>, pong: Channel<number>, n: number): Generator<unknown, void, unknown> {
+function* ponger(ping: WorkloadChannel, pong: WorkloadChannel, n: number): Generator<unknown, void, unknown> {
   for (let i = 0; i < n; i++) {
     const r = yield* ping.recv();
     yield* pong.send(r.ok ? r.value : -1);
@@ -79,23 +89,6 @@ const pingPongCase = (): TimedCase => {
 const FLOOR_NOTE = "the floor for this API shape (bench/peers/minimal-channel.ts): a bare run queue and channels with yield* operations, " +
   "no cycle model, stacks, cancellation, deadlock detection or validation";
 
-function* floorPinger(ping: MinimalChannel<number>, pong: MinimalChannel<number>, n: number): Generator<unknown, number, unknown> {
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    yield* ping.send(i);
-    const r = yield* pong.recv();
-    sum += r.ok ? r.value : 0;
-  }
-  return sum;
-}
-
-function* floorPonger(ping: MinimalChannel<number>, pong: MinimalChannel<number>, n: number): Generator<unknown, void, unknown> {
-  for (let i = 0; i < n; i++) {
-    const r = yield* ping.recv();
-    yield* pong.send(r.ok ? r.value : -1);
-  }
-}
-
 function floorPingPongCase(): TimedCase {
   const rt = new MinimalRuntime();
   const ping = new MinimalChannel<number>(rt, 0);
@@ -107,24 +100,11 @@ function floorPingPongCase(): TimedCase {
     opsPerCall: PING_PONG_ROUND_TRIPS,
     note: `${FLOOR_NOTE}; ${PING_PONG_ROUND_TRIPS} round trips per call`,
     fn() {
-      rt.spawn(floorPonger, ping, pong, PING_PONG_ROUND_TRIPS);
-      rt.spawn(floorPinger, ping, pong, PING_PONG_ROUND_TRIPS);
+      rt.spawn(ponger, ping, pong, PING_PONG_ROUND_TRIPS);
+      rt.spawn(pinger, ping, pong, PING_PONG_ROUND_TRIPS);
       rt.run();
     },
   };
-}
-
-function* floorProducer(ch: MinimalChannel<number>, n: number): Generator<unknown, void, unknown> {
-  for (let i = 0; i < n; i++) yield* ch.send(i);
-}
-
-function* floorConsumer(ch: MinimalChannel<number>, n: number): Generator<unknown, number, unknown> {
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const r = yield* ch.recv();
-    if (r.ok) sum += r.value;
-  }
-  return sum;
 }
 
 function floorThroughputCase(): TimedCase {
@@ -137,8 +117,8 @@ function floorThroughputCase(): TimedCase {
     opsPerCall: THROUGHPUT_MESSAGES,
     note: `${FLOOR_NOTE}; ${THROUGHPUT_MESSAGES} messages per call`,
     fn() {
-      rt.spawn(floorProducer, ch, THROUGHPUT_MESSAGES);
-      rt.spawn(floorConsumer, ch, THROUGHPUT_MESSAGES);
+      rt.spawn(producer, ch, THROUGHPUT_MESSAGES);
+      rt.spawn(consumer, ch, THROUGHPUT_MESSAGES);
       rt.run();
     },
   };
@@ -273,11 +253,11 @@ function effectionPingPongCase(): TimedCase {
 
 // ── chan/throughput/cap=1024 ───────────────────────────────────────────────
 
-function* producer(ch: Channel<number>, n: number): Generator<unknown, void, unknown> {
+function* producer(ch: WorkloadChannel, n: number): Generator<unknown, void, unknown> {
   for (let i = 0; i < n; i++) yield* ch.send(i);
 }
 
-function* consumer(ch: Channel<number>, n: number): Generator<unknown, number, unknown> {
+function* consumer(ch: WorkloadChannel, n: number): Generator<unknown, number, unknown> {
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const r = yield* ch.recv();

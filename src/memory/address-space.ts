@@ -504,14 +504,8 @@ export class AddressSpace {
     if (typeof ref !== "object" || ref === null) return false;
     const classIndex = poolClassIndex(ref.sizeClass);
     if (classIndex < 0) return ref.sizeClass === "large" && this.heap.holds(ref.addr, BLOCK_LARGE, ref.generation);
-    const addr = ref.addr;
-    const stackPool = this.poolContaining(classIndex, addr);
-    if (stackPool === null) return false;
-    const offsetBytes = addr - stackPool.slotsStart;
-    const slot = offsetBytes >>> stackPool.slotShift;
-    if (slot << stackPool.slotShift !== offsetBytes) return false;
-    const generation = stackPool.generations[slot];
-    return generation === ref.generation && (generation & 1) === 1;
+    const generation = this.slotGeneration(classIndex, ref.addr);
+    return generation >= 0 && generation === ref.generation && (generation & 1) === 1;
   }
 
   /**
@@ -523,14 +517,19 @@ export class AddressSpace {
   refAt(sizeClass: SizeClass, addr: number): StackRef | null {
     const classIndex = poolClassIndex(sizeClass);
     if (classIndex < 0) return null;
+    const generation = this.slotGeneration(classIndex, addr);
+    if (generation < 0 || (generation & 1) === 0) return null; // no slot there, or not handed out
+    return { addr, bytes: POOL_SLOT_BYTES[classIndex], sizeClass, generation };
+  }
+
+  /** The generation of the pool slot starting at `addr`; -1 if no slot of the class starts there. */
+  private slotGeneration(classIndex: number, addr: number): number {
     const stackPool = this.poolContaining(classIndex, addr);
-    if (stackPool === null) return null;
+    if (stackPool === null) return -1;
     const offsetBytes = addr - stackPool.slotsStart;
     const slot = offsetBytes >>> stackPool.slotShift;
-    if (slot << stackPool.slotShift !== offsetBytes) return null;
-    const generation = stackPool.generations[slot];
-    if ((generation & 1) === 0) return null;
-    return { addr, bytes: POOL_SLOT_BYTES[classIndex], sizeClass, generation };
+    if (slot << stackPool.slotShift !== offsetBytes) return -1;
+    return stackPool.generations[slot];
   }
 
   /**

@@ -226,6 +226,36 @@ describe("AddressSpace.freeStack()", () => {
   });
 });
 
+describe("AddressSpace.refAt()", () => {
+  it.each(POOL_CLASS_NAMES)("rebuilds the ref of a handed-out %s slot, and nothing once it is freed", (sizeClass) => {
+    const space = smallSpace();
+    const ref = space.allocStack(sizeClass);
+    expect(space.refAt(sizeClass, ref.addr)).toEqual(ref);
+    space.freeStack(space.refAt(sizeClass, ref.addr)!); // an owner that kept only the address frees through it
+    expect(space.refAt(sizeClass, ref.addr)).toBeNull();
+    expect(space.isLive(ref)).toBe(false);
+    space.checkMemory();
+  });
+
+  it("is null for an address that is no slot start, another class's slot, or a large stack", () => {
+    const space = smallSpace();
+    const micro = space.allocStack("micro");
+    const large = space.allocStack("large");
+    expect(space.refAt("micro", micro.addr + 16)).toBeNull();
+    expect(space.refAt("small", micro.addr)).toBeNull();
+    expect(space.refAt("micro", 0)).toBeNull();
+    expect(space.refAt("large", large.addr)).toBeNull();
+  });
+
+  it("isLive refuses a forged ref whatever its generation, even -1", () => {
+    const space = smallSpace();
+    const micro = space.allocStack("micro");
+    expect(space.isLive({ ...micro, addr: micro.addr + 16 })).toBe(false);
+    expect(space.isLive({ ...micro, addr: micro.addr + 16, generation: -1 })).toBe(false);
+    expect(space.isLive(micro)).toBe(true);
+  });
+});
+
 describe("AddressSpace growth", () => {
   it("carves a new pool when a class is full; the buffer grows and no stack moves", () => {
     const space = new AddressSpace({ pools: { micro: 10, small: 0, medium: 0 }, bytes: 1 << 16 });
