@@ -21,7 +21,7 @@
  * the coroutine performing it (nothing when called outside coroutines).
  */
 import { ChannelClosedError } from "../errors.js";
-import { DONE_VOID, RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
+import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
 import { running } from "../coro/context.js";
 import { currentTaskOrThrow, resourceResolvers } from "../sched/runtime.js";
 import { touch, type TaskImpl, takeResumeValue } from "../sched/task.js";

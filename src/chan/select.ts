@@ -18,7 +18,7 @@
  * with `ok: false`.
  */
 import { bug } from "../errors.js";
-import { RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
+import { SUSPENDED, type Operation } from "../coro/operation.js";
 import { checkDelay } from "../sched/ops.js";
 import { currentTaskOrThrow, formatMs, msToCycles } from "../sched/runtime.js";
 import { Timer } from "../sched/timers.js";

@@ -5,7 +5,7 @@
  * `yieldNow()` is a stateless singleton: the per-suspension state lives on the
  * task, so a round-robin switch allocates nothing.
  */
-import { DONE_VOID, RESUME, SUSPENDED, type Operation } from "../coro/operation.js";
+import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
 import { running } from "../coro/context.js";
 import type { CoroDef, CoroFn } from "../coro/coro.js";
 import { currentTaskOrThrow, Runtime, type RuntimeOptions } from "./runtime.js";

@@ -24,7 +24,6 @@ import { bug, CancelledError, DeadlockError } from "../errors.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
 import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { running } from "../coro/context.js";
-import { classIndexOf } from "../coro/stack.js";
 import { recordCallChain } from "../coro/call.js";
 import { DONE_VOID, RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
 import { resolveCostModel, type CostModel } from "./cost-model.js";
@@ -33,8 +32,8 @@ import { RunQueue } from "./run-queue.js";
 import { Timer, TimerHeap } from "./timers.js";
 import type { WaitRecord } from "./wait.js";
 import {
-  BLOCKED, CANCEL_DELIVERED, CANCEL_NONE, CANCEL_REQUESTED, CANCELLED, DONE, F_CANCEL, F_CANCEL_REQUESTED, F_RESUME_ERROR, F_SCHEDULED,
-  F_STATE, F_WOKEN, FAILED, READY, RUNNING, TaskImpl, takeResumeValue, touch, type Task,
+  BLOCKED, CANCEL_DELIVERED, CANCEL_NONE, CANCEL_REQUESTED, CANCELLED, DONE, F_RESUME_ERROR, F_SCHEDULED, FAILED, READY,
+  TaskImpl, takeResumeValue, touch, type Task,
 } from "./task.js";
 import { viewsOf, type BufferViews } from "../coro/views.js";
 import { CoroutineHandle, type Coroutine } from "./coroutine.js";
