@@ -138,14 +138,15 @@ export class Profiler implements RuntimeObserver {
 
   private count(r: DefinitionRecord, t: TaskImpl): void {
     r.counted++;
-    const s = t.cstack;
-    if (s.highWater > r.highWater) r.highWater = s.highWater;
-    const applied = s.sizeClass;
+    const highWater = t.highWater;
+    if (highWater > r.highWater) r.highWater = highWater;
+    const applied = t.sizeClass;
     if (applied !== r.appliedClass) r.appliedClass = larger(r.appliedClass, applied);
   }
 
   private recordFor(t: TaskImpl): DefinitionRecord {
-    const key = t.def ?? t.name;
+    // The definition or function spawned: one identity check on the common path (the same one again).
+    const key = t.origin;
     if (key === this.lastKey && this.lastRecord !== null) return this.lastRecord;
     const name = t.name;
     let r = this.records.get(name);

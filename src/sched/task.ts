@@ -133,7 +133,7 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
     readonly rt: Runtime,
     readonly id: number,
     /** The definition, or the spawned generator function (its name is read lazily). */
-    private readonly origin: CoroDefImpl | { readonly name: string },
+    readonly origin: CoroDefImpl | { readonly name: string },
     /** The stack slot it was spawned with. */
     base: StackRef,
   ) {
