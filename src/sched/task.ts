@@ -179,10 +179,6 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
     this.flags = (this.flags & ~F_CANCEL) | (v << F_CANCEL_SHIFT);
   }
 
-  get woken(): boolean {
-    return (this.flags & F_WOKEN) !== 0;
-  }
-
   get observed(): boolean {
     return (this.flags & F_OBSERVED) !== 0;
   }
