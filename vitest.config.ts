@@ -12,5 +12,6 @@ export default defineConfig({
     reporters: ["default", ["json", { outputFile: "reports/vitest.json" }]],
     testTimeout: 60_000,
     pool: "forks",
+    setupFiles: ["test/support/fc-setup.ts"],
   },
 });

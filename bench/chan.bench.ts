@@ -79,14 +79,16 @@ const pingPongCase = (): TimedCase => {
       const expectedSum = (PING_PONG_ROUND_TRIPS * (PING_PONG_ROUND_TRIPS - 1)) / 2;
       if (t.result !== expectedSum) throw new Error(`chan/pingpong: the pinger got back ${String(t.result)}, expected ${expectedSum}`);
       const switches = rt.stats().contextSwitches - before;
-      if (switches < 2 * PING_PONG_ROUND_TRIPS) throw new Error(`chan/pingpong: ${switches} context switches for ${PING_PONG_ROUND_TRIPS} round trips; a round trip must switch twice`);
+      if (switches < 2 * PING_PONG_ROUND_TRIPS)
+        throw new Error(`chan/pingpong: ${switches} context switches for ${PING_PONG_ROUND_TRIPS} round trips; a round trip must switch twice`);
     },
   });
 };
 
 // ── the floors: the same workloads on bench/peers/minimal-channel.ts ─────
 
-const FLOOR_NOTE = "the floor for this API shape (bench/peers/minimal-channel.ts): a bare run queue and channels with yield* operations, " +
+const FLOOR_NOTE =
+  "the floor for this API shape (bench/peers/minimal-channel.ts): a bare run queue and channels with yield* operations, " +
   "no cycle model, stacks, cancellation, deadlock detection or validation";
 
 function floorPingPongCase(): TimedCase {
@@ -328,7 +330,8 @@ const selectCase = (): TimedCase => {
     check(rt) {
       const firstWins = selects(rt).result as number;
       const share = firstWins / SELECTS_PER_CALL;
-      if (share < 0.4 || share > 0.6) throw new Error(`select/ready=2: case 0 won ${firstWins} of ${SELECTS_PER_CALL} selects; two ready cases must be chosen uniformly`);
+      if (share < 0.4 || share > 0.6)
+        throw new Error(`select/ready=2: case 0 won ${firstWins} of ${SELECTS_PER_CALL} selects; two ready cases must be chosen uniformly`);
       if (a.length + b.length !== 2 * SELECT_PREFILL) throw new Error("select/ready=2: the channels lost values");
     },
   });
@@ -366,7 +369,7 @@ const bench: BenchFile = {
     "Peers: async/await over a minimal promise rendezvous channel (bench/peers/async-channel.ts); js-csp go-blocks with put/take; " +
       "effection 4 channels between two spawned operations. js-csp and effection do 1000 round trips per call, the others 10 000.",
     "Floors (role baseline, `minimal-yield-star`): the same workloads on bench/peers/minimal-channel.ts, the least any runtime with " +
-      "this API can do (generators, yield* operations, result objects) and nothing more. Their ratio column reads \"floor ÷ ours\"; " +
+      'this API can do (generators, yield* operations, result objects) and nothing more. Their ratio column reads "floor ÷ ours"; ' +
       "a target below the floor cannot be met by any implementation of this API on this engine.",
     "modelCycles is the cost model's busy cycles per op (rt.stats().busyCycles), model output, not time.",
   ],

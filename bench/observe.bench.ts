@@ -126,7 +126,8 @@ const spawnCases = observedPair({
     if (s.completed !== SPAWNS_PER_CALL || s.live !== 0) throw new Error(`sched/spawn: a call did not spawn and complete ${SPAWNS_PER_CALL} coroutines`);
     if (profiled) {
       const entry = rt.profile().definitions.find((d) => d.name === "emptyCoroutine");
-      if (entry?.spawns !== SPAWNS_PER_CALL) throw new Error(`sched/spawn/profiling-on: the profile counted ${entry?.spawns} spawns, expected ${SPAWNS_PER_CALL}`);
+      if (entry?.spawns !== SPAWNS_PER_CALL)
+        throw new Error(`sched/spawn/profiling-on: the profile counted ${entry?.spawns} spawns, expected ${SPAWNS_PER_CALL}`);
     }
   },
 });

@@ -189,7 +189,6 @@ function rawSwitchCase(): TimedCase {
   };
 }
 
-
 /**
  * The floor for any scheduler with this library's API shape: a run queue of
  * generators that suspend with `yield*` on an operation object (a stateless
@@ -317,7 +316,9 @@ function parkedFootprint(rt: Runtime, parked: number, heapBefore: number, memBef
   const heapAfter = process.memoryUsage().heapUsed;
   const stats = rt.stats();
   if (stats.live !== parked || stats.contextSwitches !== parked) {
-    throw new Error(`sched/parked-memory: expected ${parked} coroutines parked after one switch each, found live ${stats.live}, switches ${stats.contextSwitches}`);
+    throw new Error(
+      `sched/parked-memory: expected ${parked} coroutines parked after one switch each, found live ${stats.live}, switches ${stats.contextSwitches}`,
+    );
   }
   const mem = stats.memory;
   const slotsPerCoroutine = (mem.micro.used - memBefore.micro.used) / parked;
@@ -394,6 +395,7 @@ async function parkedAsync(never: Promise<never>): Promise<void> {
  * local: optimised code drops a local it no longer reads, and the collector
  * would then free the suspended functions before they are measured.
  */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- written, never read: it only keeps the promise alive
 let neverSettled: Promise<never> | null = null;
 
 function asyncParkedMemoryCase(): MeasuredCase {

@@ -149,7 +149,10 @@ function writeTrace(pass: PassResult, fromMs: number, cap: number, write: Write,
   }
   // The tracer appends in clock order, so the window is a run of the array.
   const timed = trace.traceEvents.filter((e) => e.ph !== "M");
-  const first = Math.max(0, timed.findIndex((e) => e.ts >= fromMs * 1000));
+  const first = Math.max(
+    0,
+    timed.findIndex((e) => e.ts >= fromMs * 1000),
+  );
   const kept = timed.slice(first, first + cap);
   const tids = new Set(kept.map((e) => e.tid));
   const meta = trace.traceEvents.filter((e) => e.ph === "M" && (e.tid === 0 || tids.has(e.tid)));

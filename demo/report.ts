@@ -57,7 +57,14 @@ export function formatIntro(requests: number, seed: number, config: ServerConfig
   for (const { def, role, note } of DEFINITIONS) {
     const m = def.metadata;
     const why = m.recursion ? "recursive calls: unbounded" : m.callDepth > 1 ? `declared calls, ${m.callDepth} frames deep` : "no declared calls";
-    rows.push([def.name, role, `${m.frameBytes} B`, m.maxStackBytes === null ? "unbounded" : `${int(m.maxStackBytes)} B`, m.sizeClass, note === undefined ? why : `${why} *`]);
+    rows.push([
+      def.name,
+      role,
+      `${m.frameBytes} B`,
+      m.maxStackBytes === null ? "unbounded" : `${int(m.maxStackBytes)} B`,
+      m.sizeClass,
+      note === undefined ? why : `${why} *`,
+    ]);
   }
   lines.push(...table(rows, [false, false, true, true, false, false]).map((l) => `    ${l}`));
   for (const { note } of DEFINITIONS) if (note !== undefined) lines.push(`    * ${note}`);
@@ -67,7 +74,12 @@ export function formatIntro(requests: number, seed: number, config: ServerConfig
 /** Plain aligned columns (`right[i]` right-aligns column i). */
 function table(rows: string[][], right: boolean[]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 // ── progress ────────────────────────────────────────────────────────────────
@@ -134,25 +146,45 @@ export function formatSummary(result: DemoResult): string {
 
   rows.push({ section: "requests" });
   rows.push(["served (200)", ...f.map((x) => int(x.served))]);
-  rows.push(["shed at the deadline (503)", ...f.map((x) => `${int(x.shed.total)} (parser ${int(x.shed.waitingForParser)}, lookup ${int(x.shed.waitingForLookup)})`)]);
-  rows.push(["failed (400 bad body, 404 no key)", ...f.map((x) => `${int(x.failed.total)} (400: ${int(x.failed.malformedBody)}, 404: ${int(x.failed.unknownKey)})`)]);
-  rows.push(["latency p50/p90/p99/max (virtual)", ...f.map((x) => (x.latencyMs === null ? "none served" : `${[x.latencyMs.p50, x.latencyMs.p90, x.latencyMs.p99, x.latencyMs.max].map((v) => v.toFixed(1)).join(" / ")} ms`))]);
+  rows.push([
+    "shed at the deadline (503)",
+    ...f.map((x) => `${int(x.shed.total)} (parser ${int(x.shed.waitingForParser)}, lookup ${int(x.shed.waitingForLookup)})`),
+  ]);
+  rows.push([
+    "failed (400 bad body, 404 no key)",
+    ...f.map((x) => `${int(x.failed.total)} (400: ${int(x.failed.malformedBody)}, 404: ${int(x.failed.unknownKey)})`),
+  ]);
+  rows.push([
+    "latency p50/p90/p99/max (virtual)",
+    ...f.map((x) =>
+      x.latencyMs === null ? "none served" : `${[x.latencyMs.p50, x.latencyMs.p90, x.latencyMs.p99, x.latencyMs.max].map((v) => v.toFixed(1)).join(" / ")} ms`,
+    ),
+  ]);
 
   rows.push({ section: "coroutines: spawned / peak live" });
   for (const c of CLASSES) rows.push([`${c.padEnd(6)} ${classSlot(c)}`, ...f.map((x) => `${int(x.classes[c].spawned)} / ${int(x.classes[c].peakLive)}`)]);
   for (const name of movedDefinitions(passes)) {
-    rows.push([`class of ${name}`, ...f.map((x, i) => {
-      const d = x.definitions.find((e) => e.name === name);
-      return d === undefined ? "not spawned" : `${d.sizeClass} (${i === 0 && result.options.profileIn === null ? "metadata" : "profile"})`;
-    })]);
+    rows.push([
+      `class of ${name}`,
+      ...f.map((x, i) => {
+        const d = x.definitions.find((e) => e.name === name);
+        return d === undefined ? "not spawned" : `${d.sizeClass} (${i === 0 && result.options.profileIn === null ? "metadata" : "profile"})`;
+      }),
+    ]);
   }
   rows.push(["stack migrations", ...f.map((x) => `${int(x.migrations)}${x.migrations > 0 ? " chained segments" : ""}`)]);
 
   rows.push({ section: "stack memory vs the design" });
-  rows.push(["per micro coroutine (design: 256 B)", ...f.map((x) => `${x.memory.microSlotBytes} + ${(x.memory.microBytesPerCoroutine - x.memory.microSlotBytes).toFixed(2)} B bookkeeping`)]);
+  rows.push([
+    "per micro coroutine (design: 256 B)",
+    ...f.map((x) => `${x.memory.microSlotBytes} + ${(x.memory.microBytesPerCoroutine - x.memory.microSlotBytes).toFixed(2)} B bookkeeping`),
+  ]);
   rows.push(["micro per 256 KB (design: 1,000)", ...f.map((x) => `${int(x.memory.microPer256KB)} (slots alone: ${int(256_000 / x.memory.microSlotBytes)})`)]);
   rows.push(["deepest micro stack", ...f.map((x) => `${x.memory.microHighWater} B of its ${x.memory.microSlotBytes} B slot`)]);
-  rows.push(["peak in use: micro / small / large", ...f.map((x) => `${[x.memory.peakStackBytes.micro, x.memory.peakStackBytes.small, x.memory.peakStackBytes.large].map(kib).join(" / ")} KiB`)]);
+  rows.push([
+    "peak in use: micro / small / large",
+    ...f.map((x) => `${[x.memory.peakStackBytes.micro, x.memory.peakStackBytes.small, x.memory.peakStackBytes.large].map(kib).join(" / ")} KiB`),
+  ]);
   rows.push(["address space (SharedArrayBuffer)", ...f.map((x) => bytesText(x.memory.bufferBytes))]);
   rows.push(["stacks in use after the run", ...f.map((x) => int(CLASSES.reduce((n, c) => n + x.memory.inUseAfter[c], 0)))]);
 
@@ -171,7 +203,11 @@ export function formatSummary(result: DemoResult): string {
   if (passes.length === 2) {
     const moved = movedDefinitions(passes);
     const m = f.map((x) => int(x.migrations)).join(" → ");
-    out.push(moved.length > 0 ? `  Pass 2 applied pass 1's profile, which raised ${moved.join(", ")}: migrations ${m}.` : `  Pass 2 applied pass 1's profile; no class changed: migrations ${m}.`);
+    out.push(
+      moved.length > 0
+        ? `  Pass 2 applied pass 1's profile, which raised ${moved.join(", ")}: migrations ${m}.`
+        : `  Pass 2 applied pass 1's profile; no class changed: migrations ${m}.`,
+    );
   }
   for (const [i, x] of f.entries()) if (x.deadlock !== null) out.push(`  Pass ${i + 1} deadlocked:\n    ${x.deadlock.split("\n").join("\n    ")}`);
   return out.join("\n");

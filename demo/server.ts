@@ -128,7 +128,12 @@ const TIMED_OUT = Symbol("timed out");
  * Request/response with a deadline: hand `job` to `queue`, then wait for its
  * reply — each step a select against the time left.
  */
-function* ask<J extends { reply: Channel<unknown> }>(srv: Server, queue: Channel<J>, job: J, deadlineMs: number): Generator<unknown, ReplyOf<J> | typeof TIMED_OUT, unknown> {
+function* ask<J extends { reply: Channel<unknown> }>(
+  srv: Server,
+  queue: Channel<J>,
+  job: J,
+  deadlineMs: number,
+): Generator<unknown, ReplyOf<J> | typeof TIMED_OUT, unknown> {
   const queued = yield* select([send(queue, job), after(Math.max(0, deadlineMs - srv.rt.now()))]);
   if (queued.index === 1) return TIMED_OUT;
   const answered = yield* select([recv(job.reply), after(Math.max(0, deadlineMs - srv.rt.now()))]);
@@ -214,14 +219,17 @@ export const formatAuditRecord = coro(
  * 1 KiB frame chains a small segment at run time (a migration) until a profile
  * raises its class.
  */
-export const audit = coro({ name: "audit", locals: { id: "u32", status: "u16", len: "u32" }, calls: [] }, function* (f, srv: Server, id: number, status: number) {
-  try {
-    f.id = id;
-    f.status = status;
-    f.len = yield* call(formatAuditRecord, id, status, srv.rt.now());
-    yield* sleep(AUDIT_WRITE_MS); // append and fsync
-    srv.tally.audited++;
-  } finally {
-    srv.census.ended(audit);
-  }
-});
+export const audit = coro(
+  { name: "audit", locals: { id: "u32", status: "u16", len: "u32" }, calls: [] },
+  function* (f, srv: Server, id: number, status: number) {
+    try {
+      f.id = id;
+      f.status = status;
+      f.len = yield* call(formatAuditRecord, id, status, srv.rt.now());
+      yield* sleep(AUDIT_WRITE_MS); // append and fsync
+      srv.tally.audited++;
+    } finally {
+      srv.census.ended(audit);
+    }
+  },
+);

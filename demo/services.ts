@@ -51,7 +51,6 @@ const dbQuery = coro(
   },
 );
 
-
 /** A lookup service: takes jobs until the queue closes; cache first, then the database. */
 export const lookupService = coro(
   { name: "lookupService", locals: { served: "u32", key: "u32" }, calls: [cacheLookup, dbQuery] },

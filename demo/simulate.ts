@@ -13,7 +13,19 @@
  */
 import { Channel, DeadlockError, Runtime, SIZE_CLASS_BYTES, after, coro, recv, select, type CoroDef, type ProfileData, type SizeClass } from "../src/index.js";
 import { Census, type ClassCount, type DefinitionCount } from "./census.js";
-import { DEFAULT_CONFIG, Tally, acceptor, audit, formatAuditRecord, handler, listener, type LookupJob, type ParseJob, type Server, type ServerConfig } from "./server.js";
+import {
+  DEFAULT_CONFIG,
+  Tally,
+  acceptor,
+  audit,
+  formatAuditRecord,
+  handler,
+  listener,
+  type LookupJob,
+  type ParseJob,
+  type Server,
+  type ServerConfig,
+} from "./server.js";
 import { bodyParser, lookupService } from "./services.js";
 import { KEY_SPACE, type Request } from "./workload.js";
 

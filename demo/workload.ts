@@ -104,11 +104,7 @@ export function makeWorkload(seed: number, requests: number, shape: WorkloadShap
       body = jsonValue(rng, 0, 1 + rng.below(shape.maxBodyDepth));
       if (rng.chance(shape.malformedShare)) body = corrupt(rng, body);
     }
-    const key = rng.chance(shape.unknownKeyShare)
-      ? KEY_SPACE + rng.below(KEY_SPACE)
-      : rng.chance(HOT_SHARE)
-        ? rng.below(HOT_KEYS)
-        : rng.below(KEY_SPACE);
+    const key = rng.chance(shape.unknownKeyShare) ? KEY_SPACE + rng.below(KEY_SPACE) : rng.chance(HOT_SHARE) ? rng.below(HOT_KEYS) : rng.below(KEY_SPACE);
     // Most queries take a few ms; a few stall far past any deadline.
     const dbMs = rng.chance(shape.stallShare) ? 80 + rng.exponential(60) : 1 + rng.exponential(3);
     out.push({ id, arrivalMs: t, method: post ? "POST" : "GET", key, body, dbMs });

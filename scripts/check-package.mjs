@@ -112,10 +112,7 @@ try {
   writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "commonjs" }));
 
   // 2. Import it by name, from ESM and from CommonJS, in fresh processes.
-  writeFileSync(
-    path.join(consumer, "esm.mjs"),
-    `import * as m from ${JSON.stringify(pkg.name)};\nconsole.log(JSON.stringify(Object.keys(m).sort()));\n`,
-  );
+  writeFileSync(path.join(consumer, "esm.mjs"), `import * as m from ${JSON.stringify(pkg.name)};\nconsole.log(JSON.stringify(Object.keys(m).sort()));\n`);
   writeFileSync(
     path.join(consumer, "cjs.cjs"),
     `const m = require(${JSON.stringify(pkg.name)});\n` +
@@ -126,7 +123,14 @@ try {
     try {
       return { names: JSON.parse(run(process.execPath, [file], consumer)), error: null };
     } catch (e) {
-      return { names: [], error: String(e.stderr || e.message).trim().split("\n").slice(0, 6).join("\n") };
+      return {
+        names: [],
+        error: String(e.stderr || e.message)
+          .trim()
+          .split("\n")
+          .slice(0, 6)
+          .join("\n"),
+      };
     }
   };
   const esm = load("esm.mjs");
@@ -185,15 +189,14 @@ try {
     ["esm.mts", "ESM", "index.d.ts", ts.ModuleKind.ESNext],
     ["cjs.cts", "CJS", "index.d.cts", ts.ModuleKind.CommonJS],
   ]) {
-    const resolved = ts.resolveModuleName(pkg.name, path.join(consumer, file), options, ts.sys, undefined, undefined, mode).resolvedModule
-      ?.resolvedFileName;
+    const resolved = ts.resolveModuleName(pkg.name, path.join(consumer, file), options, ts.sys, undefined, undefined, mode).resolvedModule?.resolvedFileName;
     const rightFile = resolved !== undefined && resolved.endsWith(`/node_modules/${pkg.name}/dist/${dts}`);
     // The consumer file, plus the package's declaration files of this flavour (.d.cts for CJS).
     const ownFiles = program
       .getSourceFiles()
-      .filter((sf) =>
-        sf.fileName === path.join(consumer, file) ||
-        (sf.fileName.startsWith(installed + path.sep) && sf.fileName.endsWith(".d.cts") === (flavour === "CJS")),
+      .filter(
+        (sf) =>
+          sf.fileName === path.join(consumer, file) || (sf.fileName.startsWith(installed + path.sep) && sf.fileName.endsWith(".d.cts") === (flavour === "CJS")),
       );
     const diagnostics = [
       ...program.getOptionsDiagnostics(),

@@ -29,8 +29,7 @@ export class DeadlockError extends CoroError {
     super(
       (partial
         ? `partial deadlock: ${n} coroutine${n === 1 ? "" : "s"} can never wake while others still run:\n  `
-        : `deadlock: ${n} coroutine${n === 1 ? " is" : "s are"} blocked and nothing can wake ${n === 1 ? "it" : "them"}:\n  `) +
-        blocked.join("\n  "),
+        : `deadlock: ${n} coroutine${n === 1 ? " is" : "s are"} blocked and nothing can wake ${n === 1 ? "it" : "them"}:\n  `) + blocked.join("\n  "),
     );
     this.blocked = blocked;
     this.partial = partial;

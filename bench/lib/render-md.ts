@@ -28,17 +28,7 @@ function fileSection(file: FileResult): string {
     return parts.join("\n");
   }
   const header = ["case", "role", "median", "spread", "samples", "ratio to baseline", "target", "verdict", f.MODEL_CYCLES_HEADER];
-  const rows = file.cases.map((c) => [
-    caseName(c),
-    c.role,
-    f.headline(c),
-    f.spread(c),
-    f.samples(c),
-    f.ratio(c),
-    f.target(c),
-    f.verdict(c),
-    f.modelCycles(c),
-  ]);
+  const rows = file.cases.map((c) => [caseName(c), c.role, f.headline(c), f.spread(c), f.samples(c), f.ratio(c), f.target(c), f.verdict(c), f.modelCycles(c)]);
   parts.push(table(header, rows), "");
   const notes = file.cases.filter((c) => c.note);
   if (notes.length > 0) {
@@ -87,7 +77,10 @@ export function renderMarkdown(report: RunReport, svgName: string | null): strin
         ["OS", `${m.os} ${m.arch}`],
         ["Date", report.date],
         ["Time per timed case", `${o.timeMs} ms after ${o.warmupMs} ms warmup${o.quick ? " (--quick)" : ""}`],
-        ["Rounds", `${o.rounds}: every case measured ${o.rounds === 1 ? "once" : `${o.rounds} times, interleaved with the others, each in a fresh process; the table keeps each case's fastest round (the machine's load drifts between cases)`}`],
+        [
+          "Rounds",
+          `${o.rounds}: every case measured ${o.rounds === 1 ? "once" : `${o.rounds} times, interleaved with the others, each in a fresh process; the table keeps each case's fastest round (the machine's load drifts between cases)`}`,
+        ],
         ["GC between cases", m.gcExposed ? "yes (node --expose-gc)" : "no (global.gc not exposed)"],
         ["Code measured", m.subject],
       ],
@@ -133,13 +126,18 @@ export function renderMarkdown(report: RunReport, svgName: string | null): strin
   if (withTargets.some((c) => c.floor?.value != null)) {
     out.push(
       "The floor is the same workload on bench/peers/minimal-channel.ts (or the minimal scheduler for switches): generators, " +
-        "`yield*` operations and result objects, nothing else. \"Below the floor\" means no implementation of this API meets the " +
-        "target on this engine; see docs/DESIGN.md, \"Performance of the scheduler and channels\".",
+        '`yield*` operations and result objects, nothing else. "Below the floor" means no implementation of this API meets the ' +
+        'target on this engine; see docs/DESIGN.md, "Performance of the scheduler and channels".',
       "",
     );
   }
   if (svgName) out.push(`![Median time per operation, by file and case (log scale)](${svgName})`, "");
 
   for (const file of report.files) out.push(fileSection(file));
-  return out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+  return (
+    out
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trimEnd() + "\n"
+  );
 }

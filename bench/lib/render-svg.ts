@@ -28,7 +28,11 @@ function clip(text: string, max: number): string {
 
 /** Axis label for a power of ten in ns: 1 ns, 100 ns, 1 µs, 10 ms. */
 function decadeLabel(ns: number): string {
-  for (const [scale, unit] of [[1e9, "s"], [1e6, "ms"], [1e3, "µs"]] as const) {
+  for (const [scale, unit] of [
+    [1e9, "s"],
+    [1e6, "ms"],
+    [1e3, "µs"],
+  ] as const) {
     if (ns >= scale) return `${Number((ns / scale).toPrecision(3))} ${unit}`;
   }
   return `${Number(ns.toPrecision(3))} ns`;
@@ -56,9 +60,7 @@ export function renderSvg(report: RunReport): string {
     y += ROW_H + 4;
     for (const c of cases) {
       const label = clip(c.name, 52);
-      body.push(
-        `<text x="${LABEL_W}" y="${y + 14}" text-anchor="end" font-family="${MONO}" font-size="11"><title>${esc(c.name)}</title>${esc(label)}</text>`,
-      );
+      body.push(`<text x="${LABEL_W}" y="${y + 14}" text-anchor="end" font-family="${MONO}" font-size="11"><title>${esc(c.name)}</title>${esc(label)}</text>`);
       if (charted(c)) {
         const v = c.value as number;
         const w = Math.max(1, x(v) - BAR_X);

@@ -19,7 +19,11 @@ const COLUMNS: Array<[string, (c: CaseResult) => string]> = [
 /** Plain fixed-width table; no colour so logs stay readable. */
 export function textTable(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
-  const line = (r: string[]) => r.map((cell, i) => cell + " ".repeat(widths[i] - [...cell].length)).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, i) => cell + " ".repeat(widths[i] - [...cell].length))
+      .join("  ")
+      .trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [line(rows[0]), rule, ...rows.slice(1).map(line)].join("\n");
 }
@@ -29,9 +33,7 @@ export function renderFileText(file: FileResult): string {
   if (file.loadError !== null) return `${head}\n   could not load: ${file.loadError}`;
   if (file.cases.length === 0) return `${head}\n   no cases selected`;
   const rows = [COLUMNS.map(([h]) => h), ...file.cases.map((c) => COLUMNS.map(([, cell]) => cell(c)))];
-  const notes = file.cases
-    .filter((c) => c.note)
-    .map((c) => `   note ${c.name}: ${c.note}`);
+  const notes = file.cases.filter((c) => c.note).map((c) => `   note ${c.name}: ${c.note}`);
   return [head, textTable(rows), ...notes].join("\n");
 }
 
@@ -40,9 +42,11 @@ export function renderSummaryText(report: RunReport): string {
   const t = s.targets;
   const lines = [
     "== Summary",
-    `cases: ${s.cases} (${s.ok} measured, ${s.skipped} skipped, ${s.errored} errored)` +
-      (s.filesFailed ? `; ${s.filesFailed} file(s) failed to load` : ""),
-    `targets: ${t.met} met, ${t.missed} missed` + (t.belowFloor ? ` (${t.belowFloor} below the floor of any yield* runtime)` : "") + (t.notMeasured ? `, ${t.notMeasured} not measured` : "") + ` (of ${t.total})`,
+    `cases: ${s.cases} (${s.ok} measured, ${s.skipped} skipped, ${s.errored} errored)` + (s.filesFailed ? `; ${s.filesFailed} file(s) failed to load` : ""),
+    `targets: ${t.met} met, ${t.missed} missed` +
+      (t.belowFloor ? ` (${t.belowFloor} below the floor of any yield* runtime)` : "") +
+      (t.notMeasured ? `, ${t.notMeasured} not measured` : "") +
+      ` (of ${t.total})`,
     `machine: ${machineLine(report.machine)}`,
     `measured: ${report.machine.subject}`,
     `time: ${s.wallSeconds.toFixed(1)} s; ${report.options.timeMs} ms per timed case` +

@@ -178,7 +178,9 @@ let seed = 0x2545f491;
  * in a random order (inside-out Fisher–Yates, as Go and cprime-coro do) and
  * take the first ready one. Throws if none is ready: the floor needs no more.
  */
-export function minimalSelect<T>(cases: readonly MinimalRecvCase<T>[]): Iterable<unknown> & Iterator<unknown, { index: number; ok: boolean; value: unknown }, unknown> {
+export function minimalSelect<T>(
+  cases: readonly MinimalRecvCase<T>[],
+): Iterable<unknown> & Iterator<unknown, { index: number; ok: boolean; value: unknown }, unknown> {
   return new MinimalSelect(cases);
 }
 

@@ -20,7 +20,10 @@ export function main(): string[] {
     yield* sleep(5);
     const dump = rt.dump();
     // Keep the lines that do not depend on addresses.
-    text = String(dump).split("\n").filter((l) => !l.includes("@0x")).join("\n");
+    text = String(dump)
+      .split("\n")
+      .filter((l) => !l.includes("@0x"))
+      .join("\n");
     for (const report of rt.deadlocks()) text += `\n${report.kind}: ${report.message}`;
   });
   try {

@@ -39,7 +39,9 @@ let nextChannelId = 1;
 /** Checks a capacity: a non-negative safe integer. */
 function checkCapacity(capacity: unknown): number {
   if (typeof capacity !== "number" || !Number.isSafeInteger(capacity) || capacity < 0) {
-    throw new RangeError(`Channel capacity must be a non-negative integer, received ${typeof capacity === "string" ? JSON.stringify(capacity) : String(capacity)}`);
+    throw new RangeError(
+      `Channel capacity must be a non-negative integer, received ${typeof capacity === "string" ? JSON.stringify(capacity) : String(capacity)}`,
+    );
   }
   return capacity;
 }
@@ -323,4 +325,4 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
 }
 
 // A channel or a port passed to spawn() counts as touched by the new task (leak detection).
-resourceResolvers.push((a) => (a instanceof Channel ? a : channelOfSendPort(a) ?? channelOfRecvPort(a) ?? null));
+resourceResolvers.push((a) => (a instanceof Channel ? a : (channelOfSendPort(a) ?? channelOfRecvPort(a) ?? null)));

@@ -124,7 +124,8 @@ const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1, ok: false, value
 export function select(cases: readonly SelectCase[], options?: { default?: boolean }): Operation<SelectResult> {
   if (!Array.isArray(cases)) throw new TypeError(`select(cases): cases must be an array of recv(), send() or after() cases, received ${String(cases)}`);
   // No `= {}` default: that would allocate an object on every call.
-  if (options !== undefined && (options === null || typeof options !== "object")) throw new TypeError(`select options must be an object, received ${String(options)}`);
+  if (options !== undefined && (options === null || typeof options !== "object"))
+    throw new TypeError(`select options must be an object, received ${String(options)}`);
   const withDefault = options !== undefined && options.default === true;
   if (cases.length === 0 && !withDefault) {
     throw new TypeError("select([]) with no cases and no default would block forever; give it cases or { default: true }");
@@ -257,9 +258,7 @@ export class SelectWait implements WaitRecord {
   }
 
   describe(): string {
-    const parts = this.cases.map((c) =>
-      c.kind === "after" ? `after ${formatMs(c.ms)}` : `${c.kind} ${caseChannel(c).describe()}`,
-    );
+    const parts = this.cases.map((c) => (c.kind === "after" ? `after ${formatMs(c.ms)}` : `${c.kind} ${caseChannel(c).describe()}`));
     return `select on [${parts.join(", ")}]`;
   }
 

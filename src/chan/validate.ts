@@ -27,14 +27,18 @@ export function checkChannel(ch: Channel<unknown> | Channel<never>): void {
   if (senders.length > 0 && c.count !== c.capacity) fail(`${senders.length} senders wait while the buffer has room (${c.count}/${c.capacity})`);
   if (c.isClosed && (senders.length > 0 || receivers.length > 0)) fail("closed with waiters still queued");
   if (c.sendq.op !== SEND || c.recvq.op !== RECV) fail("the queues' sides are swapped");
-  for (const [q, nodes] of [[c.sendq, senders], [c.recvq, receivers]] as const) {
+  for (const [q, nodes] of [
+    [c.sendq, senders],
+    [c.recvq, receivers],
+  ] as const) {
     for (const w of nodes) {
       const t = nodeTask(w);
       if (t.st !== BLOCKED) fail(`waiter of task #${t.id} is queued but the task is ${t.state}`);
       const rec = t.waitOn;
       if (w instanceof Waiter) {
         if (w.op !== q.op) fail(`a ${w.kind} waiter of task #${t.id} is in the ${q.kind} queue`);
-        if (!(rec instanceof SelectWait) || rec !== w.select || rec.done) fail(`select waiter of task #${t.id} is queued but the task waits on ${rec === null ? "nothing" : rec.describe(t)}`);
+        if (!(rec instanceof SelectWait) || rec !== w.select || rec.done)
+          fail(`select waiter of task #${t.id} is queued but the task waits on ${rec === null ? "nothing" : rec.describe(t)}`);
       } else if (rec !== q) {
         fail(`task #${t.id} is linked in the ${q.kind} queue but waits on ${rec === null ? "nothing" : rec.describe(t)}`);
       }

@@ -14,7 +14,9 @@ import type { CoroStack } from "./stack.js";
 /** Runs `def` on this coroutine's stack: pushes its frame, pops it on return. */
 export function call<A extends unknown[], R>(def: CoroDef<A, R>, ...args: A): Operation<R> {
   if (!(def instanceof CoroDefImpl)) {
-    throw new TypeError(`call(def): def must be a coro() definition, received ${typeof def === "function" ? `function ${(def as { name?: string }).name || "(anonymous)"}` : String(def)}`);
+    throw new TypeError(
+      `call(def): def must be a coro() definition, received ${typeof def === "function" ? `function ${(def as { name?: string }).name || "(anonymous)"}` : String(def)}`,
+    );
   }
   return callBody(def as CoroDefImpl<A, R>, args);
 }

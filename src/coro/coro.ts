@@ -112,13 +112,15 @@ export class CoroDefImpl<A extends unknown[] = unknown[], R = unknown> implement
   get calls(): readonly CoroDefImpl[] {
     if (this.#calls === undefined) {
       const spec = this.#callsSpec;
-      const list = typeof spec === "function" ? spec() : spec ?? [];
+      const list = typeof spec === "function" ? spec() : (spec ?? []);
       if (!Array.isArray(list)) {
         throw new TypeError(`coro "${this.name}": calls must be an array of coro() definitions (or a function returning one), received ${String(list)}`);
       }
       for (const c of list) {
         if (!(c instanceof CoroDefImpl)) {
-          throw new TypeError(`coro "${this.name}": calls contains ${typeof c === "function" ? `function ${(c as { name?: string }).name || "(anonymous)"}` : String(c)}, which is not a coro() definition`);
+          throw new TypeError(
+            `coro "${this.name}": calls contains ${typeof c === "function" ? `function ${(c as { name?: string }).name || "(anonymous)"}` : String(c)}, which is not a coro() definition`,
+          );
         }
       }
       this.#calls = Object.freeze(list.slice() as CoroDefImpl[]);
@@ -257,7 +259,9 @@ export function coro<L extends Record<string, LocalType>, A extends unknown[], R
   if (typeof name !== "string") throw new TypeError(`coro: name must be a string, received ${String(name)}`);
   const label = name || "anonymous";
   if (!isGeneratorFunction(body)) {
-    throw new TypeError(`coro "${label}": body must be a generator function (function*), received ${typeof body === "function" ? "a plain function" : String(body)}`);
+    throw new TypeError(
+      `coro "${label}": body must be a generator function (function*), received ${typeof body === "function" ? "a plain function" : String(body)}`,
+    );
   }
   if (spec.size !== undefined) assertSizeClass(spec.size, `coro "${label}": size`);
   const calls = spec.calls;

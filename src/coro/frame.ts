@@ -44,13 +44,7 @@ export function bytes(n: number): Bytes {
 }
 
 /** The JavaScript type a local reads as. */
-export type LocalValue<T extends LocalType> = T extends "i64" | "u64"
-  ? bigint
-  : T extends "bool"
-    ? boolean
-    : T extends Bytes
-      ? Uint8Array
-      : number;
+export type LocalValue<T extends LocalType> = T extends "i64" | "u64" ? bigint : T extends "bool" ? boolean : T extends Bytes ? Uint8Array : number;
 
 /** A frame as the body sees it: one property per local, plus its addresses. */
 export type Frame<L extends Record<string, LocalType> = Record<string, never>> = {
@@ -64,7 +58,17 @@ export type Frame<L extends Record<string, LocalType> = Record<string, never>> =
 
 export const FRAME_HEADER_BYTES = 16;
 const SCALAR_BYTES: Record<ScalarType, number> = {
-  i8: 1, u8: 1, bool: 1, i16: 2, u16: 2, i32: 4, u32: 4, f32: 4, f64: 8, i64: 8, u64: 8,
+  i8: 1,
+  u8: 1,
+  bool: 1,
+  i16: 2,
+  u16: 2,
+  i32: 4,
+  u32: 4,
+  f32: 4,
+  f64: 8,
+  i64: 8,
+  u64: 8,
 };
 
 /** Where one local lives in its frame. */
@@ -190,17 +194,28 @@ export class FrameBase {
 export function decodeLocal(v: BufferViews, byteOffset: number, slot: LocalSlot): number | boolean | string {
   const a = byteOffset >>> 0;
   switch (slot.type) {
-    case "i8": return v.i8[a];
-    case "u8": return v.u8[a];
-    case "bool": return v.u8[a] !== 0;
-    case "i16": return v.i16[a >>> 1];
-    case "u16": return v.u16[a >>> 1];
-    case "i32": return v.i32[a >>> 2];
-    case "u32": return v.u32[a >>> 2];
-    case "f32": return v.f32[a >>> 2];
-    case "f64": return v.f64[a >>> 3];
-    case "i64": return v.i64[a >>> 3].toString();
-    case "u64": return v.u64[a >>> 3].toString();
+    case "i8":
+      return v.i8[a];
+    case "u8":
+      return v.u8[a];
+    case "bool":
+      return v.u8[a] !== 0;
+    case "i16":
+      return v.i16[a >>> 1];
+    case "u16":
+      return v.u16[a >>> 1];
+    case "i32":
+      return v.i32[a >>> 2];
+    case "u32":
+      return v.u32[a >>> 2];
+    case "f32":
+      return v.f32[a >>> 2];
+    case "f64":
+      return v.f64[a >>> 3];
+    case "i64":
+      return v.i64[a >>> 3].toString();
+    case "u64":
+      return v.u64[a >>> 3].toString();
     case "bytes": {
       let hex = "0x";
       for (let i = 0; i < slot.bytes; i++) hex += v.u8[a + i].toString(16).padStart(2, "0");
@@ -227,16 +242,26 @@ function accessor(slot: LocalSlot): Accessor {
   const off = slot.offset;
   const name = slot.name;
   switch (slot.type) {
-    case "i8": return scalar("i8", off, name);
-    case "u8": return scalar("u8", off, name);
-    case "i16": return scalar("i16", off, name);
-    case "u16": return scalar("u16", off, name);
-    case "i32": return scalar("i32", off, name);
-    case "u32": return scalar("u32", off, name);
-    case "f32": return scalar("f32", off, name);
-    case "f64": return scalar("f64", off, name);
-    case "i64": return scalar("i64", off, name);
-    case "u64": return scalar("u64", off, name);
+    case "i8":
+      return scalar("i8", off, name);
+    case "u8":
+      return scalar("u8", off, name);
+    case "i16":
+      return scalar("i16", off, name);
+    case "u16":
+      return scalar("u16", off, name);
+    case "i32":
+      return scalar("i32", off, name);
+    case "u32":
+      return scalar("u32", off, name);
+    case "f32":
+      return scalar("f32", off, name);
+    case "f64":
+      return scalar("f64", off, name);
+    case "i64":
+      return scalar("i64", off, name);
+    case "u64":
+      return scalar("u64", off, name);
     case "bool":
       return {
         get(this: FrameBase) {
@@ -277,29 +302,109 @@ type Setter = (this: FrameBase, v: number | bigint) => void;
 // One function literal per type and direction: V8 keeps feedback per literal,
 // so every accessor of one type stays monomorphic on its typed array.
 const GETTERS: Record<ScalarView, (off: number, name: string) => Getter> = {
-  i8: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.i8[this.$$addr + off]; },
-  u8: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.u8[this.$$addr + off]; },
-  i16: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.i16[(this.$$addr + off) >>> 1]; },
-  u16: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.u16[(this.$$addr + off) >>> 1]; },
-  i32: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.i32[(this.$$addr + off) >>> 2]; },
-  u32: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.u32[(this.$$addr + off) >>> 2]; },
-  f32: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.f32[(this.$$addr + off) >>> 2]; },
-  f64: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.f64[(this.$$addr + off) >>> 3]; },
-  i64: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.i64[(this.$$addr + off) >>> 3]; },
-  u64: (off, name) => function () { if (this.$$dead) throw this.$$useAfterFree(name); return this.$$views.u64[(this.$$addr + off) >>> 3]; },
+  i8: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.i8[this.$$addr + off];
+    },
+  u8: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.u8[this.$$addr + off];
+    },
+  i16: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.i16[(this.$$addr + off) >>> 1];
+    },
+  u16: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.u16[(this.$$addr + off) >>> 1];
+    },
+  i32: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.i32[(this.$$addr + off) >>> 2];
+    },
+  u32: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.u32[(this.$$addr + off) >>> 2];
+    },
+  f32: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.f32[(this.$$addr + off) >>> 2];
+    },
+  f64: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.f64[(this.$$addr + off) >>> 3];
+    },
+  i64: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.i64[(this.$$addr + off) >>> 3];
+    },
+  u64: (off, name) =>
+    function () {
+      if (this.$$dead) throw this.$$useAfterFree(name);
+      return this.$$views.u64[(this.$$addr + off) >>> 3];
+    },
 };
 
 const SETTERS: Record<ScalarView, (off: number, name: string) => Setter> = {
-  i8: (off, name) => function (v) { checkNumber(this, name, "i8", v); this.$$views.i8[this.$$addr + off] = v as number; },
-  u8: (off, name) => function (v) { checkNumber(this, name, "u8", v); this.$$views.u8[this.$$addr + off] = v as number; },
-  i16: (off, name) => function (v) { checkNumber(this, name, "i16", v); this.$$views.i16[(this.$$addr + off) >>> 1] = v as number; },
-  u16: (off, name) => function (v) { checkNumber(this, name, "u16", v); this.$$views.u16[(this.$$addr + off) >>> 1] = v as number; },
-  i32: (off, name) => function (v) { checkNumber(this, name, "i32", v); this.$$views.i32[(this.$$addr + off) >>> 2] = v as number; },
-  u32: (off, name) => function (v) { checkNumber(this, name, "u32", v); this.$$views.u32[(this.$$addr + off) >>> 2] = v as number; },
-  f32: (off, name) => function (v) { checkNumber(this, name, "f32", v); this.$$views.f32[(this.$$addr + off) >>> 2] = v as number; },
-  f64: (off, name) => function (v) { checkNumber(this, name, "f64", v); this.$$views.f64[(this.$$addr + off) >>> 3] = v as number; },
-  i64: (off, name) => function (v) { checkBigint(this, name, "i64", v); this.$$views.i64[(this.$$addr + off) >>> 3] = v as bigint; },
-  u64: (off, name) => function (v) { checkBigint(this, name, "u64", v); this.$$views.u64[(this.$$addr + off) >>> 3] = v as bigint; },
+  i8: (off, name) =>
+    function (v) {
+      checkNumber(this, name, "i8", v);
+      this.$$views.i8[this.$$addr + off] = v as number;
+    },
+  u8: (off, name) =>
+    function (v) {
+      checkNumber(this, name, "u8", v);
+      this.$$views.u8[this.$$addr + off] = v as number;
+    },
+  i16: (off, name) =>
+    function (v) {
+      checkNumber(this, name, "i16", v);
+      this.$$views.i16[(this.$$addr + off) >>> 1] = v as number;
+    },
+  u16: (off, name) =>
+    function (v) {
+      checkNumber(this, name, "u16", v);
+      this.$$views.u16[(this.$$addr + off) >>> 1] = v as number;
+    },
+  i32: (off, name) =>
+    function (v) {
+      checkNumber(this, name, "i32", v);
+      this.$$views.i32[(this.$$addr + off) >>> 2] = v as number;
+    },
+  u32: (off, name) =>
+    function (v) {
+      checkNumber(this, name, "u32", v);
+      this.$$views.u32[(this.$$addr + off) >>> 2] = v as number;
+    },
+  f32: (off, name) =>
+    function (v) {
+      checkNumber(this, name, "f32", v);
+      this.$$views.f32[(this.$$addr + off) >>> 2] = v as number;
+    },
+  f64: (off, name) =>
+    function (v) {
+      checkNumber(this, name, "f64", v);
+      this.$$views.f64[(this.$$addr + off) >>> 3] = v as number;
+    },
+  i64: (off, name) =>
+    function (v) {
+      checkBigint(this, name, "i64", v);
+      this.$$views.i64[(this.$$addr + off) >>> 3] = v as bigint;
+    },
+  u64: (off, name) =>
+    function (v) {
+      checkBigint(this, name, "u64", v);
+      this.$$views.u64[(this.$$addr + off) >>> 3] = v as bigint;
+    },
 };
 
 function checkNumber(f: FrameBase, name: string, type: string, v: unknown): void {

@@ -644,7 +644,7 @@ export class AddressSpace {
     const cache = this.words;
     const entries = lane.entriesI32;
     let count = cache[lane.countI32];
-    for (let bits = mask; bits !== 0; ) {
+    for (let bits = mask; bits !== 0;) {
       const bit = 31 - Math.clz32(bits);
       bits ^= 1 << bit;
       const slot = (wordIndex << 5) + bit;
@@ -721,7 +721,7 @@ export class AddressSpace {
     Atomics.sub(this.words, lane.usedI32, 1);
   }
 
-    private raiseHighWater(highWaterI32: number, used: number): void {
+  private raiseHighWater(highWaterI32: number, used: number): void {
     for (;;) {
       const highWater = Atomics.load(this.header, highWaterI32);
       if (used <= highWater || Atomics.compareExchange(this.header, highWaterI32, highWater, used) === highWater) return;
@@ -839,10 +839,7 @@ export class AddressSpace {
         const payload = heap.allocLocked(regionBytes, BLOCK_POOL, poolId);
         if (payload !== 0) return this.installPool(classIndex, payload, regionBytes, slots, payload);
       }
-      throw this.outOfMemory(
-        classIndex,
-        `no new pool fits (even one slot needs ${heapBlockBytesFor(stackPoolRegionBytes(slotBytes, 1))} heap bytes)`,
-      );
+      throw this.outOfMemory(classIndex, `no new pool fits (even one slot needs ${heapBlockBytesFor(stackPoolRegionBytes(slotBytes, 1))} heap bytes)`);
     } finally {
       heap.unlock();
     }
@@ -1103,7 +1100,12 @@ export class AddressSpace {
       throw new TypeError(`AddressSpace: buffer must be a SharedArrayBuffer, received ${Object.prototype.toString.call(buffer)}`);
     }
     const words = buffer.byteLength >= HEADER_BYTES ? new Uint32Array(buffer, 0, 4) : null;
-    if (words === null || Atomics.load(words, HDR_MAGIC_I32) !== ADDRESS_SPACE_MAGIC || words[HDR_VERSION_I32] !== LAYOUT_VERSION || words[HDR_HEADER_BYTES_I32] !== HEADER_BYTES) {
+    if (
+      words === null ||
+      Atomics.load(words, HDR_MAGIC_I32) !== ADDRESS_SPACE_MAGIC ||
+      words[HDR_VERSION_I32] !== LAYOUT_VERSION ||
+      words[HDR_HEADER_BYTES_I32] !== HEADER_BYTES
+    ) {
       throw new TypeError(`AddressSpace: buffer is not a cprime-coro address space (layout version ${LAYOUT_VERSION}): its header does not match`);
     }
     if ((new Uint32Array(buffer, 0, HDR_FLAGS_I32 + 1)[HDR_FLAGS_I32] & FLAG_SHARED) === 0) {

@@ -361,14 +361,8 @@ export class BitmapPool {
   private verifyAttached(): void {
     const meta = this.meta;
     const found = `magic ${Atomics.load(meta, BP_MAGIC_I32) >>> 0}, slot size ${meta[BP_SLOT_BYTES_I32]}, ${meta[BP_SLOTS_I32]} slots`;
-    if (
-      Atomics.load(meta, BP_MAGIC_I32) !== BITMAP_POOL_MAGIC ||
-      meta[BP_SLOT_BYTES_I32] !== this.slotSize ||
-      meta[BP_SLOTS_I32] !== this.capacity
-    ) {
-      throw new AllocatorError(
-        `BitmapPool.attach: no pool of ${this.capacity} slots of ${this.slotSize} bytes at byte offset ${this.base} (found ${found})`,
-      );
+    if (Atomics.load(meta, BP_MAGIC_I32) !== BITMAP_POOL_MAGIC || meta[BP_SLOT_BYTES_I32] !== this.slotSize || meta[BP_SLOTS_I32] !== this.capacity) {
+      throw new AllocatorError(`BitmapPool.attach: no pool of ${this.capacity} slots of ${this.slotSize} bytes at byte offset ${this.base} (found ${found})`);
     }
   }
 

@@ -337,7 +337,9 @@ export class Heap {
       throw new RangeError(`Heap.init: control block [${controlByteOffset}, ${controlEnd}) must lie in the buffer, before the heap at ${startByteOffset}`);
     }
     if (endByteOffset - startByteOffset < HEAP_BLOCK_HEADER_BYTES) {
-      throw new RangeError(`Heap.init: a heap from byte offset ${startByteOffset} needs a buffer of at least ${startByteOffset + HEAP_BLOCK_HEADER_BYTES} bytes, it has ${buffer.byteLength}`);
+      throw new RangeError(
+        `Heap.init: a heap from byte offset ${startByteOffset} needs a buffer of at least ${startByteOffset + HEAP_BLOCK_HEADER_BYTES} bytes, it has ${buffer.byteLength}`,
+      );
     }
     const growableLimit = buffer.growable ? buffer.maxByteLength : buffer.byteLength;
     const limit = Math.min(limitBytes ?? growableLimit, growableLimit, MAX_ADDRESS_SPACE_BYTES);
@@ -682,7 +684,7 @@ export class Heap {
     let trimmed = false;
     for (let entry = 0; entry < QUICK_LISTS; entry++) {
       const entryI32 = this.control + HC_QUICK_I32 + entry * QUICK_ENTRY_WORDS;
-      for (let block = words[entryI32 + QUICK_HEAD]; block !== 0; ) {
+      for (let block = words[entryI32 + QUICK_HEAD]; block !== 0;) {
         const next = words[(block >>> 2) + BLK_NEXT_FREE_I32];
         words[this.control + HC_USED_BYTES_I32] -= this.sizeOf(block);
         words[(block >>> 2) + BLK_KIND_I32] = BLOCK_FREE;

@@ -215,7 +215,6 @@ export const QUICK_DEPTH = 8;
 export const QUICK_MAX_BYTES = 256 * 1024;
 export const HEAP_CONTROL_BYTES = (HC_QUICK_I32 + QUICK_LISTS * QUICK_ENTRY_WORDS) * 4;
 
-
 // ── Heap blocks ───────────────────────────────────────────────────────────────
 
 export const HEAP_BLOCK_HEADER_BYTES = 16;

@@ -167,7 +167,10 @@ export function checkBitmapPool(buffer: SharedArrayBuffer, base: number): { capa
     ensure((word & paddingMask) === paddingMask, () => `${where}: padding bits of bitmap word ${wordIndex} are not all set`);
     usedBits += popcount(word & ~paddingMask);
     const summaryBit = (words[meta + BP_SUMMARY_I32 + (wordIndex >>> 5)] >>> (wordIndex & 31)) & 1;
-    ensure(summaryBit === (word === -1 ? 1 : 0), () => `${where}: summary bit ${wordIndex} is ${summaryBit} but bitmap word is ${word === -1 ? "" : "not "}full`);
+    ensure(
+      summaryBit === (word === -1 ? 1 : 0),
+      () => `${where}: summary bit ${wordIndex} is ${summaryBit} but bitmap word is ${word === -1 ? "" : "not "}full`,
+    );
   }
   const lastSummaryWords = bitmapWords - (summaryWords - 1) * BITS_PER_WORD;
   if (lastSummaryWords < BITS_PER_WORD) {
@@ -201,7 +204,7 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
   let freeBytes = 0;
   let prev = 0;
   let prevFree = false;
-  for (let block = start; block < sentinel; ) {
+  for (let block = start; block < sentinel;) {
     const header = block >>> 2;
     const bytes = words[header + BLK_SIZE_I32];
     const kind = words[header + BLK_KIND_I32] & KIND_MASK;
@@ -244,7 +247,10 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
     words[control + HC_USED_BYTES_I32] === usedBytes + quickBytes,
     () => `heap usedBytes ${words[control + HC_USED_BYTES_I32]}, blocks say ${usedBytes} used + ${quickBytes} in quick blocks (counted there too)`,
   );
-  ensure(usedBytes + freeBytes + HEAP_BLOCK_HEADER_BYTES === end - start, () => `heap used ${usedBytes} + free ${freeBytes} + sentinel != end - start ${end - start}`);
+  ensure(
+    usedBytes + freeBytes + HEAP_BLOCK_HEADER_BYTES === end - start,
+    () => `heap used ${usedBytes} + free ${freeBytes} + sentinel != end - start ${end - start}`,
+  );
 
   // Pass 2 — every free list, against the walk and the bitmaps.
   const listed = new Set<number>();
@@ -252,7 +258,10 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
   for (let firstLevel = 0; firstLevel < 32; firstLevel++) {
     const secondLevelMap = firstLevel < TLSF_FL_COUNT ? words[control + HC_SL_BITMAPS_I32 + firstLevel] : 0;
     const firstLevelBit = (firstLevelMap >>> firstLevel) & 1;
-    ensure(firstLevelBit === (secondLevelMap !== 0 ? 1 : 0), () => `heap first-level bit ${firstLevel} is ${firstLevelBit}, second-level map is ${secondLevelMap}`);
+    ensure(
+      firstLevelBit === (secondLevelMap !== 0 ? 1 : 0),
+      () => `heap first-level bit ${firstLevel} is ${firstLevelBit}, second-level map is ${secondLevelMap}`,
+    );
     if (firstLevel >= TLSF_FL_COUNT) continue;
     ensure(secondLevelMap >>> TLSF_SL_COUNT === 0, () => `heap second-level map ${firstLevel} has bits past ${TLSF_SL_COUNT}`);
     for (let secondLevel = 0; secondLevel < TLSF_SL_COUNT; secondLevel++) {
@@ -284,13 +293,22 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
     ensure(count <= QUICK_DEPTH, () => `heap quick list ${entry}: ${count} blocks, more than ${QUICK_DEPTH}`);
     let depth = count;
     for (let block = head; block !== 0; block = words[(block >>> 2) + BLK_NEXT_FREE_I32]) {
-      ensure(quickBlocks.get(block) === size && !quickListed.has(block), () => `heap quick list ${entry}: ${block} is not a quick block of ${size} bytes, or listed twice`);
-      ensure(words[(block >>> 2) + BLK_TAG_I32] === depth && depth >= 1, () => `heap quick list ${entry}: block ${block} has depth ${words[(block >>> 2) + BLK_TAG_I32]}, expected ${depth}`);
+      ensure(
+        quickBlocks.get(block) === size && !quickListed.has(block),
+        () => `heap quick list ${entry}: ${block} is not a quick block of ${size} bytes, or listed twice`,
+      );
+      ensure(
+        words[(block >>> 2) + BLK_TAG_I32] === depth && depth >= 1,
+        () => `heap quick list ${entry}: block ${block} has depth ${words[(block >>> 2) + BLK_TAG_I32]}, expected ${depth}`,
+      );
       quickListed.add(block);
       depth--;
     }
     ensure(depth === 0, () => `heap quick list ${entry}: its head says ${count} blocks, but ${count - depth} are listed`);
-    ensure(count === 0 || quickListIndex(size) === entry, () => `heap quick list ${entry} holds ${size}-byte blocks, which belong in list ${quickListIndex(size)}`);
+    ensure(
+      count === 0 || quickListIndex(size) === entry,
+      () => `heap quick list ${entry} holds ${size}-byte blocks, which belong in list ${quickListIndex(size)}`,
+    );
   }
   ensure(quickListed.size === quickBlocks.size, () => `heap: ${quickBlocks.size} quick blocks but ${quickListed.size} in the quick lists`);
   return blocks;
@@ -327,8 +345,14 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
     () => `regions out of order: micro [${microStart}, ${microEnd}), heap at ${heapStart}, buffer ${buffer.byteLength}, maxBytes ${maxBytes}`,
   );
   const control = HEAP_CONTROL_BYTE_OFFSET >>> 2;
-  ensure(words[control + HC_START_BYTE_OFFSET_I32] === heapStart, () => `heap control says the heap starts at ${words[control + HC_START_BYTE_OFFSET_I32]}, header says ${heapStart}`);
-  ensure(words[HDR_ZERO_I32] === 0, () => `header word ${HDR_ZERO_I32} (always zero: detached objects read their cache counts there) is ${words[HDR_ZERO_I32]}`);
+  ensure(
+    words[control + HC_START_BYTE_OFFSET_I32] === heapStart,
+    () => `heap control says the heap starts at ${words[control + HC_START_BYTE_OFFSET_I32]}, header says ${heapStart}`,
+  );
+  ensure(
+    words[HDR_ZERO_I32] === 0,
+    () => `header word ${HDR_ZERO_I32} (always zero: detached objects read their cache counts there) is ${words[HDR_ZERO_I32]}`,
+  );
   const flags = words[HDR_FLAGS_I32];
   ensure((flags & ~FLAG_SHARED) === 0, () => `header flags ${flags} has unknown bits`);
   const shared = (flags & FLAG_SHARED) !== 0;
@@ -356,7 +380,10 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
     const heapBlock = words[record + POOL_HEAP_BLOCK_I32];
     const where = `pool ${poolId}`;
     ensure(classIndex < POOL_CLASS_COUNT, () => `${where}: unknown class ${classIndex}`);
-    ensure(words[record + POOL_SLOT_BYTES_I32] === POOL_SLOT_BYTES[classIndex], () => `${where}: slot bytes ${words[record + POOL_SLOT_BYTES_I32]} for class ${POOL_CLASSES[classIndex]}`);
+    ensure(
+      words[record + POOL_SLOT_BYTES_I32] === POOL_SLOT_BYTES[classIndex],
+      () => `${where}: slot bytes ${words[record + POOL_SLOT_BYTES_I32]} for class ${POOL_CLASSES[classIndex]}`,
+    );
     const base = words[record + POOL_BASE_BYTE_OFFSET_I32];
     ensure(base === regionStart + generationBytes(slots), () => `${where}: BitmapPool base is not right after the generations`);
     ensure(
@@ -364,11 +391,20 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
       () => `${where}: region of ${regionBytes} bytes does not match ${slots} slots`,
     );
     if (heapBlock === 0) {
-      ensure(poolId === 0 && classIndex === 0 && regionStart === microStart && regionStart + regionBytes === microEnd, () => `${where}: outside the heap but not the micro region`);
+      ensure(
+        poolId === 0 && classIndex === 0 && regionStart === microStart && regionStart + regionBytes === microEnd,
+        () => `${where}: outside the heap but not the micro region`,
+      );
     } else {
       const block = blockByPayload.get(heapBlock);
-      ensure(block !== undefined && block.kind === BLOCK_POOL && block.tag === poolId, () => `${where}: heap block ${heapBlock} is not a POOL block tagged ${poolId}`);
-      ensure(regionStart === heapBlock && regionBytes <= block!.payloadBytes, () => `${where}: region [${regionStart}, +${regionBytes}) is not inside its heap block`);
+      ensure(
+        block !== undefined && block.kind === BLOCK_POOL && block.tag === poolId,
+        () => `${where}: heap block ${heapBlock} is not a POOL block tagged ${poolId}`,
+      );
+      ensure(
+        regionStart === heapBlock && regionBytes <= block!.payloadBytes,
+        () => `${where}: region [${regionStart}, +${regionBytes}) is not inside its heap block`,
+      );
       ownedBlocks.add(heapBlock);
     }
     const pool = checkBitmapPool(buffer, base);
@@ -399,7 +435,10 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
   const byStart = [...walkedPools].sort((a, b) => a.slotsStart - b.slotsStart);
   for (let index = 1; index < byStart.length; index++) {
     const [before, after] = [byStart[index - 1], byStart[index]];
-    ensure(before.generationsI32 * 4 < after.generationsI32 * 4 && before.slotsEnd <= after.generationsI32 * 4, () => `pools ${before.id} and ${after.id} overlap`);
+    ensure(
+      before.generationsI32 * 4 < after.generationsI32 * 4 && before.slotsEnd <= after.generationsI32 * 4,
+      () => `pools ${before.id} and ${after.id} overlap`,
+    );
   }
   for (const block of blocks) {
     if (block.kind === BLOCK_POOL) {
@@ -423,14 +462,20 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
     const ofClass = walkedPools.filter((pool) => pool.classIndex === classIndex);
     const claimed = ofClass.reduce((sum, pool) => sum + pool.claimed, 0);
     const used = words[stats + CLASS_USED];
-    ensure(words[stats + CLASS_CAPACITY] === capacity[classIndex], () => `${name} capacity ${words[stats + CLASS_CAPACITY]}, pools hold ${capacity[classIndex]} slots`);
+    ensure(
+      words[stats + CLASS_CAPACITY] === capacity[classIndex],
+      () => `${name} capacity ${words[stats + CLASS_CAPACITY]}, pools hold ${capacity[classIndex]} slots`,
+    );
     ensure(
       claimed === used + cached[classIndex],
       () => `${name}: bitmaps have ${claimed} slots set, but used ${used} + cached ${cached[classIndex]} = ${used + cached[classIndex]}`,
     );
     ensure(words[stats + CLASS_POOLS] === pools[classIndex], () => `${name} pool count ${words[stats + CLASS_POOLS]}, records say ${pools[classIndex]}`);
     const highWater = words[stats + CLASS_HIGH_WATER];
-    ensure(used <= highWater && highWater <= capacity[classIndex], () => `${name}: not used ${used} ≤ highWater ${highWater} ≤ capacity ${capacity[classIndex]}`);
+    ensure(
+      used <= highWater && highWater <= capacity[classIndex],
+      () => `${name}: not used ${used} ≤ highWater ${highWater} ≤ capacity ${capacity[classIndex]}`,
+    );
   }
 
   // Large stacks against the LARGE blocks.

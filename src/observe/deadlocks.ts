@@ -57,7 +57,7 @@ export function findDeadlocks(rt: Runtime): DeadlockReport[] {
     }
     return false;
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const c of reported) {
       if (canReach(c)) {
@@ -171,6 +171,10 @@ export class LeakWatch {
     if (fresh.length === 0) return;
     for (const r of fresh) for (const c of r.coroutines) this.seen.add(c.id);
     if (this.onLeak !== null) this.onLeak(fresh);
-    else throw new DeadlockError(fresh.flatMap((r) => r.coroutines.map((c) => `#${c.id} ${c.name}: ${c.waitsOn}`)), true);
+    else
+      throw new DeadlockError(
+        fresh.flatMap((r) => r.coroutines.map((c) => `#${c.id} ${c.name}: ${c.waitsOn}`)),
+        true,
+      );
   }
 }

@@ -57,7 +57,9 @@ export class CoroDump {
 
   toString(): string {
     const n = this.coroutines.length;
-    const lines = [`cprime-coro dump of ${this.runtime} at ${fmtMs(this.nowMs)} virtual (${this.cycles} model cycles): ${n} live coroutine${n === 1 ? "" : "s"}`];
+    const lines = [
+      `cprime-coro dump of ${this.runtime} at ${fmtMs(this.nowMs)} virtual (${this.cycles} model cycles): ${n} live coroutine${n === 1 ? "" : "s"}`,
+    ];
     for (const c of this.coroutines) {
       lines.push("");
       const w = c.waiting;
@@ -65,7 +67,12 @@ export class CoroDump {
       const s = c.stack;
       lines.push(
         `    stack: ${s.sizeClass} @${hex(s.addr)}, ${s.bytes} B, high-water ${s.highWater} B, ` +
-          (s.segments.length === 1 ? "1 segment" : `${s.segments.length} segments (${s.segments.slice(1).map((g) => `${g.sizeClass} @${hex(g.addr)}`).join(", ")})`),
+          (s.segments.length === 1
+            ? "1 segment"
+            : `${s.segments.length} segments (${s.segments
+                .slice(1)
+                .map((g) => `${g.sizeClass} @${hex(g.addr)}`)
+                .join(", ")})`),
       );
       const width = Math.max(0, ...c.frames.map((f) => f.name.length));
       for (const f of c.frames) {
@@ -80,7 +87,12 @@ export class CoroDump {
 export function dumpRuntime(rt: Runtime): CoroDump {
   const tasks = [...rt.liveTasks()].sort((a, b) => a.id - b.id);
   const nowMs = rt.now();
-  return new CoroDump(rt.name, nowMs, rt.cycles, tasks.map((t) => dumpTask(rt, t, nowMs)));
+  return new CoroDump(
+    rt.name,
+    nowMs,
+    rt.cycles,
+    tasks.map((t) => dumpTask(rt, t, nowMs)),
+  );
 }
 
 function dumpTask(rt: Runtime, t: TaskImpl, nowMs: number): CoroutineDump {

@@ -226,14 +226,31 @@ export function profileFeedback(profile: ProfileData): ProfileFeedback {
   for (const e of byName) {
     const observed = e.observedHighWater;
     if ((e.predictedBytes !== null && observed > e.predictedBytes) || e.migrations > 0) {
-      feedback.underestimated.push({ name: e.name, predictedBytes: e.predictedBytes, observedHighWater: observed, migrations: e.migrations, recommendedClass: e.recommendedClass });
+      feedback.underestimated.push({
+        name: e.name,
+        predictedBytes: e.predictedBytes,
+        observedHighWater: observed,
+        migrations: e.migrations,
+        recommendedClass: e.recommendedClass,
+      });
     }
     const needed = classHolding(observed);
     if (e.spawns > 0 && e.migrations === 0 && CLASS_RANK[e.predictedClass] > CLASS_RANK[needed]) {
-      feedback.overestimated.push({ name: e.name, predictedClass: e.predictedClass, predictedBytes: e.predictedBytes, observedHighWater: observed, neededClass: needed });
+      feedback.overestimated.push({
+        name: e.name,
+        predictedClass: e.predictedClass,
+        predictedBytes: e.predictedBytes,
+        observedHighWater: observed,
+        neededClass: needed,
+      });
     }
     if (e.migrations > 0) {
-      feedback.migrationHotspots.push({ name: e.name, migrations: e.migrations, spawns: e.spawns, migrationsPerSpawn: e.spawns === 0 ? e.migrations : e.migrations / e.spawns });
+      feedback.migrationHotspots.push({
+        name: e.name,
+        migrations: e.migrations,
+        spawns: e.spawns,
+        migrationsPerSpawn: e.spawns === 0 ? e.migrations : e.migrations / e.spawns,
+      });
     }
   }
   feedback.migrationHotspots.sort((a, b) => b.migrations - a.migrations); // stable: ties stay by name

@@ -208,9 +208,7 @@ export class Tracer implements RuntimeObserver {
   /** Everything recorded so far, as Trace Event JSON. Recording goes on. */
   export(): TraceJson {
     const rt = this.rt;
-    const events: TraceEvent[] = [
-      { name: "process_name", cat: "__metadata", ph: "M", ts: 0, pid: PID, tid: 0, args: { name: rt.name } },
-    ];
+    const events: TraceEvent[] = [{ name: "process_name", cat: "__metadata", ph: "M", ts: 0, pid: PID, tid: 0, args: { name: rt.name } }];
     this.names.forEach((name, id) => {
       events.push({ name: "thread_name", cat: "__metadata", ph: "M", ts: 0, pid: PID, tid: id, args: { name: `#${id} ${name}` } });
       events.push({ name: "thread_sort_index", cat: "__metadata", ph: "M", ts: 0, pid: PID, tid: id, args: { sort_index: id } });
@@ -247,7 +245,14 @@ export class Tracer implements RuntimeObserver {
     const a = rows[r + 2];
     const ts = (cycles / rt.clockHz) * 1e6;
     const instant = (cat: string, args: Record<string, unknown>): TraceEvent => ({
-      name: INSTANT_NAMES[kind], cat, ph: "i", s: "t", ts, pid: PID, tid, args: { cycles, ...args },
+      name: INSTANT_NAMES[kind],
+      cat,
+      ph: "i",
+      s: "t",
+      ts,
+      pid: PID,
+      tid,
+      args: { cycles, ...args },
     });
     switch (kind) {
       case RUN: {

@@ -10,10 +10,7 @@ import { UseAfterFreeError } from "../errors.js";
 import { running } from "../coro/context.js";
 import { CANCELLED, DONE, FAILED, RUNNING, READY, type StackInfo, type TaskImpl } from "./task.js";
 
-export type ResumeResult<R> =
-  | { kind: "yield"; value: unknown }
-  | { kind: "complete"; value: R }
-  | { kind: "error"; error: unknown };
+export type ResumeResult<R> = { kind: "yield"; value: unknown } | { kind: "complete"; value: R } | { kind: "error"; error: unknown };
 
 export interface Coroutine<R> {
   /** Runs to the next plain `yield v` or the end. The value is what that `yield` evaluates to (ignored on the first resume). */

@@ -25,14 +25,30 @@ export interface RuntimeObserver {
 /** Several observers behind one. */
 export class ObserverFanout implements RuntimeObserver {
   constructor(readonly observers: RuntimeObserver[]) {}
-  onSpawn(t: TaskImpl): void { for (const o of this.observers) o.onSpawn(t); }
-  onSwitch(t: TaskImpl): void { for (const o of this.observers) o.onSwitch(t); }
-  onBlock(t: TaskImpl): void { for (const o of this.observers) o.onBlock(t); }
-  onWake(t: TaskImpl): void { for (const o of this.observers) o.onWake(t); }
-  onEnd(t: TaskImpl): void { for (const o of this.observers) o.onEnd(t); }
-  onAlloc(t: TaskImpl, ref: StackRef): void { for (const o of this.observers) o.onAlloc(t, ref); }
-  onFree(t: TaskImpl, ref: StackRef): void { for (const o of this.observers) o.onFree(t, ref); }
-  onMigrate(t: TaskImpl, from: SizeClass, to: SizeClass, frameBytes: number): void { for (const o of this.observers) o.onMigrate(t, from, to, frameBytes); }
+  onSpawn(t: TaskImpl): void {
+    for (const o of this.observers) o.onSpawn(t);
+  }
+  onSwitch(t: TaskImpl): void {
+    for (const o of this.observers) o.onSwitch(t);
+  }
+  onBlock(t: TaskImpl): void {
+    for (const o of this.observers) o.onBlock(t);
+  }
+  onWake(t: TaskImpl): void {
+    for (const o of this.observers) o.onWake(t);
+  }
+  onEnd(t: TaskImpl): void {
+    for (const o of this.observers) o.onEnd(t);
+  }
+  onAlloc(t: TaskImpl, ref: StackRef): void {
+    for (const o of this.observers) o.onAlloc(t, ref);
+  }
+  onFree(t: TaskImpl, ref: StackRef): void {
+    for (const o of this.observers) o.onFree(t, ref);
+  }
+  onMigrate(t: TaskImpl, from: SizeClass, to: SizeClass, frameBytes: number): void {
+    for (const o of this.observers) o.onMigrate(t, from, to, frameBytes);
+  }
 }
 
 /** Adds `o` to the runtime's observers. */

@@ -30,8 +30,16 @@ const CLASSES: readonly string[] = ["micro", "small", "medium", "large"];
 
 /** Validates a saved profile and returns the classes it raises: name → class. */
 export function classOverridesOf(profile: ProfileData): Map<string, SizeClass> {
-  if (profile === null || typeof profile !== "object" || profile.format !== "cprime-coro-profile" || profile.version !== 1 || !Array.isArray(profile.definitions)) {
-    throw new TypeError(`profile must be a saved rt.profile() ({ format: "cprime-coro-profile", version: 1, definitions: [...] }), received ${JSON.stringify(profile)?.slice(0, 80) ?? String(profile)}`);
+  if (
+    profile === null ||
+    typeof profile !== "object" ||
+    profile.format !== "cprime-coro-profile" ||
+    profile.version !== 1 ||
+    !Array.isArray(profile.definitions)
+  ) {
+    throw new TypeError(
+      `profile must be a saved rt.profile() ({ format: "cprime-coro-profile", version: 1, definitions: [...] }), received ${JSON.stringify(profile)?.slice(0, 80) ?? String(profile)}`,
+    );
   }
   const out = new Map<string, SizeClass>();
   for (const e of profile.definitions) {

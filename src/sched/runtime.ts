@@ -32,8 +32,20 @@ import { RunQueue } from "./run-queue.js";
 import { Timer, TimerHeap } from "./timers.js";
 import type { WaitRecord } from "./wait.js";
 import {
-  BLOCKED, CANCEL_DELIVERED, CANCEL_NONE, CANCEL_REQUESTED, CANCELLED, DONE, F_RESUME_ERROR, F_SCHEDULED, FAILED, READY,
-  TaskImpl, takeResumeValue, touch, type Task,
+  BLOCKED,
+  CANCEL_DELIVERED,
+  CANCEL_NONE,
+  CANCEL_REQUESTED,
+  CANCELLED,
+  DONE,
+  F_RESUME_ERROR,
+  F_SCHEDULED,
+  FAILED,
+  READY,
+  TaskImpl,
+  takeResumeValue,
+  touch,
+  type Task,
 } from "./task.js";
 import { viewsOf, type BufferViews } from "../coro/views.js";
 import { CoroutineHandle, type Coroutine } from "./coroutine.js";
@@ -385,9 +397,7 @@ export class Runtime {
     } else if (isGeneratorFunction(fn)) {
       sizeClass = "micro";
     } else {
-      throw new TypeError(
-        `${verb}() needs a generator function (function*) or a coro() definition, received ${describeCallee(fn)}`,
-      );
+      throw new TypeError(`${verb}() needs a generator function (function*) or a coro() definition, received ${describeCallee(fn)}`);
     }
     const ref = this.memory.allocStack(sizeClass, bytes); // OutOfMemoryError: nothing changed yet
     const t = new TaskImpl<R>(this, this.nextTaskId, def ?? fn, ref);
@@ -501,10 +511,10 @@ export class Runtime {
     // module binding) on every use instead of folding it.
     const f = t.flags;
     if ((f & 7) !== 0 /* state READY */) bug(`task ${t} in the run queue in state ${t.state}`);
-    t.flags = (f & ~(7 | 16 | 1024)) | 1 /* state RUNNING; F_WOKEN and F_RESUME_ERROR cleared */;
+    t.flags = (f & ~(7 | 16 | 1024)) | 1; /* state RUNNING; F_WOKEN and F_RESUME_ERROR cleared */
     const prev = running.current;
     running.current = t;
-    const cost = this.switchCosts[(f >>> 11) & 3] /* classIndexOf(f) */;
+    const cost = this.switchCosts[(f >>> 11) & 3]; /* classIndexOf(f) */
     this._cycles += cost;
     this._busyCycles += cost;
     this.switchCount++;
@@ -873,7 +883,12 @@ function describeValue(v: unknown): string {
 
 function describeCallee(fn: unknown): string {
   if (typeof fn === "function") {
-    const kind = Object.prototype.toString.call(fn) === "[object AsyncFunction]" ? "async function" : Object.prototype.toString.call(fn) === "[object AsyncGeneratorFunction]" ? "async generator function" : "plain function";
+    const kind =
+      Object.prototype.toString.call(fn) === "[object AsyncFunction]"
+        ? "async function"
+        : Object.prototype.toString.call(fn) === "[object AsyncGeneratorFunction]"
+          ? "async generator function"
+          : "plain function";
     return `${kind} ${fn.name || "(anonymous)"}`;
   }
   return describeValue(fn);

@@ -31,17 +31,28 @@
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { Channel, ChannelClosedError, after, checkChannel, recv, select, send, type Operation, type RecvResult, type SelectCase, type Task, type Runtime } from "../../src/index.js";
+import {
+  Channel,
+  ChannelClosedError,
+  after,
+  checkChannel,
+  recv,
+  select,
+  send,
+  type Operation,
+  type RecvResult,
+  type SelectCase,
+  type Task,
+  type Runtime,
+} from "../../src/index.js";
 import { attempt, exactClockRuntime, settle, type Outcome } from "./helpers.js";
 import { nodeTask, nodeValue } from "../../src/chan/wait-queue.js";
+import { runs } from "../support/fc.js";
 
 type ChanIndex = 0 | 1;
 type CaseSpec = "recvA" | "sendA" | "recvB" | "sendB" | "after";
 type ModelCase = { kind: "recv"; ch: ChanIndex } | { kind: "send"; ch: ChanIndex; value: number } | { kind: "after"; ms: number };
-type ModelOp =
-  | { kind: "send"; ch: ChanIndex; value: number }
-  | { kind: "recv"; ch: ChanIndex }
-  | { kind: "select"; cases: ModelCase[]; withDefault: boolean };
+type ModelOp = { kind: "send"; ch: ChanIndex; value: number } | { kind: "recv"; ch: ChanIndex } | { kind: "select"; cases: ModelCase[]; withDefault: boolean };
 
 /** pending: spawned, not started · woken: result decided, not yet resumed · cancelling: cancel() called, not yet run. */
 type Status = "pending" | "blocked" | "woken" | "cancelling" | "done" | "cancelled";
@@ -298,7 +309,10 @@ function spawnOp(real: Real, op: ModelOp): number {
   const perform = (): Operation<unknown> => {
     if (op.kind === "send") return real.chans[op.ch].send(op.value);
     if (op.kind === "recv") return real.chans[op.ch].recv();
-    return select(op.cases.map((k) => realCase(real, k)), { default: op.withDefault });
+    return select(
+      op.cases.map((k) => realCase(real, k)),
+      { default: op.withDefault },
+    );
   };
   let id = -1;
   const task = real.rt.spawn(function* op1() {
@@ -325,8 +339,14 @@ function compare(model: Model, real: Real): void {
     const what = `channel ${"AB"[i]} (capacity ${m.cap})`;
     expect(c.closed, `${what} closed`).toBe(m.closed);
     expect(c.length, `${what} length`).toBe(m.buf.length);
-    expect([...c.sendq].map((w) => [nodeTask(w).id, nodeValue(w)]), `${what} sendq`).toEqual(m.sendq.map((e) => [e.task, e.value]));
-    expect([...c.recvq].map((w) => nodeTask(w).id), `${what} recvq`).toEqual(m.recvq.map((e) => e.task));
+    expect(
+      [...c.sendq].map((w) => [nodeTask(w).id, nodeValue(w)]),
+      `${what} sendq`,
+    ).toEqual(m.sendq.map((e) => [e.task, e.value]));
+    expect(
+      [...c.recvq].map((w) => nodeTask(w).id),
+      `${what} recvq`,
+    ).toEqual(m.recvq.map((e) => e.task));
     checkChannel(c);
     expect(real.rt.heldResources().has(c), `${what} held by the scheduler`).toBe(m.sendq.length + m.recvq.length > 0);
   });
@@ -390,7 +410,10 @@ class CloseCmd implements Cmd {
     return true;
   }
   run(m: Model, r: Real): void {
-    expect(closedOr(() => r.chans[this.ch].close()), "close()").toBe(m.close(this.ch));
+    expect(
+      closedOr(() => r.chans[this.ch].close()),
+      "close()",
+    ).toBe(m.close(this.ch));
     compare(m, r);
   }
   toString(): string {
@@ -473,19 +496,25 @@ const capacity = fc.constantFrom(0, 1, 2, 7);
 describe("Channel and select against a queue model (fc.commands)", () => {
   test("every interleaving of send, recv, try*, close, select, advance and cancel matches the model", () => {
     fc.assert(
-      fc.property(capacity, capacity, fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.commands(weighted, { maxCommands: 50, size: "max" }), (capA, capB, seed, cmds) => {
-        const model = new Model([capA, capB]);
-        const real: Real = {
-          rt: exactClockRuntime({ seed }),
-          chans: [new Channel<number>(capA, { name: "A" }), new Channel<number>(capB, { name: "B" })],
-          tasks: new Map(),
-          outcomes: new Map(),
-        };
-        fc.modelRun(() => ({ model, real }), cmds);
-        // Whatever the commands left behind, a final run must still agree with the model.
-        new AdvanceCmd().run(model, real);
-      }),
-      { numRuns: 300 },
+      fc.property(
+        capacity,
+        capacity,
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.commands(weighted, { maxCommands: 50, size: "max" }),
+        (capA, capB, seed, cmds) => {
+          const model = new Model([capA, capB]);
+          const real: Real = {
+            rt: exactClockRuntime({ seed }),
+            chans: [new Channel<number>(capA, { name: "A" }), new Channel<number>(capB, { name: "B" })],
+            tasks: new Map(),
+            outcomes: new Map(),
+          };
+          fc.modelRun(() => ({ model, real }), cmds);
+          // Whatever the commands left behind, a final run must still agree with the model.
+          new AdvanceCmd().run(model, real);
+        },
+      ),
+      { numRuns: runs(300) },
     );
   });
 });

@@ -5,9 +5,7 @@
  * cost model, deadlock reports and the scheduler's hold on waited-on channels.
  */
 import { describe, expect, test } from "vitest";
-import {
-  Channel, ChannelClosedError, DeadlockError, Runtime, checkChannel, recv, select, send, sleep, yieldNow,
-} from "../../src/index.js";
+import { Channel, ChannelClosedError, DeadlockError, Runtime, checkChannel, recv, select, send, sleep, yieldNow } from "../../src/index.js";
 import { CAPACITIES, ZERO_COST, drainNow, exactClockRuntime, expectQuiet, fill, settle, thrownBy, waitingTaskIds } from "./helpers.js";
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);

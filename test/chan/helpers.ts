@@ -13,7 +13,17 @@
  */
 import { expect } from "vitest";
 import { nodeTask, type QueueNode } from "../../src/chan/wait-queue.js";
-import { Channel, ChannelClosedError, DeadlockError, Runtime, checkChannel, type CostModel, type Operation, type RecvResult, type RuntimeOptions } from "../../src/index.js";
+import {
+  Channel,
+  ChannelClosedError,
+  DeadlockError,
+  Runtime,
+  checkChannel,
+  type CostModel,
+  type Operation,
+  type RecvResult,
+  type RuntimeOptions,
+} from "../../src/index.js";
 
 export const CAPACITIES = [0, 1, 2, 7] as const;
 

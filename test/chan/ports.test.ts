@@ -128,7 +128,10 @@ describe("Channel.receiver(): a RecvPort", () => {
       ch.close();
     });
     rt.run();
-    expect(got).toEqual([{ ok: true, value: 1 }, { ok: false, value: undefined }]);
+    expect(got).toEqual([
+      { ok: true, value: 1 },
+      { ok: false, value: undefined },
+    ]);
   });
 });
 

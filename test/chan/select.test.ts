@@ -6,8 +6,19 @@
  */
 import { describe, expect, test } from "vitest";
 import {
-  Channel, ChannelClosedError, DeadlockError, Runtime, after, checkChannel, recv, select, send, sleep, yieldNow,
-  type SelectCase, type SelectResult,
+  Channel,
+  ChannelClosedError,
+  DeadlockError,
+  Runtime,
+  after,
+  checkChannel,
+  recv,
+  select,
+  send,
+  sleep,
+  yieldNow,
+  type SelectCase,
+  type SelectResult,
 } from "../../src/index.js";
 import { CAPACITIES, exactClockRuntime, expectQuiet, fill, settle, tally, thrownBy } from "./helpers.js";
 
@@ -41,7 +52,10 @@ describe("select: choosing among ready cases", () => {
       const b = new Channel<string>(cap);
       for (let i = 0; i < 50; i++) {
         // Unbuffered channels are ready when a sender waits; buffered ones when a value is buffered.
-        for (const [ch, v] of [[a, "a"], [b, "b"]] as const) {
+        for (const [ch, v] of [
+          [a, "a"],
+          [b, "b"],
+        ] as const) {
           rt.spawn(function* () {
             yield* ch.send(v);
           });
@@ -70,7 +84,10 @@ describe("select: choosing among ready cases", () => {
       const b = new Channel<number>(cap);
       const received: string[] = [];
       if (cap === 0) {
-        for (const [ch, name] of [[a, "a"], [b, "b"]] as const) {
+        for (const [ch, name] of [
+          [a, "a"],
+          [b, "b"],
+        ] as const) {
           rt.spawn(function* () {
             received.push(`${name}:${(yield* ch.recv()).value}`);
           });
@@ -162,7 +179,10 @@ describe("select: a losing case leaves no trace", () => {
       const a = new Channel<number>(cap);
       const b = new Channel<number>(cap);
       const c = new Channel<number>(cap);
-      fill(c, Array.from({ length: cap }, (_, i) => i)); // full: the send case on c cannot complete
+      fill(
+        c,
+        Array.from({ length: cap }, (_, i) => i),
+      ); // full: the send case on c cannot complete
       let r: SelectResult | undefined;
       rt.spawn(function* () {
         r = yield* select([recv(b), send(c, 99), recv(a), after(1000)]);
@@ -426,7 +446,10 @@ describe("select: default, after and closed channels", () => {
       const rt = new Runtime();
       const c = new Channel<number>(cap);
       const never = new Channel<number>(0);
-      fill(c, Array.from({ length: cap }, (_, i) => i));
+      fill(
+        c,
+        Array.from({ length: cap }, (_, i) => i),
+      );
       c.close();
       const got: unknown[] = [];
       rt.spawn(function* () {
@@ -485,7 +508,10 @@ describe("select: default, after and closed channels", () => {
       const rt = new Runtime();
       const c = new Channel<number>(cap);
       const other = new Channel<number>(0);
-      fill(c, Array.from({ length: cap }, (_, i) => i));
+      fill(
+        c,
+        Array.from({ length: cap }, (_, i) => i),
+      );
       let err: unknown;
       rt.spawn(function* () {
         try {

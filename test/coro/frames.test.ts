@@ -129,13 +129,15 @@ describe("coro() definitions", () => {
   test("$addr of an unknown local is a TypeError", () => {
     const rt = new Runtime();
     let msg = "";
-    rt.spawn(coro({ name: "q", locals: { a: "i32" } }, function* (f) {
-      try {
-        f.$addr("zz" as never);
-      } catch (e) {
-        msg = (e as Error).message;
-      }
-    }));
+    rt.spawn(
+      coro({ name: "q", locals: { a: "i32" } }, function* (f) {
+        try {
+          f.$addr("zz" as never);
+        } catch (e) {
+          msg = (e as Error).message;
+        }
+      }),
+    );
     rt.run();
     expect(msg).toBe('frame of "q" has no local "zz" (locals: a)');
   });
@@ -197,7 +199,7 @@ describe("call()", () => {
   });
 
   test("call of a non-definition is a TypeError", () => {
-    expect(() => call((function* () {}) as never)).toThrow(/must be a coro\(\) definition/);
+    expect(() => call(function* () {} as never)).toThrow(/must be a coro\(\) definition/);
   });
 });
 
@@ -284,13 +286,15 @@ describe("stack overflow", () => {
   test('overflow: "error" throws StackOverflowError naming the coroutine, frame size and space left', () => {
     const rt = new Runtime({ overflow: "error" });
     let err: unknown;
-    const t = rt.spawn(coro({ name: "guarded", size: "micro", calls: [] }, function* () {
-      try {
-        yield* call(fat);
-      } catch (e) {
-        err = e;
-      }
-    }));
+    const t = rt.spawn(
+      coro({ name: "guarded", size: "micro", calls: [] }, function* () {
+        try {
+          yield* call(fat);
+        } catch (e) {
+          err = e;
+        }
+      }),
+    );
     rt.run();
     expect(t.state).toBe("done");
     expect(err).toBeInstanceOf(StackOverflowError);
@@ -298,7 +302,7 @@ describe("stack overflow", () => {
     expect(rt.stats().migrations).toBe(0);
   });
 
-  test("spawning a definition whose first frame does not fit under \"error\" leaves nothing allocated", () => {
+  test('spawning a definition whose first frame does not fit under "error" leaves nothing allocated', () => {
     const rt = new Runtime({ overflow: "error" });
     const tooBig = coro({ name: "too-big", locals: { b: bytes(400) }, size: "micro" }, function* () {});
     expect(() => rt.spawn(tooBig)).toThrow(StackOverflowError);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { bytes, coro, SIZE_CLASS_BYTES, type CoroDef } from "../../src/index.js";
+import { runs } from "../support/fc.js";
 
 /** The reference: enumerate every path of the declared call graph from `root`. */
 function bruteForce(frames: number[], edges: number[][], root: number) {
@@ -26,14 +27,12 @@ function bruteForce(frames: number[], edges: number[][], root: number) {
     : { maxStackBytes: maxBytes, callDepth: maxDepth, recursion: false, bounded: true };
 }
 
-const graph = fc
-  .integer({ min: 1, max: 7 })
-  .chain((n) =>
-    fc.record({
-      locals: fc.array(fc.integer({ min: 0, max: 6000 }), { minLength: n, maxLength: n }),
-      edges: fc.array(fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: n }), { minLength: n, maxLength: n }),
-    }),
-  );
+const graph = fc.integer({ min: 1, max: 7 }).chain((n) =>
+  fc.record({
+    locals: fc.array(fc.integer({ min: 0, max: 6000 }), { minLength: n, maxLength: n }),
+    edges: fc.array(fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: n }), { minLength: n, maxLength: n }),
+  }),
+);
 
 describe("metadata of random call graphs", () => {
   test("matches a brute-force enumeration of every declared call path", () => {
@@ -42,10 +41,7 @@ describe("metadata of random call graphs", () => {
         const defs: CoroDef[] = [];
         for (let i = 0; i < locals.length; i++) {
           defs.push(
-            coro(
-              { name: `g${i}`, locals: locals[i] > 0 ? { buf: bytes(locals[i]) } : {}, calls: () => edges[i].map((j) => defs[j]) },
-              function* () {},
-            ),
+            coro({ name: `g${i}`, locals: locals[i] > 0 ? { buf: bytes(locals[i]) } : {}, calls: () => edges[i].map((j) => defs[j]) }, function* () {}),
           );
         }
         const frames = defs.map((d) => d.metadata.frameBytes);
@@ -54,14 +50,20 @@ describe("metadata of random call graphs", () => {
           const want = bruteForce(frames, edges, i);
           const got = defs[i].metadata;
           expect({ maxStackBytes: got.maxStackBytes, callDepth: got.callDepth, recursion: got.recursion, bounded: got.bounded }).toEqual(want);
-          const cls = want.maxStackBytes === null ? "large"
-            : want.maxStackBytes <= SIZE_CLASS_BYTES.micro ? "micro"
-            : want.maxStackBytes <= SIZE_CLASS_BYTES.small ? "small"
-            : want.maxStackBytes <= SIZE_CLASS_BYTES.medium ? "medium" : "large";
+          const cls =
+            want.maxStackBytes === null
+              ? "large"
+              : want.maxStackBytes <= SIZE_CLASS_BYTES.micro
+                ? "micro"
+                : want.maxStackBytes <= SIZE_CLASS_BYTES.small
+                  ? "small"
+                  : want.maxStackBytes <= SIZE_CLASS_BYTES.medium
+                    ? "medium"
+                    : "large";
           expect(got.sizeClass).toBe(cls);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

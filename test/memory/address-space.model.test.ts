@@ -15,6 +15,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AllocatorError, OutOfMemoryError } from "../../src/errors.js";
 import { AddressSpace, checkMemory, type SizeClass, type StackRef } from "../../src/memory/index.js";
+import { runs } from "../support/fc.js";
 
 interface Model {
   live: Array<{ ref: StackRef; fill: number }>;
@@ -137,7 +138,10 @@ class ReattachCommand implements SpaceCommand {
 
 const via = fc.nat({ max: 1 });
 const allocs = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom<SizeClass>("micro", "small", "medium"), via).map(([sizeClass, v]) => new AllocCommand(sizeClass, undefined, v)) },
+  {
+    weight: 6,
+    arbitrary: fc.tuple(fc.constantFrom<SizeClass>("micro", "small", "medium"), via).map(([sizeClass, v]) => new AllocCommand(sizeClass, undefined, v)),
+  },
   { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 1, max: 400_000 }), via).map(([bytes, v]) => new AllocCommand("large", bytes, v)) },
   { weight: 1, arbitrary: via.map((v) => new AllocCommand("large", undefined, v)) },
 );
@@ -147,7 +151,9 @@ const commands = [
   allocs,
   fc.tuple(fc.nat(), via).map(([pick, v]) => new FreeCommand(pick, v)),
   fc.tuple(fc.nat(), via).map(([pick, v]) => new FreeCommand(pick, v)),
-  fc.tuple(fc.constantFrom("stale" as const, "misaligned" as const, "wrong-generation" as const), fc.nat()).map(([kind, pick]) => new BadFreeCommand(kind, pick)),
+  fc
+    .tuple(fc.constantFrom("stale" as const, "misaligned" as const, "wrong-generation" as const), fc.nat())
+    .map(([kind, pick]) => new BadFreeCommand(kind, pick)),
   fc.constant(new ReattachCommand()),
 ];
 
@@ -167,7 +173,7 @@ describe("AddressSpace against a model of live refs", () => {
         };
         fc.modelRun(setup, cmds);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 });

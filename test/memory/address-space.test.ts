@@ -171,33 +171,53 @@ describe("AddressSpace.freeStack()", () => {
   });
 
   const refusals: Array<[string, (space: AddressSpace) => StackRef, RegExp]> = [
-    ["a double free", (space) => {
-      const ref = space.allocStack("micro");
-      space.freeStack(ref);
-      return ref;
-    }, /not allocated \(double free\?\)/],
-    ["a stale ref whose slot was handed out again", (space) => {
-      const ref = space.allocStack("small");
-      space.freeStack(ref);
-      const again = space.allocStack("small");
-      expect(again.addr).toBe(ref.addr);
-      return ref;
-    }, /stale StackRef .* generation 1, the slot is at generation 3/],
+    [
+      "a double free",
+      (space) => {
+        const ref = space.allocStack("micro");
+        space.freeStack(ref);
+        return ref;
+      },
+      /not allocated \(double free\?\)/,
+    ],
+    [
+      "a stale ref whose slot was handed out again",
+      (space) => {
+        const ref = space.allocStack("small");
+        space.freeStack(ref);
+        const again = space.allocStack("small");
+        expect(again.addr).toBe(ref.addr);
+        return ref;
+      },
+      /stale StackRef .* generation 1, the slot is at generation 3/,
+    ],
     ["a ref from another address space", () => ({ addr: 1 << 28, bytes: 256, sizeClass: "micro", generation: 0 }), /not in any micro pool .*foreign/],
     ["a misaligned address", (space) => ({ ...space.allocStack("micro"), addr: space.allocStack("micro").addr + 16 }), /not the start of a micro slot/],
     ["a ref of the wrong class", (space) => ({ ...space.allocStack("micro"), sizeClass: "small" }), /not in any small pool/],
     ["a forged generation", (space) => ({ ...space.allocStack("medium"), generation: 99 }), /stale StackRef .* generation 99/],
-    ["a freed ref forged to its cached slot's generation", (space) => {
-      const ref = space.allocStack("micro");
-      space.freeStack(ref);
-      return { ...ref, generation: ref.generation + 1 };
-    }, /not allocated \(double free\?\)/],
-    ["a never handed-out slot", (space) => ({ ...space.allocStack("micro"), addr: space.layout().pools[0].slotsAddr + 256 * 63, generation: 0 }), /not allocated/],
-    ["a large double free", (space) => {
-      const ref = space.allocStack("large");
-      space.freeStack(ref);
-      return ref;
-    }, /no live large stack at byte offset \d+ with generation 1/],
+    [
+      "a freed ref forged to its cached slot's generation",
+      (space) => {
+        const ref = space.allocStack("micro");
+        space.freeStack(ref);
+        return { ...ref, generation: ref.generation + 1 };
+      },
+      /not allocated \(double free\?\)/,
+    ],
+    [
+      "a never handed-out slot",
+      (space) => ({ ...space.allocStack("micro"), addr: space.layout().pools[0].slotsAddr + 256 * 63, generation: 0 }),
+      /not allocated/,
+    ],
+    [
+      "a large double free",
+      (space) => {
+        const ref = space.allocStack("large");
+        space.freeStack(ref);
+        return ref;
+      },
+      /no live large stack at byte offset \d+ with generation 1/,
+    ],
     ["a large ref inside a block", (space) => ({ ...space.allocStack("large"), addr: space.allocStack("large").addr + 64 }), /no live large stack/],
   ];
   it.each(refusals)("refuses %s with AllocatorError, changing nothing", (_what, makeRef, message) => {
@@ -431,7 +451,16 @@ describe("AddressSpace.stats() and layout()", () => {
     expect(layout.microRegion.addr).toBe(HEADER_BYTES);
     expect(layout.heap.addr).toBe(layout.microRegion.addr + layout.microRegion.bytes);
     expect(layout.pools.map((pool) => pool.sizeClass)).toEqual(["micro", "small", "medium"]);
-    expect(layout.pools[0]).toMatchObject({ slots: 64, slotSize: 256, used: 2, usedRuns: [[0, 1], [2, 1]], placement: "micro-region" });
+    expect(layout.pools[0]).toMatchObject({
+      slots: 64,
+      slotSize: 256,
+      used: 2,
+      usedRuns: [
+        [0, 1],
+        [2, 1],
+      ],
+      placement: "micro-region",
+    });
     let addr = layout.heap.addr;
     for (const block of layout.blocks) {
       expect(block.addr).toBe(addr);

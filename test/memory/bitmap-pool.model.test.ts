@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AllocatorError } from "../../src/errors.js";
 import { BitmapPool, checkBitmapPool } from "../../src/memory/index.js";
+import { runs } from "../support/fc.js";
 
 interface Model {
   capacity: number;
@@ -66,7 +67,7 @@ class BadFreeCommand implements PoolCommand {
     const pool = real.pool;
     let addr: number;
     if (this.kind === "double") {
-      const freeSlot = (this.pick % model.capacity);
+      const freeSlot = this.pick % model.capacity;
       if (model.allocated.has(freeSlot)) return;
       addr = pool.slotAddress(freeSlot);
     } else if (this.kind === "misaligned") {
@@ -95,7 +96,7 @@ describe("BitmapPool against a set model", () => {
         const setup = () => ({ model: { capacity, allocated: new Set<number>() }, real: { buffer, pool: new BitmapPool(buffer, 8, 16, capacity) } });
         fc.modelRun(setup, cmds);
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 });

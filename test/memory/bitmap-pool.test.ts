@@ -109,11 +109,15 @@ describe("BitmapPool.free()", () => {
   });
 
   const refusals: Array<[string, (pool: BitmapPool, live: number) => number, RegExp]> = [
-    ["a double free", (pool) => {
-      const addr = pool.alloc()!;
-      pool.free(addr);
-      return addr;
-    }, /not allocated \(double free\?\)/],
+    [
+      "a double free",
+      (pool) => {
+        const addr = pool.alloc()!;
+        pool.free(addr);
+        return addr;
+      },
+      /not allocated \(double free\?\)/,
+    ],
     ["an address below the pool", (pool) => pool.base - 8, /is not in the pool/],
     ["an address past the pool", (pool) => pool.slotsByteOffset + pool.capacity * pool.slotSize, /is not in the pool/],
     ["a misaligned address", (_pool, live) => live + 8, /is not the start of a slot/],

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { AllocatorError } from "../../src/errors.js";
 import { HEAP_CONTROL_BYTES, Heap, checkHeap } from "../../src/memory/index.js";
 import { HEAP_BLOCK_HEADER_BYTES } from "../../src/memory/layout.js";
+import { runs } from "../support/fc.js";
 
 interface Allocation {
   bytes: number;
@@ -114,7 +115,7 @@ describe("Heap against a map model", () => {
         };
         fc.modelRun(setup, cmds);
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 

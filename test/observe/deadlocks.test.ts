@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { Channel, DeadlockError, Runtime, after, recv, select, sleep, yieldNow, type DeadlockReport } from "../../src/index.js";
+import { runs } from "../support/fc.js";
 
 /** A coroutine that keeps the runtime busy (others "still run") while the checks happen. */
 function* ticker(rt: Runtime, ticks: number, seen: DeadlockReport[][]) {
@@ -15,14 +16,22 @@ describe("rt.deadlocks()", () => {
     const rt = new Runtime();
     const a = new Channel<number>(0, { name: "a" });
     const b = new Channel<number>(0, { name: "b" });
-    rt.spawn(function* left(x: Channel<number>, y: Channel<number>) {
-      yield* x.recv(); // waits for right, which waits for left
-      yield* y.send(1);
-    }, a, b);
-    rt.spawn(function* right(x: Channel<number>, y: Channel<number>) {
-      yield* y.recv();
-      yield* x.send(1);
-    }, a, b);
+    rt.spawn(
+      function* left(x: Channel<number>, y: Channel<number>) {
+        yield* x.recv(); // waits for right, which waits for left
+        yield* y.send(1);
+      },
+      a,
+      b,
+    );
+    rt.spawn(
+      function* right(x: Channel<number>, y: Channel<number>) {
+        yield* y.recv();
+        yield* x.send(1);
+      },
+      a,
+      b,
+    );
     const seen: DeadlockReport[][] = [];
     rt.spawn(ticker, rt, 3, seen);
     expect(() => rt.run()).toThrow(DeadlockError); // at the very end everything is stuck
@@ -90,32 +99,36 @@ describe("rt.deadlocks()", () => {
 
   test("a random workload that completes reports none at any point", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 8 }), fc.integer(), (pairs, seed) => {
-        const rt = new Runtime({ seed });
-        const seen: DeadlockReport[][] = [];
-        for (const [cap, n] of pairs) {
-          const ch = new Channel<number>(cap);
-          rt.spawn(function* producer(c: Channel<number>) {
-            for (let i = 0; i < n; i++) {
-              yield* c.send(i);
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 8 }),
+        fc.integer(),
+        (pairs, seed) => {
+          const rt = new Runtime({ seed });
+          const seen: DeadlockReport[][] = [];
+          for (const [cap, n] of pairs) {
+            const ch = new Channel<number>(cap);
+            rt.spawn(function* producer(c: Channel<number>) {
+              for (let i = 0; i < n; i++) {
+                yield* c.send(i);
+                yield* sleep(1);
+              }
+              c.close();
+            }, ch);
+            rt.spawn(function* consumer(c: Channel<number>) {
+              for (let r = yield* c.recv(); r.ok; r = yield* c.recv()) yield* sleep(2);
+            }, ch);
+          }
+          rt.spawn(function* monitor() {
+            while (rt.stats().live > 1) {
+              seen.push(rt.deadlocks());
               yield* sleep(1);
             }
-            c.close();
-          }, ch);
-          rt.spawn(function* consumer(c: Channel<number>) {
-            for (let r = yield* c.recv(); r.ok; r = yield* c.recv()) yield* sleep(2);
-          }, ch);
-        }
-        rt.spawn(function* monitor() {
-          while (rt.stats().live > 1) {
-            seen.push(rt.deadlocks());
-            yield* sleep(1);
-          }
-        });
-        rt.run();
-        expect(seen.flat()).toEqual([]);
-      }),
-      { numRuns: 100 },
+          });
+          rt.run();
+          expect(seen.flat()).toEqual([]);
+        },
+      ),
+      { numRuns: runs(100) },
     );
   });
 });

@@ -46,7 +46,12 @@ describe("rt.dump()", () => {
     expect(h.frames[0].locals).toEqual({ depth: 3, ratio: 0.5, big: "-1099511627776", ok: true, tag: "0xcafe" });
     expect(h.frames[1].locals).toEqual({ id: 7 });
     expect(h.frames[0].addr).toBe(h.frames[1].addr - parse.metadata.frameBytes);
-    expect(h.stack).toMatchObject({ sizeClass: "micro", bytes: 256, highWater: handler.metadata.maxStackBytes, segments: [{ sizeClass: "micro", bytes: 256 }] });
+    expect(h.stack).toMatchObject({
+      sizeClass: "micro",
+      bytes: 256,
+      highWater: handler.metadata.maxStackBytes,
+      segments: [{ sizeClass: "micro", bytes: 256 }],
+    });
     expect(d.coroutines[1].frames).toEqual([{ name: "sleeper", addr: d.coroutines[1].stack.addr + 256 - 16, bytes: 16, locals: {} }]);
     expect(d.coroutines[1].waiting?.on).toBe("sleep until 1000 ms");
     // Plain JSON: a round trip keeps everything.

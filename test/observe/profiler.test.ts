@@ -45,20 +45,52 @@ describe("Profiler: a known program", () => {
     expect(rt.stats().migrations).toBe(2);
     expect(rt.profile().definitions).toEqual([
       {
-        name: "declared", predictedClass: "small", appliedClass: "small", recommendedClass: "small",
-        predictedBytes: 1040, frameBytes: 24, observedHighWater: 1040, accuracy: 1, spawns: 1, migrations: 0,
+        name: "declared",
+        predictedClass: "small",
+        appliedClass: "small",
+        recommendedClass: "small",
+        predictedBytes: 1040,
+        frameBytes: 24,
+        observedHighWater: 1040,
+        accuracy: 1,
+        spawns: 1,
+        migrations: 0,
       },
       {
-        name: "parse", predictedClass: "micro", appliedClass: "micro", recommendedClass: "small",
-        predictedBytes: 24, frameBytes: 24, observedHighWater: 1040, accuracy: 43.333, spawns: 2, migrations: 2,
+        name: "parse",
+        predictedClass: "micro",
+        appliedClass: "micro",
+        recommendedClass: "small",
+        predictedBytes: 24,
+        frameBytes: 24,
+        observedHighWater: 1040,
+        accuracy: 43.333,
+        spawns: 2,
+        migrations: 2,
       },
       {
-        name: "roomy", predictedClass: "medium", appliedClass: "medium", recommendedClass: "medium",
-        predictedBytes: 16, frameBytes: 16, observedHighWater: 16, accuracy: 1, spawns: 1, migrations: 0,
+        name: "roomy",
+        predictedClass: "medium",
+        appliedClass: "medium",
+        recommendedClass: "medium",
+        predictedBytes: 16,
+        frameBytes: 16,
+        observedHighWater: 16,
+        accuracy: 1,
+        spawns: 1,
+        migrations: 0,
       },
       {
-        name: "ticker", predictedClass: "micro", appliedClass: "micro", recommendedClass: "micro",
-        predictedBytes: 16, frameBytes: 16, observedHighWater: 16, accuracy: 1, spawns: 1, migrations: 0,
+        name: "ticker",
+        predictedClass: "micro",
+        appliedClass: "micro",
+        recommendedClass: "micro",
+        predictedBytes: 16,
+        frameBytes: 16,
+        observedHighWater: 16,
+        accuracy: 1,
+        spawns: 1,
+        migrations: 0,
       },
     ]);
   });
@@ -79,7 +111,12 @@ describe("Profiler: a known program", () => {
     for (let i = 0; i < 3; i++) rt.spawn(parse);
     rt.spawn(once);
     rt.run();
-    expect(rt.profile().feedback().migrationHotspots.map((h) => [h.name, h.migrations])).toEqual([
+    expect(
+      rt
+        .profile()
+        .feedback()
+        .migrationHotspots.map((h) => [h.name, h.migrations]),
+    ).toEqual([
       ["parse", 3],
       ["once", 1],
     ]);
@@ -159,17 +196,21 @@ describe("Profiler: what it counts", () => {
 
   test("an unbounded (recursive) definition has no predicted bytes and no accuracy", () => {
     const rt = new Runtime({ profiling: true });
-    const countdown: CoroDef<[number], void> = coro(
-      { name: "countdown", locals: { n: "i32" }, calls: () => [countdown] },
-      function* (f, n: number) {
-        f.n = n;
-        if (n > 0) yield* call(countdown, n - 1);
-      },
-    );
+    const countdown: CoroDef<[number], void> = coro({ name: "countdown", locals: { n: "i32" }, calls: () => [countdown] }, function* (f, n: number) {
+      f.n = n;
+      if (n > 0) yield* call(countdown, n - 1);
+    });
     rt.spawn(countdown, 3);
     rt.run();
     const [entry] = rt.profile().definitions;
-    expect(entry).toMatchObject({ name: "countdown", predictedClass: "large", predictedBytes: null, accuracy: null, observedHighWater: 4 * 24, recommendedClass: "large" });
+    expect(entry).toMatchObject({
+      name: "countdown",
+      predictedClass: "large",
+      predictedBytes: null,
+      accuracy: null,
+      observedHighWater: 4 * 24,
+      recommendedClass: "large",
+    });
     expect(rt.profile().feedback().overestimated).toEqual([
       { name: "countdown", predictedClass: "large", predictedBytes: null, observedHighWater: 96, neededClass: "micro" },
     ]);
@@ -212,8 +253,16 @@ describe("profile-guided size classes", () => {
     expect(rt.stats().migrations).toBe(0);
     expect(rt.profile().definitions).toEqual([
       {
-        name: "parse", predictedClass: "micro", appliedClass: "small", recommendedClass: "small",
-        predictedBytes: 24, frameBytes: 24, observedHighWater: 1040, accuracy: 43.333, spawns: 1, migrations: 0,
+        name: "parse",
+        predictedClass: "micro",
+        appliedClass: "small",
+        recommendedClass: "small",
+        predictedBytes: 24,
+        frameBytes: 24,
+        observedHighWater: 1040,
+        accuracy: 43.333,
+        spawns: 1,
+        migrations: 0,
       },
     ]);
     // Still underestimated by its metadata (the profile only works around it), but no hotspot any more.
@@ -238,7 +287,18 @@ describe("profile-guided size classes", () => {
     const profile: ProfileData = {
       format: "cprime-coro-profile",
       version: 1,
-      definitions: [{ name: "roomy", predictedClass: "micro", predictedBytes: 16, frameBytes: 16, observedHighWater: 16, spawns: 1, migrations: 0, recommendedClass: "micro" }],
+      definitions: [
+        {
+          name: "roomy",
+          predictedClass: "micro",
+          predictedBytes: 16,
+          frameBytes: 16,
+          observedHighWater: 16,
+          spawns: 1,
+          migrations: 0,
+          recommendedClass: "micro",
+        },
+      ],
     };
     const rt = new Runtime({ profile });
     expect(rt.spawn(roomy).stack.sizeClass).toBe("medium");

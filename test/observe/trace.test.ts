@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { Channel, Runtime, bytes, call, coro, sleep, yieldNow, type RuntimeOptions } from "../../src/index.js";
 import type { TraceEvent, TraceJson } from "../../src/observe/trace.js";
+import { runs } from "../support/fc.js";
 
 /** A producer sends two values over an unbuffered channel, sleeping 1 ms after each, then closes it. */
 function producerConsumer(options: RuntimeOptions = {}): Runtime {
@@ -102,18 +103,38 @@ describe("Tracer: a producer and a consumer over a channel, with sleeps", () => 
   test("each coroutine's track shows its life in order", () => {
     const trace = producerConsumer().exportTrace();
     expect(track(trace, 1).map(kindOf)).toEqual([
-      "alloc", "spawn",
-      "run", "block", //                 send: nobody receives yet
-      "wake", "run", "→flow", "block", // the consumer took the value; then sleep(1)
-      "wake", "run", "flow→", "block", // the timer; send hands over to the parked consumer; sleep(1)
-      "wake", "run", "flow→", "end", //  the timer; close() wakes the consumer; return
+      "alloc",
+      "spawn",
+      "run",
+      "block", //                 send: nobody receives yet
+      "wake",
+      "run",
+      "→flow",
+      "block", // the consumer took the value; then sleep(1)
+      "wake",
+      "run",
+      "flow→",
+      "block", // the timer; send hands over to the parked consumer; sleep(1)
+      "wake",
+      "run",
+      "flow→",
+      "end", //  the timer; close() wakes the consumer; return
       "free",
     ]);
     expect(track(trace, 2).map(kindOf)).toEqual([
-      "alloc", "spawn",
-      "run", "flow→", "block", //        recv takes from the parked producer; recv again
-      "wake", "run", "→flow", "block", // got the second value; recv again
-      "wake", "run", "→flow", "end", //  closed: { ok: false }; return
+      "alloc",
+      "spawn",
+      "run",
+      "flow→",
+      "block", //        recv takes from the parked producer; recv again
+      "wake",
+      "run",
+      "→flow",
+      "block", // got the second value; recv again
+      "wake",
+      "run",
+      "→flow",
+      "end", //  closed: { ok: false }; return
       "free",
     ]);
   });
@@ -177,7 +198,13 @@ describe("Tracer: other events", () => {
   test("a yieldNow slice ends where the next switch's charge begins", () => {
     const rt = new Runtime({ trace: true });
     for (const name of ["a", "b"]) {
-      rt.spawn({ [name]: function* () { yield* yieldNow(); } }[name]);
+      rt.spawn(
+        {
+          [name]: function* () {
+            yield* yieldNow();
+          },
+        }[name],
+      );
     }
     rt.run();
     const trace = rt.exportTrace();
@@ -252,7 +279,13 @@ describe("Tracer: other events", () => {
     const trace = rt.exportTrace();
     checkTrace(trace);
     const ends = trace.traceEvents.filter((e) => e.name === "end").map((e) => [e.tid, e.args!.state]);
-    expect(ends).toEqual(expect.arrayContaining([[1, "cancelled"], [2, "failed"], [3, "done"]]));
+    expect(ends).toEqual(
+      expect.arrayContaining([
+        [1, "cancelled"],
+        [2, "failed"],
+        [3, "done"],
+      ]),
+    );
   });
 
   test("an export taken while a coroutine runs closes its slice at now, and recording goes on", () => {
@@ -371,7 +404,14 @@ describe("Tracer: properties", () => {
     };
     expect(traceProblems(good)).toEqual([]);
     expect(broken((ev) => ev.reverse())).not.toEqual([]); // metadata last, time backwards
-    expect(broken((ev) => ev.splice(ev.findIndex((e) => e.ph === "f"), 1))).not.toEqual([]); // a flow without an end
+    expect(
+      broken((ev) =>
+        ev.splice(
+          ev.findIndex((e) => e.ph === "f"),
+          1,
+        ),
+      ),
+    ).not.toEqual([]); // a flow without an end
     expect(broken((ev) => (ev.find((e) => e.ph === "X")!.dur = 1e9))).not.toEqual([]); // overlapping slices
     expect(broken((ev) => delete ev.find((e) => e.ph === "i")!.s)).not.toEqual([]); // an instant without scope
   });
@@ -417,7 +457,7 @@ describe("Tracer: properties", () => {
         expect(trace.traceEvents.filter((e) => e.name === "end").length).toBe(stats.completed);
         expect(JSON.parse(JSON.stringify(trace))).toEqual(trace);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 });

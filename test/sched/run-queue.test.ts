@@ -23,8 +23,12 @@ describe("RunQueue", () => {
         const model: number[] = [];
         let next = 0;
         for (const o of ops) {
-          if (o.kind === "push") for (let i = 0; i < o.n; i++) (q.push(next), model.push(next++));
-          else if (o.kind === "shift") for (let i = 0; i < o.n; i++) expect(q.shift()).toBe(model.shift());
+          if (o.kind === "push") {
+            for (let i = 0; i < o.n; i++) {
+              q.push(next);
+              model.push(next++);
+            }
+          } else if (o.kind === "shift") for (let i = 0; i < o.n; i++) expect(q.shift()).toBe(model.shift());
           else if (o.kind === "remove") {
             const victim = model.length === 0 ? -1 : model[o.at % model.length];
             expect(q.remove(victim)).toBe(model.length > 0);

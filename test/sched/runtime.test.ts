@@ -1,16 +1,34 @@
 import { describe, expect, test } from "vitest";
 import {
-  AddressSpace, CancelledError, OutOfMemoryError, Channel, DeadlockError, Runtime, call, coro, costModels, run, spawn, resetDefaultRuntime,
-  sleep, waitFor, yieldNow, type Task,
+  AddressSpace,
+  CancelledError,
+  OutOfMemoryError,
+  Channel,
+  DeadlockError,
+  Runtime,
+  call,
+  coro,
+  costModels,
+  run,
+  spawn,
+  resetDefaultRuntime,
+  sleep,
+  waitFor,
+  yieldNow,
+  type Task,
 } from "../../src/index.js";
 
 describe("Runtime.spawn and run", () => {
   test("run() drives every coroutine to completion and records results", () => {
     const rt = new Runtime();
-    const a = rt.spawn(function* add(x: number, y: number) {
-      yield* yieldNow();
-      return x + y;
-    }, 2, 3);
+    const a = rt.spawn(
+      function* add(x: number, y: number) {
+        yield* yieldNow();
+        return x + y;
+      },
+      2,
+      3,
+    );
     expect(a.state).toBe("ready");
     rt.run();
     expect(a.state).toBe("done");
@@ -115,7 +133,7 @@ describe("Runtime.spawn and run", () => {
     const rt = new Runtime();
     const before = rt.stats();
     expect(() => rt.spawn((() => 1) as never)).toThrow(TypeError);
-    expect(() => rt.spawn((async function fetcher() {}) as never)).toThrow(/async function fetcher/);
+    expect(() => rt.spawn(async function fetcher() {} as never)).toThrow(/async function fetcher/);
     expect(() => rt.spawn(42 as never)).toThrow(/received 42/);
     expect(rt.stats()).toEqual(before);
   });
@@ -239,9 +257,10 @@ describe("the cost model", () => {
 
   test("presets run the same program with other costs", () => {
     const prog = (rt: Runtime) => {
-      for (let i = 0; i < 10; i++) rt.spawn(function* () {
-        yield* yieldNow();
-      });
+      for (let i = 0; i < 10; i++)
+        rt.spawn(function* () {
+          yield* yieldNow();
+        });
       rt.run();
       return rt.stats().busyCycles;
     };
@@ -392,9 +411,8 @@ describe("deadlock", () => {
 
   test("a coroutine waiting on itself through join is refused", () => {
     const rt = new Runtime();
-    let self: Task<void>;
     let msg = "";
-    self = rt.spawn(function* () {
+    const self: Task<void> = rt.spawn(function* () {
       try {
         yield* self.join();
       } catch (e) {

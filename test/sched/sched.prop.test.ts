@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { Channel, Runtime, after, bytes, call, coro, recv, select, send, sleep, yieldNow, type Task, type CoroDef } from "../../src/index.js";
+import { runs } from "../support/fc.js";
 
 /** A random coroutine program: what each coroutine does, step by step. */
 type Action =
@@ -45,12 +46,9 @@ function interpret(rt: Runtime, actions: Action[]): Generator<unknown, void, unk
           children.at(-1)?.cancel();
           break;
         case "call": {
-          const def: CoroDef<[], void> = coro(
-            { name: "callee", locals: a.localBytes > 0 ? { buf: bytes(a.localBytes) } : {} },
-            function* () {
-              yield* interpret(rt, a.body);
-            },
-          );
+          const def: CoroDef<[], void> = coro({ name: "callee", locals: a.localBytes > 0 ? { buf: bytes(a.localBytes) } : {} }, function* () {
+            yield* interpret(rt, a.body);
+          });
           try {
             yield* call(def);
           } catch (e) {
@@ -98,7 +96,7 @@ describe("random trees of spawn/call/yield/throw/cancel", () => {
         expect(s.memory.micro.used + s.memory.small.used + s.memory.medium.used + s.memory.large.count).toBe(0);
         rt.memory.checkMemory();
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 });
@@ -136,7 +134,7 @@ describe("determinism", () => {
       fc.property(fc.integer(), (seed) => {
         expect(contested(seed)).toEqual(contested(seed));
       }),
-      { numRuns: 20 },
+      { numRuns: runs(20) },
     );
   });
 

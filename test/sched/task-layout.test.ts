@@ -6,7 +6,19 @@
 import { describe, expect, test } from "vitest";
 import { Channel, Runtime } from "../../src/index.js";
 import {
-  BLOCKED, CANCEL_REQUESTED, CANCELLED, DONE, F_CANCEL, F_CANCEL_REQUESTED, F_RESUME_ERROR, F_SCHEDULED, F_STATE, F_WOKEN, FAILED, READY, RUNNING,
+  BLOCKED,
+  CANCEL_REQUESTED,
+  CANCELLED,
+  DONE,
+  F_CANCEL,
+  F_CANCEL_REQUESTED,
+  F_RESUME_ERROR,
+  F_SCHEDULED,
+  F_STATE,
+  F_WOKEN,
+  FAILED,
+  READY,
+  RUNNING,
   type TaskImpl,
 } from "../../src/sched/task.js";
 import { F_CLASS_MASK, F_DEAD, F_HEADER_ONLY, classIndexOf } from "../../src/coro/stack.js";
