@@ -9,8 +9,8 @@
 
 /** Base of the library's own errors, so `catch (e) { if (e instanceof CoroError) … }` works. */
 export class CoroError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -24,12 +24,20 @@ export class DeadlockError extends CoroError {
   readonly blocked: readonly string[];
   /** True for a partial deadlock: found while other coroutines could still run (detectLeaks). */
   readonly partial: boolean;
-  constructor(blocked: readonly string[], partial = false) {
+  /**
+   * @param failure the failure that caused it, when one did: a coroutine that
+   * failed after touching what the blocked ones wait on (a producer that died).
+   * Its error becomes `cause`, and the message says so.
+   */
+  constructor(blocked: readonly string[], partial = false, failure?: { task: string; error: unknown }) {
     const n = blocked.length;
     super(
       (partial
         ? `partial deadlock: ${n} coroutine${n === 1 ? "" : "s"} can never wake while others still run:\n  `
-        : `deadlock: ${n} coroutine${n === 1 ? " is" : "s are"} blocked and nothing can wake ${n === 1 ? "it" : "them"}:\n  `) + blocked.join("\n  "),
+        : `deadlock: ${n} coroutine${n === 1 ? " is" : "s are"} blocked and nothing can wake ${n === 1 ? "it" : "them"}:\n  `) +
+        blocked.join("\n  ") +
+        (failure === undefined ? "" : `\ncaused by the failure of ${failure.task}, which used what they wait on: ${failureLine(failure.error)}`),
+      failure === undefined ? undefined : { cause: failure.error },
     );
     this.blocked = blocked;
     this.partial = partial;
@@ -50,6 +58,11 @@ export class UseAfterFreeError extends CoroError {}
 
 /** Delivered to joiners of a cancelled task. */
 export class CancelledError extends CoroError {}
+
+function failureLine(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return `threw ${typeof e === "string" ? JSON.stringify(e) : String(e)}`;
+}
 
 /** An internal invariant is broken: a bug in cprime-coro, never the user's fault. */
 export function bug(message: string): never {

@@ -6,11 +6,12 @@ export { coro, type CoroDef, type CoroFn, type CoroMetadata, type CoroSpec } fro
 export { call, CALL_CHAIN } from "./coro/call.js";
 export type { Operation } from "./coro/operation.js";
 export { costModels, type CostModel } from "./sched/cost-model.js";
-export { Runtime, type RuntimeOptions, type RuntimeStats } from "./sched/runtime.js";
+export { Runtime, type RuntimeOptions, type RuntimeStats } from "./runtime/runtime.js";
 export type { Task, TaskState, StackInfo } from "./sched/task.js";
 export type { Coroutine, ResumeResult } from "./sched/coroutine.js";
 export type { ProfileData, ProfileEntry } from "./sched/profile-data.js";
-export { sleep, yieldNow, waitFor, spawn, run, runAsync, defaultRuntime, resetDefaultRuntime, currentRuntime } from "./sched/ops.js";
+export { sleep, yieldNow, waitFor } from "./sched/ops.js";
+export { spawn, run, runAsync, defaultRuntime, resetDefaultRuntime, currentRuntime } from "./runtime/default.js";
 export { Channel, type RecvResult } from "./chan/channel.js";
 export type { SendPort, RecvPort } from "./chan/ports.js";
 export { select, recv, send, after, type SelectCase, type SelectResult } from "./chan/select.js";

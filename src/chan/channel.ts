@@ -23,7 +23,9 @@
 import { ChannelClosedError } from "../errors.js";
 import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
 import { running } from "../coro/context.js";
-import { currentTaskOrThrow, resourceResolvers } from "../sched/runtime.js";
+import { describeValue } from "../describe.js";
+import { Resource } from "../sched/resource.js";
+import { currentTaskOrThrow, resourceResolvers } from "../sched/scheduler.js";
 import { touch, type TaskImpl, takeResumeValue } from "../sched/task.js";
 import { RECV, SEND, Waiter, WaitQueue, type QueueNode } from "./wait-queue.js";
 import { channelOfRecvPort, channelOfSendPort, makeRecvPort, makeSendPort, type RecvPort, type SendPort } from "./ports.js";
@@ -34,16 +36,30 @@ export type RecvResult<T> = { ok: true; value: T } | { ok: false; value: undefin
 /** The result of a receive on a closed, drained channel (shared, frozen). */
 export const RECV_CLOSED: { readonly ok: false; readonly value: undefined } = Object.freeze({ ok: false, value: undefined });
 
-let nextChannelId = 1;
-
 /** Checks a capacity: a non-negative safe integer. */
 function checkCapacity(capacity: unknown): number {
   if (typeof capacity !== "number" || !Number.isSafeInteger(capacity) || capacity < 0) {
-    throw new RangeError(
-      `Channel capacity must be a non-negative integer, received ${typeof capacity === "string" ? JSON.stringify(capacity) : String(capacity)}`,
-    );
+    const msg = `Channel capacity must be a non-negative integer, received ${describeValue(capacity)}`;
+    throw typeof capacity === "number" ? new RangeError(msg) : new TypeError(msg);
   }
   return capacity;
+}
+
+/**
+ * A channel as introspection sees it (a task's touched resources, a wait
+ * record, a deadlock report): it describes the channel and never leads back
+ * to it, so holding one grants nothing (see sched/resource.ts).
+ */
+export class ChannelRef extends Resource {
+  readonly kind = "channel";
+  readonly #channel: Channel<unknown>;
+  constructor(channel: Channel<unknown>) {
+    super();
+    this.#channel = channel;
+  }
+  describe(): string {
+    return this.#channel.describe();
+  }
 }
 
 /**
@@ -57,9 +73,10 @@ function checkCapacity(capacity: unknown): number {
  * run(); // 0 1 2
  */
 export class Channel<T> {
-  readonly id: number;
   readonly name: string | undefined;
   readonly capacity: number;
+  /** @internal the channel's identity for the scheduler and reports; also its runtime and id */
+  readonly ref: ChannelRef;
   /** @internal ring buffer of `capacity` slots */
   buf: unknown[];
   /** @internal index of the oldest buffered value */
@@ -73,14 +90,20 @@ export class Channel<T> {
 
   constructor(capacity: number = 0, options: { name?: string } = {}) {
     this.capacity = checkCapacity(capacity);
-    if (options === null || typeof options !== "object") throw new TypeError(`Channel options must be an object, received ${String(options)}`);
-    if (options.name !== undefined && typeof options.name !== "string") throw new TypeError(`Channel name must be a string, received ${String(options.name)}`);
-    this.name = options.name;
-    this.id = nextChannelId++;
+    if (options === null || typeof options !== "object") throw new TypeError(`Channel options must be an object, received ${describeValue(options)}`);
+    const name: unknown = options.name;
+    if (name !== undefined && typeof name !== "string") throw new TypeError(`Channel name must be a string, received ${describeValue(name)}`);
+    this.name = name;
+    this.ref = new ChannelRef(this as Channel<unknown>);
     this.buf = capacity > 0 ? new Array<unknown>(Math.min(capacity, 1 << 16)).fill(undefined) : [];
     this.recvOp = new RecvOp<T>(this);
     this.recvq = new WaitQueue(this as Channel<unknown>, RECV);
     this.sendq = new WaitQueue(this as Channel<unknown>, SEND);
+  }
+
+  /** Its id in its runtime (assigned when a coroutine first uses it; 0 until then). */
+  get id(): number {
+    return this.ref.id;
   }
 
   get closed(): boolean {
@@ -135,9 +158,10 @@ export class Channel<T> {
     return makeRecvPort(this);
   }
 
-  /** `Channel#1 "jobs" (capacity 0)` */
+  /** `Channel#1 "jobs" (capacity 0)` (no #id before a coroutine has used it) */
   describe(): string {
-    return `Channel#${this.id}${this.name === undefined ? "" : ` ${JSON.stringify(this.name)}`} (capacity ${this.capacity})`;
+    const id = this.ref.id;
+    return `Channel${id === 0 ? "" : `#${id}`}${this.name === undefined ? "" : ` ${JSON.stringify(this.name)}`} (capacity ${this.capacity})`;
   }
 
   toString(): string {
@@ -151,8 +175,10 @@ export class Channel<T> {
 export function chargeOp(ch: Channel<unknown>): void {
   const c = running.current as TaskImpl | null;
   if (c !== null && c.scheduled) {
-    c.rt.charge(c.rt.channelOpCycles);
-    touch(c, ch);
+    const ref = ch.ref;
+    if (ref.sched !== c.sched) ref.bindTo(c);
+    c.sched.charge(c.sched.channelOpCycles);
+    touch(c, ref);
   }
 }
 
@@ -200,25 +226,25 @@ export function closeChannel(ch: Channel<unknown>): void {
   // Receivers first (they get { ok: false }), then senders (they get the error), each in arrival order.
   for (let w = ch.recvq.dequeue(); w !== null; w = ch.recvq.dequeue()) {
     if (w instanceof Waiter) w.select.fire(w, false, undefined);
-    else w.rt.wake(w, RECV_CLOSED);
+    else w.sched.wake(w, RECV_CLOSED);
   }
   for (let w = ch.sendq.dequeue(); w !== null; w = ch.sendq.dequeue()) {
     const err = closedError(ch, "send on");
     if (w instanceof Waiter) w.select.fireError(w, err);
-    else w.rt.wakeWithError(w, err);
+    else w.sched.wakeWithError(w, err);
   }
 }
 
 /** A receiver (already unlinked) gets `value`. */
 function completeRecv(w: QueueNode, value: unknown): void {
   if (w instanceof Waiter) w.select.fire(w, true, value);
-  else w.rt.wake(w, { ok: true, value });
+  else w.sched.wake(w, { ok: true, value });
 }
 
 /** A sender (already unlinked) has delivered its value. */
 function completeSend(w: QueueNode): void {
   if (w instanceof Waiter) w.select.fire(w, true, undefined);
-  else w.rt.wake(w, undefined);
+  else w.sched.wake(w, undefined);
 }
 
 function bufferPush(ch: Channel<unknown>, value: unknown): void {
@@ -271,10 +297,12 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
   next(x?: unknown): IteratorResult<unknown, void> {
     if (x !== undefined) return DONE_VOID; // the resume (RESUME): see coro/operation.ts
     const t = currentTaskOrThrow("Channel.send()");
-    const rt = t.rt;
-    rt.charge(rt.channelOpCycles);
+    const rt = t.sched;
     const ch = this.#ch;
-    touch(t, ch);
+    const ref = ch.ref;
+    if (ref.sched !== rt) ref.bindTo(t); // first use binds; another runtime's coroutine is refused
+    rt.charge(rt.channelOpCycles);
+    touch(t, ref);
     if (ch.isClosed) throw closedError(ch, "send on");
     // Fast path first: room in the buffer and nobody waiting to receive.
     if (ch.recvq.size === 0 && ch.count < ch.capacity) {
@@ -307,10 +335,12 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
       return takeResumeValue<RecvResult<T>>();
     }
     const t = currentTaskOrThrow("Channel.recv()");
-    const rt = t.rt;
-    rt.charge(rt.channelOpCycles);
+    const rt = t.sched;
     const ch = this.#ch as Channel<unknown>;
-    touch(t, ch);
+    const ref = ch.ref;
+    if (ref.sched !== rt) ref.bindTo(t);
+    rt.charge(rt.channelOpCycles);
+    touch(t, ref);
     // Fast path first: a buffered value and no sender waiting (else the sender's value must follow the buffer's).
     if (ch.count > 0 && ch.sendq.size === 0) return { done: true, value: { ok: true, value: bufferShift(ch) as T } };
     const r = recvNow(ch);
@@ -325,4 +355,7 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
 }
 
 // A channel or a port passed to spawn() counts as touched by the new task (leak detection).
-resourceResolvers.push((a) => (a instanceof Channel ? a : (channelOfSendPort(a) ?? channelOfRecvPort(a) ?? null)));
+resourceResolvers.push((a: object): object | null => {
+  const ch = a instanceof Channel ? (a as Channel<unknown>) : (channelOfSendPort(a) ?? channelOfRecvPort(a));
+  return ch === undefined ? null : ch.ref;
+});

@@ -19,8 +19,9 @@
  */
 import { bug } from "../errors.js";
 import { SUSPENDED, type Operation } from "../coro/operation.js";
-import { checkDelay } from "../sched/ops.js";
-import { currentTaskOrThrow, formatMs, msToCycles } from "../sched/runtime.js";
+import { describeValue } from "../describe.js";
+import { checkDelay, deadlineAfter } from "../sched/clock.js";
+import { currentTaskOrThrow, formatMs } from "../sched/scheduler.js";
 import { Timer } from "../sched/timers.js";
 import { touch, type TaskImpl, takeResumeValue } from "../sched/task.js";
 import type { WaitRecord } from "../sched/wait.js";
@@ -96,7 +97,7 @@ function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> {
     const other = dir === "recv" ? channelOfSendPort(ch) : channelOfRecvPort(ch);
     if (other !== undefined) throw new TypeError(`${dir}(port): a ${dir === "recv" ? "SendPort" : "RecvPort"} cannot ${dir} (${String(ch)})`);
   }
-  throw new TypeError(`${dir}(ch): ch must be a Channel or a ${dir === "recv" ? "RecvPort" : "SendPort"}, received ${String(ch)}`);
+  throw new TypeError(`${dir}(ch): ch must be a Channel or a ${dir === "recv" ? "RecvPort" : "SendPort"}, received ${describeValue(ch)}`);
 }
 
 /** A select case that receives from `ch`. */
@@ -122,10 +123,10 @@ const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1, ok: false, value
 
 /** Waits until one case completes and returns which (see the module doc for the rules). */
 export function select(cases: readonly SelectCase[], options?: { default?: boolean }): Operation<SelectResult> {
-  if (!Array.isArray(cases)) throw new TypeError(`select(cases): cases must be an array of recv(), send() or after() cases, received ${String(cases)}`);
+  if (!Array.isArray(cases)) throw new TypeError(`select(cases): cases must be an array of recv(), send() or after() cases, received ${describeValue(cases)}`);
   // No `= {}` default: that would allocate an object on every call.
   if (options !== undefined && (options === null || typeof options !== "object"))
-    throw new TypeError(`select options must be an object, received ${String(options)}`);
+    throw new TypeError(`select options must be an object, received ${describeValue(options)}`);
   const withDefault = options !== undefined && options.default === true;
   if (cases.length === 0 && !withDefault) {
     throw new TypeError("select([]) with no cases and no default would block forever; give it cases or { default: true }");
@@ -133,7 +134,7 @@ export function select(cases: readonly SelectCase[], options?: { default?: boole
   for (let i = 0; i < cases.length; i++) {
     const c = cases[i];
     if (!(c instanceof RecvCase || c instanceof SendCase || c instanceof AfterCase)) {
-      throw new TypeError(`select case ${i} is ${String(c)}; build cases with recv(ch), send(ch, v) or after(ms)`);
+      throw new TypeError(`select case ${i} is ${describeValue(c)}; build cases with recv(ch), send(ch, v) or after(ms)`);
     }
   }
   // No copy here: pass 1 runs at the `yield*` right after; pass 2 copies if it parks.
@@ -153,7 +154,7 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       return takeResumeValue<SelectResult>();
     }
     const t = currentTaskOrThrow("select()");
-    const rt = t.rt;
+    const rt = t.sched;
     const cases = this.cases;
     const n = cases.length;
     rt.charge(rt.selectCaseCycles * n);
@@ -165,7 +166,11 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     const random = rt.random;
     for (let i = 0; i < n; i++) {
       const c = cases[i];
-      if (c.kind !== "after") touch(t, caseChannel(c));
+      if (c.kind !== "after") {
+        const ref = caseChannel(c).ref;
+        if (ref.sched !== rt) ref.bindTo(t); // first use binds; another runtime's coroutine is refused
+        touch(t, ref);
+      }
       const j = i === 0 ? 0 : random.below(i + 1); // inside-out Fisher–Yates
       order[i] = order[j];
       order[j] = i;
@@ -190,23 +195,27 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     if (this.withDefault) return { done: true, value: DEFAULT_RESULT };
 
     // Pass 2 — enqueue on every channel, in the poll order; arm the earliest timeout.
-    const sel = new SelectWait(t, cases.slice()); // the caller may reuse its array once we park
+    // The earliest `after` comes first: its deadline may be refused (RangeError), and then nothing is enqueued.
     let timeoutIndex = -1;
     for (let k = 0; k < n; k++) {
       const i = order[k];
       const c = cases[i];
-      if (c.kind === "after") {
-        if (timeoutIndex < 0 || c.ms < (cases[timeoutIndex] as AfterCase).ms) timeoutIndex = i;
-        continue;
-      }
+      if (c.kind === "after" && (timeoutIndex < 0 || c.ms < (cases[timeoutIndex] as AfterCase).ms)) timeoutIndex = i;
+    }
+    const deadline = timeoutIndex < 0 ? 0 : deadlineAfter("after(ms)", rt.cycles, (cases[timeoutIndex] as AfterCase).ms, rt.clockHz);
+    const sel = new SelectWait(t, cases.slice()); // the caller may reuse its array once we park
+    for (let k = 0; k < n; k++) {
+      const i = order[k];
+      const c = cases[i];
+      if (c.kind === "after") continue;
       const ch = caseChannel(c);
-      const w = new Waiter(t, ch, c.kind === "send" ? SEND : RECV, c.kind === "send" ? caseValue(c) : undefined, sel, i);
+      const w = new Waiter(t, ch.ref, c.kind === "send" ? SEND : RECV, c.kind === "send" ? caseValue(c) : undefined, sel, i);
       (c.kind === "send" ? ch.sendq : ch.recvq).enqueue(w);
       sel.waiters.push(w);
     }
     if (timeoutIndex >= 0) {
       sel.timer = new SelectTimer(sel, timeoutIndex);
-      rt.timers.add(sel.timer, rt.cycles + msToCycles((cases[timeoutIndex] as AfterCase).ms, rt.clockHz));
+      rt.timers.add(sel.timer, deadline);
     }
     rt.park(t, sel);
     return SUSPENDED as IteratorResult<unknown, SelectResult>;
@@ -231,19 +240,19 @@ export class SelectWait implements WaitRecord {
   /** Case `w` completed (its waiter already unlinked): pass 3, then wake with the result. */
   fire(w: Waiter, ok: boolean, value: unknown): void {
     this.dequeueLosers(w);
-    this.task.rt.wake(this.task, { index: w.caseIndex, ok, value });
+    this.task.sched.wake(this.task, { index: w.caseIndex, ok, value });
   }
 
   /** Case `w` is a send whose channel was closed: the select throws. */
   fireError(w: Waiter, err: unknown): void {
     this.dequeueLosers(w);
-    this.task.rt.wakeWithError(this.task, err);
+    this.task.sched.wakeWithError(this.task, err);
   }
 
   fireTimer(index: number): void {
     this.timer = null;
     this.dequeueLosers(null);
-    this.task.rt.wake(this.task, { index, ok: true, value: undefined });
+    this.task.sched.wake(this.task, { index, ok: true, value: undefined });
   }
 
   // Pass 3 — dequeue from the losers.
@@ -252,7 +261,7 @@ export class SelectWait implements WaitRecord {
     this.done = true;
     for (const w of this.waiters) if (w !== winner) w.cancel();
     if (this.timer !== null) {
-      this.task.rt.timers.remove(this.timer);
+      this.task.sched.timers.remove(this.timer);
       this.timer = null;
     }
   }
@@ -267,13 +276,13 @@ export class SelectWait implements WaitRecord {
     this.done = true;
     for (const w of this.waiters) w.cancel();
     if (this.timer !== null) {
-      this.task.rt.timers.remove(this.timer);
+      this.task.sched.timers.remove(this.timer);
       this.timer = null;
     }
   }
 
   resources(): readonly object[] {
-    return this.waiters.map((w) => w.channel);
+    return this.waiters.map((w) => w.ref);
   }
 
   /** An `after` case wakes it whatever the channels do. */

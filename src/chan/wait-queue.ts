@@ -18,7 +18,7 @@
  */
 import type { TaskImpl } from "../sched/task.js";
 import type { QueueLink, WaitRecord } from "../sched/wait.js";
-import type { Channel } from "./channel.js";
+import type { Channel, ChannelRef } from "./channel.js";
 import type { SelectWait } from "./select.js";
 
 export const SEND = 0;
@@ -32,7 +32,8 @@ export class Waiter implements QueueLink {
 
   constructor(
     readonly task: TaskImpl,
-    readonly channel: Channel<unknown>,
+    /** The channel's identity (never the channel: see sched/resource.ts). */
+    readonly ref: ChannelRef,
     /** SEND or RECV. */
     readonly op: number,
     /** The value a sender offers (undefined for receivers). */
@@ -71,12 +72,16 @@ export class WaitQueue implements WaitRecord {
   head: QueueNode | null = null;
   tail: QueueNode | null = null;
   size = 0;
+  /** Private: a wait record must not hand out its channel (a task's `waitOn` is reachable by reflection). */
+  readonly #channel: Channel<unknown>;
 
   constructor(
-    readonly channel: Channel<unknown>,
+    channel: Channel<unknown>,
     /** SEND or RECV: which side of the channel waits here. */
     readonly op: number,
-  ) {}
+  ) {
+    this.#channel = channel;
+  }
 
   enqueue(n: QueueNode): void {
     if (n instanceof Waiter) n.queue = this;
@@ -123,7 +128,7 @@ export class WaitQueue implements WaitRecord {
   }
 
   describe(): string {
-    return `${this.kind} on ${this.channel.describe()}`;
+    return `${this.kind} on ${this.#channel.describe()}`;
   }
 
   /** Cancellation of a task parked here: it leaves the queue; the value it offered was never sent. */
@@ -132,6 +137,6 @@ export class WaitQueue implements WaitRecord {
   }
 
   resources(): readonly object[] {
-    return [this.channel];
+    return [this.#channel.ref];
   }
 }

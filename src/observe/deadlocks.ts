@@ -16,7 +16,7 @@
  * Code outside coroutines (main) that will still use a channel is invisible too.
  */
 import { DeadlockError } from "../errors.js";
-import type { Runtime } from "../sched/runtime.js";
+import type { Scheduler } from "../sched/scheduler.js";
 import { BLOCKED, TaskImpl, touchedBy } from "../sched/task.js";
 
 export interface DeadlockReport {
@@ -29,7 +29,7 @@ export interface DeadlockReport {
 }
 
 /** Every group of coroutines that can never wake, now. */
-export function findDeadlocks(rt: Runtime): DeadlockReport[] {
+export function findDeadlocks(rt: Scheduler): DeadlockReport[] {
   const live = rt.liveTasks();
   const reported = new Set<TaskImpl>();
   for (const t of live) {
@@ -70,7 +70,7 @@ export function findDeadlocks(rt: Runtime): DeadlockReport[] {
 }
 
 /** Splits the reported tasks into groups linked by what they wait on and touch. */
-function group(rt: Runtime, reported: Set<TaskImpl>, touchers: Map<object, TaskImpl[]>): DeadlockReport[] {
+function group(rt: Scheduler, reported: Set<TaskImpl>, touchers: Map<object, TaskImpl[]>): DeadlockReport[] {
   const parent = new Map<TaskImpl, TaskImpl>();
   const find = (t: TaskImpl): TaskImpl => {
     let p = parent.get(t) ?? t;
@@ -160,11 +160,12 @@ export class LeakWatch {
   private readonly seen = new Set<number>();
 
   constructor(
-    private readonly rt: Runtime,
+    private readonly rt: Scheduler,
     private readonly onLeak: ((reports: DeadlockReport[]) => void) | null,
   ) {}
 
-  atClockJump(switches: number): void {
+  atClockJump(): void {
+    const switches = this.rt.contextSwitches;
     if (switches - this.lastCheckSwitches < Math.max(64, this.rt.liveTasks().length)) return;
     this.lastCheckSwitches = switches;
     const fresh = findDeadlocks(this.rt).filter((r) => r.coroutines.some((c) => !this.seen.has(c.id)));

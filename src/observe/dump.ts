@@ -10,7 +10,7 @@
  */
 import { definitionById } from "../coro/coro.js";
 import { decodeLocal, FRAME_HEADER_BYTES } from "../coro/frame.js";
-import type { Runtime } from "../sched/runtime.js";
+import type { Scheduler } from "../sched/scheduler.js";
 import type { TaskImpl, TaskState } from "../sched/task.js";
 import type { SizeClass } from "../memory/index.js";
 
@@ -84,7 +84,7 @@ export class CoroDump {
   }
 }
 
-export function dumpRuntime(rt: Runtime): CoroDump {
+export function dumpRuntime(rt: Scheduler): CoroDump {
   const tasks = [...rt.liveTasks()].sort((a, b) => a.id - b.id);
   const nowMs = rt.now();
   return new CoroDump(
@@ -95,7 +95,7 @@ export function dumpRuntime(rt: Runtime): CoroDump {
   );
 }
 
-function dumpTask(rt: Runtime, t: TaskImpl, nowMs: number): CoroutineDump {
+function dumpTask(rt: Scheduler, t: TaskImpl, nowMs: number): CoroutineDump {
   const s = t.cstack;
   const w = t.waitOn;
   const sinceMs = rt.cyclesToMs(t.waitSince);

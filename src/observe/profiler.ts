@@ -28,7 +28,7 @@
  */
 import { SIZE_CLASS_BYTES, type SizeClass, type StackRef } from "../memory/index.js";
 import type { ProfileData, ProfileEntry } from "../sched/profile-data.js";
-import type { Runtime } from "../sched/runtime.js";
+import type { Scheduler } from "../sched/scheduler.js";
 import type { RuntimeObserver } from "../sched/observer.js";
 import type { TaskImpl } from "../sched/task.js";
 
@@ -95,7 +95,7 @@ export class Profiler implements RuntimeObserver {
    */
   private headerOnlyBytes = 0;
 
-  constructor(private readonly rt: Runtime) {}
+  constructor(private readonly rt: Scheduler) {}
 
   onSpawn(): void {}
   onSwitch(): void {}

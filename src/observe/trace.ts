@@ -36,7 +36,7 @@
  * - a task has at most one pending flow (`pendingFlow[tid]`): it can be woken
  *   again only after it has been switched in, which consumes the flow.
  */
-import type { Runtime } from "../sched/runtime.js";
+import type { Scheduler } from "../sched/scheduler.js";
 import type { RuntimeObserver } from "../sched/observer.js";
 import type { TaskImpl } from "../sched/task.js";
 import type { SizeClass, StackRef } from "../memory/index.js";
@@ -123,7 +123,7 @@ export class Tracer implements RuntimeObserver {
   private pendingFrom = new Int32Array(256);
   private nextFlowId = 1;
 
-  constructor(private readonly rt: Runtime) {
+  constructor(private readonly rt: Scheduler) {
     this.chunks.push(this.chunk);
   }
 
@@ -161,7 +161,7 @@ export class Tracer implements RuntimeObserver {
     const waker = running.current as TaskImpl | null;
     let from = 0;
     let flow = 0;
-    if (waker !== null && waker.rt === this.rt && waker !== t) {
+    if (waker !== null && waker.sched === this.rt && waker !== t) {
       from = waker.id;
       flow = this.nextFlowId++;
       this.row1(FLOW_START, from, now, flow);

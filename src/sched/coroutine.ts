@@ -50,7 +50,7 @@ export class CoroutineHandle<R> implements Coroutine<R> {
     const prev = running.current;
     running.current = t;
     t.st = RUNNING;
-    t.rt.charge(t.switchCost);
+    t.sched.charge(t.switchCost);
     let r: IteratorResult<unknown, R>;
     try {
       r = this.started ? t.gen.next(value) : t.gen.next();

@@ -5,6 +5,7 @@
  * are a simulation output and are never presented as measured time. Sources
  * for every default are in docs/DESIGN.md ("Cost model").
  */
+import { describeValue } from "../describe.js";
 import type { SizeClass } from "../memory/index.js";
 
 export interface CostModel {
@@ -62,19 +63,27 @@ export const costModels: { readonly cprime: CostModel; readonly go: CostModel; r
 });
 
 const CLASSES: readonly SizeClass[] = ["micro", "small", "medium", "large"];
+const COST_KEYS: readonly string[] = ["contextSwitch", "alloc", "free", "migrate", "channelOp", "selectCase"];
 
 /** Merges a partial model over the defaults; every figure must be a finite number ≥ 0. */
 export function resolveCostModel(partial: Partial<CostModel> | undefined): CostModel {
   if (partial !== undefined && (partial === null || typeof partial !== "object")) {
-    throw new TypeError(`cost must be an object (a Partial<CostModel>), received ${String(partial)}`);
+    throw new TypeError(`cost must be an object (a Partial<CostModel>), received ${describeValue(partial)}`);
   }
   const p = partial ?? {};
+  for (const k of Object.keys(p)) {
+    if (!COST_KEYS.includes(k)) throw new TypeError(`cost has no figure ${JSON.stringify(k)}; the figures are ${COST_KEYS.join(", ")}`);
+  }
   const perClass = (key: "contextSwitch" | "alloc" | "free"): Record<SizeClass, number> => {
     const given = p[key] as Partial<Record<SizeClass, number>> | undefined;
     const out = { ...cprime[key] };
     if (given !== undefined) {
+      if (given === null || typeof given !== "object") {
+        throw new TypeError(`cost.${key} must be an object of cycles per size class ({ micro, small, medium, large }), received ${describeValue(given)}`);
+      }
       for (const c of Object.keys(given)) {
-        if (!CLASSES.includes(c as SizeClass)) throw new TypeError(`cost.${key} has unknown size class "${c}"`);
+        if (!CLASSES.includes(c as SizeClass))
+          throw new TypeError(`cost.${key} has unknown size class ${JSON.stringify(c)}; the classes are ${CLASSES.join(", ")}`);
         out[c as SizeClass] = checkCost(`cost.${key}.${c}`, given[c as SizeClass]);
       }
     }
@@ -92,7 +101,8 @@ export function resolveCostModel(partial: Partial<CostModel> | undefined): CostM
 
 function checkCost(what: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new RangeError(`${what} must be a finite number of cycles ≥ 0, received ${String(v)}`);
+    const msg = `${what} must be a finite number of cycles ≥ 0, received ${describeValue(v)}`;
+    throw typeof v === "number" ? new RangeError(msg) : new TypeError(msg);
   }
   return v;
 }

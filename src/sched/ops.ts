@@ -1,15 +1,14 @@
 /**
- * The scheduler's operations, and the module-level entry points that use the
- * default runtime.
+ * The scheduler's own operations: sleep, yieldNow, waitFor.
  *
  * `yieldNow()` is a stateless singleton: the per-suspension state lives on the
  * task, so a round-robin switch allocates nothing.
  */
+import { describeValue } from "../describe.js";
 import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
-import { running } from "../coro/context.js";
-import type { CoroDef, CoroFn } from "../coro/coro.js";
-import { currentTaskOrThrow, Runtime, type RuntimeOptions } from "./runtime.js";
-import { TaskImpl, type Task, takeResumeValue } from "./task.js";
+import { checkDelay } from "./clock.js";
+import { currentTaskOrThrow } from "./scheduler.js";
+import { takeResumeValue } from "./task.js";
 
 const YIELD_NOW: Operation<void> & Iterator<unknown, void, unknown> & { readonly done: typeof DONE_VOID; readonly suspended: typeof SUSPENDED } = {
   // The shared results ride on the object: `this.done` is a register-relative
@@ -23,7 +22,7 @@ const YIELD_NOW: Operation<void> & Iterator<unknown, void, unknown> & { readonly
     // Only the scheduler's resume passes a value (RESUME); yield*'s first call passes undefined.
     if (x !== undefined) return this.done;
     const t = currentTaskOrThrow("yieldNow()");
-    t.rt.requeue(t);
+    t.sched.requeue(t);
     return this.suspended;
   },
   throw(e: unknown): IteratorResult<unknown, void> {
@@ -44,7 +43,7 @@ class SleepOp implements Operation<void>, Iterator<unknown, void, unknown> {
   next(x?: unknown): IteratorResult<unknown, void> {
     if (x !== undefined) return DONE_VOID; // the resume (RESUME): see coro/operation.ts
     const t = currentTaskOrThrow("sleep()");
-    t.rt.sleepFor(t, this.ms);
+    t.sched.sleepFor(t, this.ms);
     return SUSPENDED;
   }
   throw(e: unknown): IteratorResult<unknown, void> {
@@ -52,15 +51,11 @@ class SleepOp implements Operation<void>, Iterator<unknown, void, unknown> {
   }
 }
 
-/** Checks a virtual delay: finite and ≥ 0. */
-export function checkDelay(what: string, ms: unknown): number {
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-    throw new RangeError(`${what}: the delay must be a finite number of milliseconds ≥ 0, received ${String(ms)}`);
-  }
-  return ms;
-}
-
-/** Sleeps `ms` virtual milliseconds: the clock jumps when nothing else can run. */
+/**
+ * Sleeps `ms` virtual milliseconds: the clock jumps when nothing else can run.
+ * A negative delay counts as zero (as Go's time.Sleep); NaN or ±Infinity is a
+ * RangeError, and so is a delay past the virtual clock's exact range (sched/clock.ts).
+ */
 export function sleep(ms: number): Operation<void> {
   return new SleepOp(checkDelay("sleep(ms)", ms));
 }
@@ -75,7 +70,7 @@ class WaitForOp<T> implements Operation<T>, Iterator<unknown, T, unknown> {
       return takeResumeValue<T>();
     }
     const t = currentTaskOrThrow("waitFor()");
-    t.rt.waitForPromise(t, this.promise);
+    t.sched.waitForPromise(t, this.promise);
     return SUSPENDED as IteratorResult<unknown, T>;
   }
   throw(e: unknown): IteratorResult<unknown, T> {
@@ -83,44 +78,17 @@ class WaitForOp<T> implements Operation<T>, Iterator<unknown, T, unknown> {
   }
 }
 
-/** Parks this coroutine on a real promise; `rt.runAsync()` drives it. A rejection is thrown here. */
+/**
+ * Parks this coroutine on a real promise (any thenable); `rt.runAsync()`
+ * drives it. A rejection — or a `then` that throws — is thrown here.
+ */
 export function waitFor<T>(p: PromiseLike<T>): Operation<T> {
-  if (p === null || (typeof p !== "object" && typeof p !== "function") || typeof (p as PromiseLike<T>).then !== "function") {
-    throw new TypeError(`waitFor(p): p must be a promise (a thenable), received ${String(p)}`);
+  let then: unknown;
+  try {
+    then = p === null || (typeof p !== "object" && typeof p !== "function") ? undefined : (p as PromiseLike<T>).then;
+  } catch (err) {
+    throw new TypeError(`waitFor(p): reading p.then threw (${err instanceof Error ? err.message : describeValue(err)}); p must be a promise (a thenable)`);
   }
+  if (typeof then !== "function") throw new TypeError(`waitFor(p): p must be a promise (a thenable), received ${describeValue(p)}`);
   return new WaitForOp(p);
-}
-
-let defaultRt: Runtime | null = null;
-
-/** The runtime that module-level `spawn()` and `run()` use outside coroutines. */
-export function defaultRuntime(): Runtime {
-  return (defaultRt ??= new Runtime({ name: "default" }));
-}
-
-/** Replaces the default runtime (tests, or to change its options). Returns the new one. */
-export function resetDefaultRuntime(options?: RuntimeOptions): Runtime {
-  defaultRt = new Runtime({ name: "default", ...options });
-  return defaultRt;
-}
-
-/** The runtime of the running coroutine, else the default runtime. */
-export function currentRuntime(): Runtime {
-  const c = running.current;
-  return c !== null ? (c as TaskImpl).rt : defaultRuntime();
-}
-
-/** Spawns on the running coroutine's runtime (or the default runtime outside coroutines). */
-export function spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Task<R> {
-  return currentRuntime().spawn(fn, ...args);
-}
-
-/** Runs the default runtime until quiescent (see Runtime.run). */
-export function run(): void {
-  defaultRuntime().run();
-}
-
-/** Runs the default runtime, waiting for promises too (see Runtime.runAsync). */
-export function runAsync(): Promise<void> {
-  return defaultRuntime().runAsync();
 }

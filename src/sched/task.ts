@@ -29,7 +29,7 @@ import type { Operation } from "../coro/operation.js";
 import type { BufferViews } from "../coro/views.js";
 import type { AddressSpace, SizeClass, StackRef } from "../memory/index.js";
 import type { QueueLink, WaitRecord } from "./wait.js";
-import type { Runtime } from "./runtime.js";
+import type { Scheduler } from "./scheduler.js";
 
 export const READY = 0;
 export const RUNNING = 1;
@@ -92,9 +92,19 @@ const F_OBSERVED = 1 << 7;
 /** `resume` holds an error the operation must throw, not a value. */
 export const F_RESUME_ERROR = 1 << 10;
 
-/** The task's cold state (see StackExt): joiners and the resources beyond the first it touched. */
+/**
+ * Who answers for a task's ending besides its joiners: a scope (structured
+ * concurrency). `childEnded` is called once, when the task has finished; a
+ * failure the owner takes counts as observed (run() does not report it).
+ */
+export interface TaskOwner {
+  childEnded(t: TaskImpl): void;
+}
+
+/** The task's cold state (see StackExt): joiners, its owner, and the resources beyond the first it touched. */
 export class TaskExt extends StackExt {
   joiners: TaskImpl[] | null = null;
+  owner: TaskOwner | null = null;
   touchB: object | null = null;
   touched: Set<object> | null = null;
 }
@@ -103,7 +113,7 @@ export class TaskExt extends StackExt {
  * A scheduled coroutine: it is its own stack (CoroStack) and, for a plain
  * send or recv, its own channel waiter (`qprev`/`qnext`).
  *
- * Sixteen fields in all, with the stack's: a parked coroutine is ~150 bytes
+ * Seventeen fields in all, with the stack's: a parked coroutine is ~150 bytes
  * of JavaScript object besides its generator. Small states are bits of
  * `flags`; one field, `resume`, carries whatever the task's current phase
  * needs — the value or error its waker hands over, the value it offers while
@@ -130,8 +140,10 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   touchA: object | null = null;
 
   constructor(
-    readonly rt: Runtime,
+    readonly sched: Scheduler,
     readonly id: number,
+    /** The id of the task that spawned it; 0 when spawned from outside every coroutine. */
+    readonly parentId: number,
     /** The definition, or the spawned generator function (its name is read lazily). */
     readonly origin: CoroDefImpl | { readonly name: string },
     /** The stack slot it was spawned with. */
@@ -145,11 +157,11 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   }
 
   get views(): BufferViews {
-    return this.rt.views;
+    return this.sched.views;
   }
 
   get space(): AddressSpace {
-    return this.rt.memory;
+    return this.sched.memory;
   }
 
   get def(): CoroDefImpl | null {
@@ -211,13 +223,20 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
     if (v !== null || this.ext !== null) (this.extOf() as TaskExt).joiners = v;
   }
 
+  get owner(): TaskOwner | null {
+    return this.ext === null ? null : (this.ext as TaskExt).owner;
+  }
+  set owner(v: TaskOwner | null) {
+    if (v !== null || this.ext !== null) (this.extOf() as TaskExt).owner = v;
+  }
+
   /** Cycles charged per resume: the class's context-switch cost. */
   get switchCost(): number {
-    return this.rt.switchCosts[classIndexOf(this.flags)];
+    return this.sched.switchCosts[classIndexOf(this.flags)];
   }
 
   get overflow(): "grow" | "error" {
-    return this.rt.overflowPolicy;
+    return this.sched.overflowPolicy;
   }
 
   get stack(): StackInfo {
@@ -225,19 +244,19 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   }
 
   join(): Operation<R> {
-    return this.rt.joinOperation(this);
+    return this.sched.joinOperation(this);
   }
 
   cancel(): void {
-    this.rt.cancelTask(this);
+    this.sched.cancelTask(this);
   }
 
   onMigrate(from: SizeClass, to: SizeClass, bytes: number): void {
-    this.rt.chargeMigration(this, from, to, bytes);
+    this.sched.chargeMigration(this, from, to, bytes);
   }
 
   onSegment(kind: "alloc" | "free", ref: StackRef): void {
-    this.rt.chargeSegment(this, kind, ref);
+    this.sched.chargeSegment(this, kind, ref);
   }
 
   override toString(): string {

@@ -348,7 +348,7 @@ function compare(model: Model, real: Real): void {
       `${what} recvq`,
     ).toEqual(m.recvq.map((e) => e.task));
     checkChannel(c);
-    expect(real.rt.heldResources().has(c), `${what} held by the scheduler`).toBe(m.sendq.length + m.recvq.length > 0);
+    expect(real.rt.holds(c), `${what} held by the scheduler`).toBe(m.sendq.length + m.recvq.length > 0);
   });
   for (const [id, t] of model.tasks) expect(real.tasks.get(id)!.state, `task #${id} state`).toBe(REAL_STATE[t.status]);
   expect(real.rt.now(), "virtual clock").toBe(model.now);

@@ -318,14 +318,14 @@ for (const cap of CAPACITIES) {
           yield* ch.recv();
         });
       }
-      expect(rt.heldResources().has(ch)).toBe(false); // spawned, not yet waiting
+      expect(rt.holds(ch)).toBe(false); // spawned, not yet waiting
       settle(rt);
-      expect(rt.heldResources().has(ch)).toBe(true);
+      expect(rt.holds(ch)).toBe(true);
       expect(ch.trySend(1)).toBe(true);
       settle(rt);
-      expect(rt.heldResources().has(ch)).toBe(true); // one receiver still waits
+      expect(rt.holds(ch)).toBe(true); // one receiver still waits
       expect(ch.trySend(2)).toBe(true);
-      expect(rt.heldResources().has(ch)).toBe(false);
+      expect(rt.holds(ch)).toBe(false);
       expect(settle(rt)).toBeNull();
 
       // Senders on a full buffer, released by close.
@@ -338,9 +338,9 @@ for (const cap of CAPACITIES) {
         }
       });
       settle(rt);
-      expect(rt.heldResources().has(ch)).toBe(true);
+      expect(rt.holds(ch)).toBe(true);
       ch.close();
-      expect(rt.heldResources().has(ch)).toBe(false);
+      expect(rt.holds(ch)).toBe(false);
       expect(settle(rt)).toBeNull();
     });
 
@@ -360,12 +360,13 @@ for (const cap of CAPACITIES) {
 
       const rt2 = new Runtime({ cost: { channelOp: 1009, selectCase: 37 } });
       const deltas: number[] = [];
+      const ch2 = new Channel<number>(cap); // a channel belongs to one runtime
       rt2.spawn(function* () {
         if (cap === 0) return;
         const s0 = rt2.stats();
-        yield* ch.send(5);
+        yield* ch2.send(5);
         const s1 = rt2.stats();
-        yield* ch.recv();
+        yield* ch2.recv();
         const s2 = rt2.stats();
         deltas.push(s1.busyCycles - s0.busyCycles, s2.busyCycles - s1.busyCycles, s2.contextSwitches - s0.contextSwitches);
       });
@@ -458,23 +459,38 @@ describe("Channel: bad input", () => {
     [-1, "-1"],
     [1.5, "1.5"],
     [NaN, "NaN"],
-    ["3", '"3"'],
     [Infinity, "Infinity"],
     [-0.5, "-0.5"],
-  ])("new Channel(%s) throws a RangeError that names the value, and uses up no channel id", (bad, shown) => {
-    const before = new Channel<number>(0).id;
+  ])("new Channel(%s) throws a RangeError that names the value", (bad, shown) => {
     const e = thrownBy(() => new Channel<number>(bad as number));
     expect(e).toBeInstanceOf(RangeError);
     expect((e as Error).message).toContain(`received ${shown}`);
-    expect(new Channel<number>(0).id).toBe(before + 1);
   });
 
-  test("channel ids are global counters and describe() names id, name and capacity", () => {
-    const a = new Channel<number>(0, { name: "jobs" });
-    const b = new Channel<number>(3);
-    expect(b.id).toBe(a.id + 1);
-    expect(a.describe()).toBe(`Channel#${a.id} "jobs" (capacity 0)`);
-    expect(String(b)).toBe(`Channel#${b.id} (capacity 3)`);
+  test.each([
+    ["3", '"3"'],
+    [null, "null"],
+    [3n, "3n"],
+  ])("new Channel(%s) throws a TypeError that names the value", (bad, shown) => {
+    const e = thrownBy(() => new Channel<number>(bad as number));
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as Error).message).toContain(`received ${shown}`);
+  });
+
+  test("channel ids are per runtime, in order of first use, and describe() names id, name and capacity", () => {
+    expect(new Channel<number>(0, { name: "jobs" }).describe()).toBe(`Channel "jobs" (capacity 0)`); // no runtime has used it yet
+    for (const rt of [new Runtime(), new Runtime()]) {
+      const x = new Channel<number>(0, { name: "jobs" });
+      const y = new Channel<number>(3);
+      rt.spawn(function* () {
+        y.trySend(1);
+        x.trySend(1);
+      });
+      rt.run();
+      expect([y.id, x.id]).toEqual([1, 2]); // the same ids in each runtime: nothing process-wide leaks in
+      expect(x.describe()).toBe(`Channel#2 "jobs" (capacity 0)`);
+      expect(String(y)).toBe(`Channel#1 (capacity 3)`);
+    }
   });
 });
 

@@ -194,10 +194,10 @@ describe("select: a losing case leaves no trace", () => {
         yield* a.send(5);
       });
       expect(settle(rt)).toBeNull();
-      expect(whileBlocked).toEqual([1, 1, 1, new Set([a, b, c])]);
+      expect(whileBlocked).toEqual([1, 1, 1, [a, b, c].map((x) => x.describe()).sort()]);
       expect(r).toEqual({ index: 2, ok: true, value: 5 });
       expectQuiet(a, b, c);
-      expect(rt.heldResources().size).toBe(0);
+      expect(rt.heldResources().length).toBe(0);
       expect(rt.now()).toBe(10); // the timeout was disarmed: the clock never jumped to it
       expect(c.length).toBe(cap); // 99 was never sent
       if (cap > 0) expect(c.tryRecv()).toEqual({ ok: true, value: 0 });
@@ -374,7 +374,7 @@ describe("select: default, after and closed channels", () => {
     expect(thrownBy(() => send(null as unknown as Channel<number>, 1))).toBeInstanceOf(TypeError);
   });
 
-  test.each([-1, NaN, Infinity, -Infinity])("after(%s) throws a RangeError naming the value and arms nothing", (ms) => {
+  test.each([NaN, Infinity, -Infinity, 1e300])("after(%s) throws a RangeError naming the value and arms nothing", (ms) => {
     const rt = exactClockRuntime();
     let err: unknown;
     rt.spawn(function* () {

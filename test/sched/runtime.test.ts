@@ -80,7 +80,7 @@ describe("Runtime.spawn and run", () => {
     let caught: unknown;
     let value = 0;
     rt.spawn(function* () {
-      yield* sleep(1); // both have finished by now
+      yield* yieldNow(); // both have finished by now, and no virtual time has passed
       value = yield* ok.join();
       try {
         yield* failing.join();
@@ -106,7 +106,7 @@ describe("Runtime.spawn and run", () => {
       return 1;
     });
     expect(() => rt.run()).toThrow("nobody listens");
-    expect(other.state).toBe("done"); // the runtime finished its work first
+    expect(other.state).toBe("cancelled"); // like a Go panic: the program stops, the rest is cancelled
     expect(rt.stats().memory.micro.used).toBe(0);
   });
 
@@ -217,9 +217,21 @@ describe("virtual time", () => {
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
-  test("sleep with a negative or NaN delay throws RangeError at the call", () => {
-    expect(() => sleep(-1)).toThrow(RangeError);
+  test("sleep with a NaN or infinite delay throws RangeError at the call; a negative delay counts as zero", () => {
     expect(() => sleep(Number.NaN)).toThrow(/received NaN/);
+    expect(() => sleep(Infinity)).toThrow(RangeError);
+    const rt = new Runtime({
+      cost: {
+        contextSwitch: { micro: 0, small: 0, medium: 0, large: 0 },
+        alloc: { micro: 0, small: 0, medium: 0, large: 0 },
+        free: { micro: 0, small: 0, medium: 0, large: 0 },
+      },
+    });
+    rt.spawn(function* () {
+      yield* sleep(-5); // Go's time.Sleep(-d) returns at once
+    });
+    rt.run();
+    expect(rt.now()).toBe(0);
   });
 
   test("clockHz sets cycles per virtual second", () => {

@@ -1,5 +1,9 @@
 /**
- * The runtime: spawns coroutines on simulated stacks and drives them.
+ * The scheduler: spawns coroutines on simulated stacks and drives them. It is
+ * the core under the public `Runtime` facade (src/runtime/), and knows
+ * nothing of channels, sync primitives or the observe layer: operations park
+ * and wake tasks through wait records (wait.ts), observers watch through one
+ * hook (observer.ts).
  *
  * The loop is a trampoline: resuming a task runs it to its next suspension
  * and returns here; wake-ups only push onto the run queue. However many tasks
@@ -13,24 +17,40 @@
  * virtual milliseconds derived from cycles, so `sleep(86_400_000)` costs no
  * wall time.
  *
+ * Failures never hide. A task that fails with nobody joining it and no owner
+ * (scope) is *unobserved*; the loop stops at the next point where virtual
+ * time would advance (or everything is idle) if it is still unobserved then
+ * — a spawn-then-join in the same instant still delivers the failure to the
+ * joiner — and `run()` cancels what is left and throws it.
+ *
  * Invariants (besides task.ts's):
- * - `live` holds exactly the tasks not yet finished, each at its `liveIndex`;
+ * - `live` holds exactly the scheduled tasks not yet finished, each at its `liveIndex`;
  * - `cycles = busyCycles + idle cycles skipped by clock jumps`;
  * - `promiseWaits` counts BLOCKED tasks whose wait is a `waitFor` promise;
  * - `unobserved` holds failed tasks whose error nobody has received yet;
- * - while `driving`, `run()`/`runAsync()` refuse to start again.
+ * - while `driving`, `run()`/`runAsync()` refuse to start again;
+ * - `wakeExternal` is non-null only while `runAsync()` awaits the event loop;
+ *   whatever makes work from outside the loop then (a wake, a spawn, a
+ *   cancel) calls it, so runAsync never sleeps on ready work.
  */
 import { bug, CancelledError, DeadlockError } from "../errors.js";
+import { describeValue } from "../describe.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
 import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
-import { running } from "../coro/context.js";
+import { mixedCopiesMessage, otherCopyRunning, running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
-import { DONE_VOID, RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
-import { resolveCostModel, type CostModel } from "./cost-model.js";
+import { RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
+import { viewsOf, type BufferViews } from "../coro/views.js";
+import { deadlineAfter } from "./clock.js";
+import { type CostModel } from "./cost-model.js";
+import { CoroutineHandle, type Coroutine } from "./coroutine.js";
+import type { RuntimeObserver } from "./observer.js";
 import { Random } from "./random.js";
 import { RunQueue } from "./run-queue.js";
-import { Timer, TimerHeap } from "./timers.js";
+import { provenance, Resource } from "./resource.js";
+import { TimerHeap } from "./timers.js";
 import type { WaitRecord } from "./wait.js";
+import { JoinWait, PromiseWait, SleepTimer } from "./waits.js";
 import {
   BLOCKED,
   CANCEL_DELIVERED,
@@ -42,171 +62,83 @@ import {
   F_SCHEDULED,
   FAILED,
   READY,
+  RUNNING,
   TaskImpl,
   takeResumeValue,
   touch,
+  touchedBy,
   type Task,
 } from "./task.js";
-import { viewsOf, type BufferViews } from "../coro/views.js";
-import { CoroutineHandle, type Coroutine } from "./coroutine.js";
-import type { RuntimeObserver } from "./observer.js";
-import { classOverridesOf, type ProfileData } from "./profile-data.js";
-import { addObserver } from "./observer.js";
-// The observe layer's entry points. The Runtime is the library's facade, so it
-// reaches up to them; observe/ imports only types from here (no value cycle),
-// and reaches the hot loop only through the observer hook.
-import { Tracer, type TraceJson } from "../observe/trace.js";
-import { Profiler, type Profile } from "../observe/profiler.js";
-import { dumpRuntime, type CoroDump } from "../observe/dump.js";
-import { findDeadlocks, LeakWatch, type DeadlockReport } from "../observe/deadlocks.js";
 
-export interface RuntimeOptions {
-  /** Initial size of the SharedArrayBuffer address space, in bytes. */
-  memoryBytes?: number;
-  /** Growable buffer limit; addresses never move when it grows. */
-  maxMemoryBytes?: number;
-  /** Pre-allocated slots per class; defaults micro 10 000, small 1 000, medium 100. */
-  pools?: { micro?: number; small?: number; medium?: number };
-  /** Cycle costs; defaults are the seed's figures. */
-  cost?: Partial<CostModel>;
-  /** Cycles per simulated second, default 3e9. */
-  clockHz?: number;
-  /** Seeds every random choice (select fairness): same seed, same run. Default 1. */
-  seed?: number;
-  /** Stack overflow policy, default "grow". */
-  overflow?: "grow" | "error";
-  /** Attach to an existing address space (worker threads); its owner must have been created with `shared: true`. */
-  buffer?: SharedArrayBuffer;
-  /** Create the address space so other threads may attach to it (allocators then use Atomics and locks). Default false. */
-  shared?: boolean;
-  /** Record events for exportTrace(). */
-  trace?: boolean;
-  /** A saved rt.profile(): size classes learned from an earlier run. */
-  profile?: ProfileData;
-  /** Record per-definition stack use for rt.profile() (default false). */
-  profiling?: boolean;
-  /**
-   * Look for partial deadlocks (coroutines that can never wake while others
-   * still run) whenever the clock jumps to a timer and when run() ends.
-   * true: run() throws a DeadlockError listing them at the end; a function:
-   * called with each new report instead. Default: off (rt.deadlocks() works regardless).
-   */
-  detectLeaks?: boolean | ((reports: DeadlockReport[]) => void);
-  /** Name for reports (dumps, traces). */
-  name?: string;
+/** What the scheduler is built from: the facade has validated every field. */
+export interface SchedulerConfig {
+  readonly memory: AddressSpace;
+  readonly name: string;
+  readonly cost: CostModel;
+  readonly clockHz: number;
+  readonly seed: number;
+  readonly overflow: "grow" | "error";
+  /** Classes raised by a saved profile, by definition name; null when none was given. */
+  readonly classOverrides: ReadonlyMap<string, SizeClass> | null;
 }
 
-export interface RuntimeStats {
+/** Why the loop stopped. */
+const enum Idle {
+  /** Nothing runnable, no timers due or pending (blocked tasks or promise waits may remain). */
+  Quiescent,
+  /** runAsync only: the clock would jump while promises are pending; let the event loop run first. */
+  BeforeJump,
+  /** An unobserved failure is due to be reported. */
+  Failed,
+}
+
+/** Counters of the run, for stats(). */
+export interface SchedulerCounters {
   spawned: number;
   completed: number;
   failed: number;
   cancelled: number;
-  /** Tasks not yet finished. */
   live: number;
   contextSwitches: number;
-  /** The clock: busy cycles plus idle cycles skipped by timer jumps (model output). */
   cycles: number;
-  /** Cycles charged by the cost model for work (model output). */
   busyCycles: number;
   migrations: number;
   memory: MemoryStats;
 }
 
-/** A timer that wakes a sleeping task. */
-class SleepTimer extends Timer implements WaitRecord {
-  readonly kind = "sleep";
-  readonly endsByItself = true;
-  constructor(
-    private readonly rt: Runtime,
-    readonly task: TaskImpl,
-  ) {
-    super();
-  }
-  fire(): void {
-    this.rt.wake(this.task, undefined);
-  }
-  describe(): string {
-    return `sleep until ${formatMs(this.rt.cyclesToMs(this.deadline))}`;
-  }
-  cancel(): void {
-    this.rt.timers.remove(this);
-  }
-  resources(): readonly object[] {
-    return [];
-  }
-}
-
-/** A task waiting for another task to finish. */
-class JoinWait implements WaitRecord {
-  readonly kind = "join";
-  readonly endsByItself = false;
-  constructor(
-    readonly waiter: TaskImpl,
-    readonly target: TaskImpl,
-  ) {}
-  describe(): string {
-    return `join #${this.target.id} ${this.target.name}`;
-  }
-  cancel(): void {
-    const j = this.target.joiners;
-    if (j !== null) {
-      const i = j.indexOf(this.waiter);
-      if (i >= 0) j.splice(i, 1);
-    }
-  }
-  resources(): readonly object[] {
-    return [this.target];
-  }
-}
-
-/** A task parked on a real promise (runAsync). */
-class PromiseWait implements WaitRecord {
-  readonly kind = "promise";
-  readonly endsByItself = true;
-  constructor(
-    private readonly rt: Runtime,
-    readonly task: TaskImpl,
-  ) {}
-  settle(ok: boolean, value: unknown): void {
-    if (this.task.waitOn !== this) return; // cancelled meanwhile
-    this.rt.promiseWaits--;
-    if (ok) this.rt.wake(this.task, value);
-    else this.rt.wakeWithError(this.task, value);
-    this.rt.notifyExternal();
-  }
-  describe(): string {
-    return "waitFor(promise)";
-  }
-  cancel(): void {
-    this.rt.promiseWaits--;
-  }
-  resources(): readonly object[] {
-    return [];
-  }
-}
-
-let nextRuntimeId = 1;
-
-export class Runtime {
+export class Scheduler {
   readonly memory: AddressSpace;
   readonly name: string;
   readonly cost: CostModel;
   readonly clockHz: number;
   readonly overflowPolicy: "grow" | "error";
   readonly seed: number;
-  /** @internal */ readonly random: Random;
-  /** @internal */ readonly timers = new TimerHeap();
-  /** @internal */ promiseWaits = 0;
-  /** @internal observers (trace, profiler); null keeps the hot loop to one check. */
+  /** Every random choice the runtime makes (select's poll order) comes from here. */
+  readonly random: Random;
+  readonly timers = new TimerHeap();
+  promiseWaits = 0;
+  /** Observers (trace, profiler); null keeps the hot loop to one check. */
   observer: RuntimeObserver | null = null;
-  /** @internal views over the address space's buffer (tasks read them through here). */
+  /** Called when the clock is about to jump to a timer (everything runnable has run): the leak watch. */
+  beforeClockJump: (() => void) | null = null;
+  /** The public object this scheduler serves (the Runtime facade); opaque here. */
+  readonly owner: object;
+  /** Views over the address space's buffer (tasks read them through here). */
   readonly views: BufferViews;
-  /** @internal cycles per context switch by class index (micro, small, medium, large). */
+  /** Cycles per context switch by class index (micro, small, medium, large). */
   readonly switchCosts: readonly number[];
-  /** @internal `cost.channelOp`, one load closer for the channel operations' hot paths. */
+  /** `cost.channelOp`, one load closer for the channel operations' hot paths. */
   readonly channelOpCycles: number;
-  /** @internal `cost.selectCase`, likewise. */
+  /** `cost.selectCase`, likewise. */
   readonly selectCaseCycles: number;
+  /** Ids for channels (and other resources) first used here: per runtime, so two runs of one program print the same. */
+  nextResourceId = 1;
+  /**
+   * The failed task that last touched a resource: a deadlock on that resource
+   * was caused by the failure (DeadlockError's `cause`). Weak: a resource
+   * nobody holds any more needs no explanation.
+   */
+  readonly failedToucher = new WeakMap<object, TaskImpl>();
 
   private readonly queue = new RunQueue<TaskImpl>();
   private readonly live: TaskImpl[] = [];
@@ -225,84 +157,29 @@ export class Runtime {
   private cancelledCount = 0;
   private switchCount = 0;
   private migrationCount = 0;
+  /** Passes of runAsync's loop through the event loop (tests check it does not spin). */
+  eventLoopTurns = 0;
+  /** (first task id, outside-resource epoch) pairs: see epochOf. */
+  private readonly epochBreaks: number[] = [];
+  private lastEpoch = 0;
+  /** Cleaning up after a failure: run what is ready (finally blocks) but let no virtual time pass. */
+  private stopping = false;
 
-  constructor(options: RuntimeOptions = {}) {
-    if (options === null || typeof options !== "object") throw new TypeError(`Runtime options must be an object, received ${String(options)}`);
-    const hz = options.clockHz ?? 3e9;
-    if (typeof hz !== "number" || !Number.isFinite(hz) || hz <= 0) throw new RangeError(`clockHz must be a positive finite number, received ${String(hz)}`);
-    const overflow = options.overflow ?? "grow";
-    if (overflow !== "grow" && overflow !== "error") throw new TypeError(`overflow must be "grow" or "error", received ${JSON.stringify(overflow)}`);
-    const seed = options.seed ?? 1;
-    this.random = new Random(seed);
-    this.seed = seed;
-    this.cost = resolveCostModel(options.cost);
-    this.clockHz = hz;
-    this.overflowPolicy = overflow;
-    this.classOverrides = options.profile === undefined ? null : classOverridesOf(options.profile);
-    this.memory = new AddressSpace({
-      bytes: options.memoryBytes,
-      maxBytes: options.maxMemoryBytes,
-      pools: options.pools,
-      buffer: options.buffer,
-      shared: options.shared,
-    });
+  constructor(config: SchedulerConfig, owner: object) {
+    this.owner = owner;
+    this.memory = config.memory;
+    this.name = config.name;
+    this.cost = config.cost;
+    this.clockHz = config.clockHz;
+    this.overflowPolicy = config.overflow;
+    this.seed = config.seed;
+    this.random = new Random(config.seed);
+    this.classOverrides = config.classOverrides;
     this.views = viewsOf(this.memory.buffer);
     const cs = this.cost.contextSwitch;
     this.switchCosts = [cs.micro, cs.small, cs.medium, cs.large];
     this.channelOpCycles = this.cost.channelOp;
     this.selectCaseCycles = this.cost.selectCase;
-    this.name = options.name ?? `runtime-${nextRuntimeId++}`;
-    if (options.trace === true) {
-      this.tracer = new Tracer(this);
-      addObserver(this, this.tracer);
-    }
-    if (options.profiling === true) {
-      this.profiler = new Profiler(this);
-      addObserver(this, this.profiler);
-    }
-    const leaks = options.detectLeaks;
-    if (leaks !== undefined && leaks !== false) {
-      if (leaks !== true && typeof leaks !== "function") throw new TypeError(`detectLeaks must be a boolean or a function, received ${String(leaks)}`);
-      this.leakWatch = new LeakWatch(this, leaks === true ? null : leaks);
-    }
-  }
-
-  // ── observability (the observe layer; see docs/DESIGN.md "Observability") ─
-
-  private readonly tracer: Tracer | null = null;
-  private readonly profiler: Profiler | null = null;
-  private readonly leakWatch: LeakWatch | null = null;
-
-  /** A goroutine dump of every live coroutine: String(dump) reads as text; the dump is plain JSON. */
-  dump(): CoroDump {
-    return dumpRuntime(this);
-  }
-
-  /** Blocked coroutines that can never wake, found while others may still run (a heuristic: see the docs). */
-  deadlocks(): DeadlockReport[] {
-    return findDeadlocks(this);
-  }
-
-  /** The recorded events as Chrome Trace Event JSON (Perfetto, chrome://tracing). Needs { trace: true }. */
-  exportTrace(): TraceJson {
-    if (this.tracer === null) throw new Error("exportTrace() needs a runtime created with { trace: true }");
-    return this.tracer.export();
-  }
-
-  /** Per definition: predicted class and bytes against observed high-water, migrations. Needs { profiling: true }. */
-  profile(): Profile {
-    if (this.profiler === null) throw new Error("profile() needs a runtime created with { profiling: true }");
-    return this.profiler.profile();
-  }
-
-  /** The address space drawn to scale, with chained stack segments highlighted. */
-  heapMapSVG(options: { width?: number; title?: string } = {}): string {
-    const highlight: { addr: number; bytes: number; label: string }[] = [];
-    for (const t of this.live) {
-      const segs = t.cstack.segments;
-      for (let i = 1; i < segs.length; i++) highlight.push({ addr: segs[i].addr, bytes: segs[i].bytes, label: `#${t.id} ${t.name} segment ${i + 1}` });
-    }
-    return this.memory.toSVG({ ...options, highlight });
   }
 
   /** Simulated cycles elapsed: the clock (model output, not measured time). */
@@ -315,12 +192,45 @@ export class Runtime {
     return (this._cycles / this.clockHz) * 1000;
   }
 
-  /** @internal */
   cyclesToMs(cycles: number): number {
     return (cycles / this.clockHz) * 1000;
   }
 
-  stats(): RuntimeStats {
+  /** The id the next task will get (resources note it as their birth: sched/resource.ts). */
+  get nextTaskIdPeek(): number {
+    return this.nextTaskId;
+  }
+
+  /**
+   * The outside-resource count (sched/resource.ts `provenance.outside`) when
+   * task `id` was created: tasks created after a resource may hold it in a closure.
+   */
+  epochOf(id: number): number {
+    const b = this.epochBreaks;
+    // Pairs (first task id, epoch), ascending: the last pair at or below `id`.
+    let lo = 0;
+    let hi = b.length / 2 - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (b[2 * mid] <= id) {
+        found = b[2 * mid + 1];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /** Context switches so far (the leak watch amortises its checks over them). */
+  get contextSwitches(): number {
+    return this.switchCount;
+  }
+
+  get isDriving(): boolean {
+    return this.driving;
+  }
+
+  counters(): SchedulerCounters {
     return {
       spawned: this.spawnedCount,
       completed: this.completedCount,
@@ -335,7 +245,7 @@ export class Runtime {
     };
   }
 
-  /** @internal Charge modelled work. */
+  /** Charge modelled work. */
   charge(cycles: number): void {
     this._cycles += cycles;
     this._busyCycles += cycles;
@@ -343,16 +253,27 @@ export class Runtime {
 
   // ── spawning ────────────────────────────────────────────────────────────
 
-  /** Spawns `fn(...args)` as a coroutine on its own stack; it runs when the runtime runs. */
-  spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Task<R> {
-    const t = this.createTask<A, R>(fn, args, "spawn");
-    t.flags |= F_SCHEDULED;
-    // Channels handed over at spawn count as touched (the leak detector's reachability).
+  /** Spawns `fn(...args)` as a coroutine on its own stack; it runs when the scheduler runs. */
+  spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A): TaskImpl<R> {
+    // Channels handed over at spawn count as touched (the leak detector's reachability);
+    // one of another runtime is refused before anything is allocated.
+    let handed: object[] | null = null;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
       if (a !== null && typeof a === "object") {
         const r = resourceOf(a);
-        if (r !== null) touch(t as TaskImpl, r);
+        if (r !== null) {
+          if (r instanceof Resource && r.sched !== null && r.sched !== this) throw r.foreignError(this, `spawn() argument ${i}`);
+          (handed ??= []).push(r);
+        }
+      }
+    }
+    const t = this.createTask<A, R>(fn, args, "spawn");
+    t.flags |= F_SCHEDULED;
+    if (handed !== null) {
+      for (const r of handed) {
+        if (r instanceof Resource) r.bindTo(t as TaskImpl);
+        touch(t as TaskImpl, r);
       }
     }
     t.liveIndex = this.live.length;
@@ -360,6 +281,7 @@ export class Runtime {
     this.spawnedCount++;
     this.queue.push(t as TaskImpl);
     if (this.observer !== null) this.observer.onSpawn(t as TaskImpl);
+    if (this.wakeExternal !== null) this.notifyExternal();
     return t;
   }
 
@@ -367,7 +289,7 @@ export class Runtime {
    * A low-level coroutine you resume by hand (the seed's CoroLifecycle): no
    * scheduler, plain `yield v` values come back from `resume()`.
    */
-  create<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Coroutine<R> {
+  create<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A): Coroutine<R> {
     const t = this.createTask<A, R>(fn, args, "create");
     this.lowLevelLive++;
     return new CoroutineHandle<R>(t, () => {
@@ -400,20 +322,27 @@ export class Runtime {
       throw new TypeError(`${verb}() needs a generator function (function*) or a coro() definition, received ${describeCallee(fn)}`);
     }
     const ref = this.memory.allocStack(sizeClass, bytes); // OutOfMemoryError: nothing changed yet
-    const t = new TaskImpl<R>(this, this.nextTaskId, def ?? fn, ref);
+    const parent = running.current;
+    const parentId = parent instanceof TaskImpl && parent.sched === this ? parent.id : 0;
+    const t = new TaskImpl<R>(this, this.nextTaskId, parentId, def ?? fn, ref);
     const stack = t; // the task is its stack (see coro/stack.ts)
-    if (def === null) {
-      stack.pushHeaderOnly();
-      t.gen = (fn as CoroFn<A, R>)(...args);
-    } else {
-      let frame;
-      try {
-        frame = stack.push(def as CoroDefImpl);
-      } catch (err) {
-        stack.destroy(); // StackOverflowError of the first frame under overflow "error": leave nothing behind
-        throw err;
+    try {
+      if (def === null) {
+        stack.pushHeaderOnly();
+        // Calling a generator function binds its parameters: a destructuring that throws, throws here.
+        t.gen = (fn as CoroFn<A, R>)(...args);
+      } else {
+        // StackOverflowError of the first frame under overflow "error", or a throwing parameter binding.
+        const frame = stack.push(def as CoroDefImpl);
+        t.gen = def.body(frame as never, ...args);
       }
-      t.gen = def.body(frame as never, ...args);
+    } catch (err) {
+      stack.destroy(); // leave nothing behind: the slot goes back, the task never existed
+      throw err;
+    }
+    if (provenance.outside !== this.lastEpoch) {
+      this.lastEpoch = provenance.outside;
+      this.epochBreaks.push(t.id, this.lastEpoch);
     }
     this.nextTaskId++;
     this.charge(this.cost.alloc[sizeClass]);
@@ -425,13 +354,16 @@ export class Runtime {
 
   /**
    * Runs until quiescent: nothing runnable, no timers, nobody blocked.
-   * Throws an unobserved failure (AggregateError for several), then a
-   * DeadlockError, or an error if tasks still wait on promises (use runAsync).
+   * Stops early on an unobserved failure (see the module doc). Throws the
+   * failure (AggregateError for several), then a DeadlockError, or an error
+   * if tasks still wait on promises (use runAsync).
    */
   run(): void {
     this.enter("run");
+    let idle: Idle;
     try {
-      this.drive(false);
+      idle = this.drive(false);
+      if (idle === Idle.Failed) this.cleanUpAfterFailure();
     } finally {
       this.driving = false;
     }
@@ -442,14 +374,29 @@ export class Runtime {
   async runAsync(): Promise<void> {
     this.enter("runAsync");
     try {
+      let mayJump = false;
       for (;;) {
-        const idle = this.drive(true);
-        if (idle === "quiescent" && this.promiseWaits === 0) break;
-        // Let settled promises deliver before virtual time moves on (or wait for one).
-        await new Promise<void>((resolve) => {
-          this.wakeExternal = resolve;
-          if (idle === "timers") setImmediate(resolve);
-        });
+        const idle = this.drive(!mayJump);
+        mayJump = false;
+        if (idle === Idle.Failed) {
+          this.cleanUpAfterFailure();
+          break;
+        }
+        if (idle === Idle.Quiescent && this.promiseWaits === 0) break;
+        this.eventLoopTurns++;
+        if (idle === Idle.BeforeJump) {
+          // Let promises that have settled deliver before virtual time moves on; then jump.
+          await new Promise<void>((resolve) => {
+            this.wakeExternal = resolve;
+            setImmediate(resolve);
+          });
+          mayJump = true;
+        } else {
+          // Only promises are left: sleep until one settles (or outside code makes work). No CPU is spent.
+          await new Promise<void>((resolve) => {
+            this.wakeExternal = resolve;
+          });
+        }
         this.wakeExternal = null;
       }
     } finally {
@@ -461,10 +408,11 @@ export class Runtime {
 
   private enter(verb: string): void {
     if (this.driving) {
-      const inside = running.current instanceof TaskImpl && (running.current as TaskImpl).rt === this;
+      const c = running.current;
+      const inside = c instanceof TaskImpl && c.sched === this;
       throw new Error(
         inside
-          ? `${verb}() was called from inside coroutine ${String(running.current)} of the same runtime; a coroutine cannot drive its own scheduler (use yield* with an operation instead)`
+          ? `${verb}() was called from inside coroutine ${String(c)} of the same runtime; a coroutine cannot drive its own scheduler (use yield* with an operation instead)`
           : `${verb}() was called while this runtime is already running`,
       );
     }
@@ -472,11 +420,11 @@ export class Runtime {
   }
 
   /**
-   * The trampoline. Returns "quiescent" when nothing is left to do now, or
-   * (only when `yieldBeforeJump`) "timers" when it would jump the clock while
-   * promises are pending.
+   * The trampoline. Returns when nothing is left to do now (Quiescent), when
+   * an unobserved failure is due (Failed), or — only when `yieldBeforeJump` —
+   * when it would jump the clock while promises are pending (BeforeJump).
    */
-  private drive(yieldBeforeJump: boolean): "quiescent" | "timers" {
+  private drive(yieldBeforeJump: boolean): Idle {
     const queue = this.queue;
     const timers = this.timers;
     for (;;) {
@@ -486,12 +434,14 @@ export class Runtime {
         this.step(t);
         continue;
       }
-      if (timers.size === 0) {
+      // Idle: virtual time is about to advance, or everything has stopped.
+      if (this.unobserved.length !== 0 && !this.stopping) return Idle.Failed;
+      if (timers.size === 0 || this.stopping) {
         queue.trim();
-        return "quiescent";
+        return Idle.Quiescent;
       }
-      if (yieldBeforeJump && this.promiseWaits > 0) return "timers";
-      if (this.leakWatch !== null) this.leakWatch.atClockJump(this.switchCount);
+      if (yieldBeforeJump && this.promiseWaits > 0) return Idle.BeforeJump;
+      if (this.beforeClockJump !== null) this.beforeClockJump();
       // Nothing runnable: jump the clock to the next deadline (idle cycles, not busy).
       const next = timers.peekDeadline();
       if (next > this._cycles) this._cycles = next;
@@ -538,11 +488,19 @@ export class Runtime {
       }
     } catch (err) {
       running.current = prev;
+      if ((t.flags & 7) !== 1 /* RUNNING */) this.undoStrayWait(t);
       this.fail(t, err);
       return;
     }
     running.current = prev;
     if (r.done === true) {
+      if ((t.flags & 7) !== 1 /* RUNNING */) {
+        // An operation parked or re-queued the task, but the coroutine went on and returned:
+        // the operation was iterated by hand instead of with yield*.
+        this.undoStrayWait(t);
+        this.fail(t, new TypeError(handIteratedMessage(t)));
+        return;
+      }
       if (t.cancelState === CANCEL_DELIVERED) this.finishCancelled(t);
       else this.complete(t, r.value);
       return;
@@ -555,7 +513,18 @@ export class Runtime {
         t.st = READY;
         this.queue.push(t);
       } else if (this.observer !== null) this.observer.onBlock(t);
-    } else if (st !== 0 /* READY */) bug(`task ${t} suspended in state ${t.state}`);
+    } else if (st !== 0 /* READY */) {
+      // SUSPEND reached the scheduler without an operation having parked the task.
+      this.fail(t, new TypeError(handIteratedMessage(t)));
+    }
+  }
+
+  /** A task that ended while parked or queued by a hand-iterated operation: take it off again. */
+  private undoStrayWait(t: TaskImpl): void {
+    const st = t.flags & 7;
+    if (st === BLOCKED) this.unpark(t);
+    else if (st === READY) this.queue.remove(t);
+    t.st = RUNNING;
   }
 
   // ── parking and waking (the operations' side) ───────────────────────────
@@ -576,6 +545,7 @@ export class Runtime {
     t.flags = (f & ~(7 | 1024)) | 16; // READY, F_WOKEN, not F_RESUME_ERROR
     this.queue.push(t);
     if (this.observer !== null) this.observer.onWake(t);
+    if (this.wakeExternal !== null) this.notifyExternal();
   }
 
   /** Makes a BLOCKED task ready; its operation throws `error`. */
@@ -587,6 +557,7 @@ export class Runtime {
     t.flags = (f & ~7) | 1024 | 16; // READY, F_RESUME_ERROR, F_WOKEN
     this.queue.push(t);
     if (this.observer !== null) this.observer.onWake(t);
+    if (this.wakeExternal !== null) this.notifyExternal();
   }
 
   /** Re-queues the running task at the back (yieldNow). */
@@ -595,8 +566,7 @@ export class Runtime {
     this.queue.push(t);
   }
 
-  /** @internal */
-  notifyExternal(): void {
+  private notifyExternal(): void {
     const w = this.wakeExternal;
     if (w !== null) {
       this.wakeExternal = null;
@@ -614,30 +584,36 @@ export class Runtime {
 
   // ── operations implemented by the scheduler ─────────────────────────────
 
-  /** @internal sleep(ms) for the running task. */
+  /** sleep(ms) for the running task. RangeError (nothing parked) past the clock's exact range. */
   sleepFor(t: TaskImpl, ms: number): void {
+    const deadline = deadlineAfter("sleep(ms)", this._cycles, ms, this.clockHz);
     const timer = new SleepTimer(this, t);
-    this.timers.add(timer, this._cycles + msToCycles(ms, this.clockHz));
+    this.timers.add(timer, deadline);
     this.park(t, timer);
   }
 
-  /** @internal waitFor(p) for the running task. */
+  /**
+   * waitFor(p) for the running task. The thenable is adopted with
+   * Promise.resolve, so a `then` that throws (or calls back twice, or never)
+   * settles the wait as a promise would — a throw fails the wait with that
+   * error — and never reaches the scheduler's own state.
+   */
   waitForPromise(t: TaskImpl, p: PromiseLike<unknown>): void {
     const w = new PromiseWait(this, t);
+    const adopted = Promise.resolve(p);
     this.park(t, w);
     this.promiseWaits++;
-    p.then(
+    adopted.then(
       (v) => w.settle(true, v),
       (e) => w.settle(false, e),
     );
   }
 
-  /** @internal */
   joinOperation<R>(target: TaskImpl<R>): Operation<R> {
     return new JoinOp<R>(target);
   }
 
-  /** @internal join for the running task `t`: completes now or parks. */
+  /** join for the running task `t`: completes now or parks. */
   joinStart<R>(t: TaskImpl, target: TaskImpl<R>): IteratorResult<unknown, R> {
     switch (target.st) {
       case DONE:
@@ -656,7 +632,6 @@ export class Runtime {
 
   // ── cancellation and endings ────────────────────────────────────────────
 
-  /** @internal */
   cancelTask(t: TaskImpl): void {
     if (t.st >= DONE || t.cancelState !== CANCEL_NONE) return;
     t.cancelState = CANCEL_REQUESTED;
@@ -664,6 +639,7 @@ export class Runtime {
       this.unpark(t);
       t.st = READY;
       this.queue.push(t);
+      if (this.wakeExternal !== null) this.notifyExternal();
     }
     // READY: delivered when it is next resumed — unless a waker already completed its
     // operation (t.woken), then at the suspension after it has seen the result, so no
@@ -679,10 +655,13 @@ export class Runtime {
       t.joiners = null;
       for (const j of joiners) this.wake(j, value);
     }
+    this.tellOwner(t);
   }
 
   private fail(t: TaskImpl, err: unknown): void {
     recordCallChain(err, t.cstack);
+    // Remember which resources the failure leaves hanging (a deadlock on them names it as the cause).
+    for (const r of touchedBy(t)) this.failedToucher.set(r, t);
     t.settle(FAILED, err);
     this.failedCount++;
     this.release(t);
@@ -691,9 +670,12 @@ export class Runtime {
       t.joiners = null;
       t.observed = true;
       for (const j of joiners) this.wakeWithError(j, err);
+    } else if (t.owner !== null) {
+      t.observed = true; // the owner (a scope) takes the failure
     } else {
       this.unobserved.push(t);
     }
+    this.tellOwner(t);
   }
 
   private finishCancelled(t: TaskImpl): void {
@@ -705,6 +687,12 @@ export class Runtime {
       t.joiners = null;
       for (const j of joiners) this.wakeWithError(j, cancelledError(t));
     }
+    this.tellOwner(t);
+  }
+
+  private tellOwner(t: TaskImpl): void {
+    const owner = t.owner;
+    if (owner !== null) owner.childEnded(t);
   }
 
   /** Frees the task's stack and drops it from the live list. */
@@ -731,17 +719,38 @@ export class Runtime {
     if (i >= 0) this.unobserved.splice(i, 1);
   }
 
+  /**
+   * An unobserved failure stops the run, as an unrecovered panic stops a Go
+   * program: every other task is cancelled (its finally blocks run, its stack
+   * is freed), then finish() throws the failure.
+   */
+  private cleanUpAfterFailure(): void {
+    for (const t of [...this.live]) this.cancelTask(t);
+    // Drive the finally blocks, in this instant only; new failures among them join the report.
+    this.stopping = true;
+    try {
+      this.drive(false);
+    } finally {
+      this.stopping = false;
+    }
+    // Whatever a finally block left blocked is ended without running more of its code.
+    for (const t of [...this.live]) this.forceEnd(t);
+  }
+
+  /** Ends a task at once, without resuming it (cleanup after a failure, after its cancellation was delivered). */
+  private forceEnd(t: TaskImpl): void {
+    if (t.st === BLOCKED) this.unpark(t);
+    else if (t.st === READY) this.queue.remove(t);
+    this.finishCancelled(t);
+  }
+
   /** After the loop: report failures first, then promise waits, then deadlock. */
   private finish(async: boolean): void {
     const failures = this.unobserved;
     if (failures.length > 0) {
       this.unobserved = [];
       for (const f of failures) f.observed = true;
-      if (failures.length === 1) throw failures[0].error;
-      throw new AggregateError(
-        failures.map((f) => f.error),
-        `${failures.length} coroutines failed and nobody joined them: ${failures.map((f) => `#${f.id} ${f.name}`).join(", ")}`,
-      );
+      throw failureError(failures);
     }
     if (this.promiseWaits > 0 && !async) {
       throw new Error(
@@ -750,22 +759,36 @@ export class Runtime {
       );
     }
     if (this.live.length > 0) {
-      const lines = this.live
-        .filter((t) => t.st === BLOCKED)
-        .sort((a, b) => a.id - b.id)
-        .map((t) => `#${t.id} ${t.name}: ${t.waitOn?.describe(t) ?? "blocked"}`);
-      if (lines.length > 0) throw new DeadlockError(lines);
+      const blocked = this.live.filter((t) => t.st === BLOCKED).sort((a, b) => a.id - b.id);
+      if (blocked.length > 0) {
+        const lines = blocked.map((t) => `#${t.id} ${t.name}: ${t.waitOn?.describe(t) ?? "blocked"}`);
+        throw new DeadlockError(lines, false, this.failureBehind(blocked));
+      }
     }
   }
 
-  /** @internal */
+  /**
+   * The failure that caused a deadlock of `blocked`, if any: a failed task
+   * that had touched what one of them waits on (a producer that died).
+   */
+  failureBehind(blocked: readonly TaskImpl[]): { task: string; error: unknown } | undefined {
+    for (const t of blocked) {
+      const w = t.waitOn;
+      if (w === null) continue;
+      for (const r of w.resources(t)) {
+        const dead = r instanceof TaskImpl ? (r.st === FAILED ? r : undefined) : this.failedToucher.get(r);
+        if (dead !== undefined) return { task: `#${dead.id} ${dead.name}`, error: dead.error };
+      }
+    }
+    return undefined;
+  }
+
   chargeMigration(t: TaskImpl, from: SizeClass, to: SizeClass, bytes: number): void {
     this.migrationCount++;
     this.charge(this.cost.migrate);
     if (this.observer !== null) this.observer.onMigrate(t, from, to, bytes);
   }
 
-  /** @internal */
   chargeSegment(t: TaskImpl, kind: "alloc" | "free", ref: StackRef): void {
     if (kind === "alloc") {
       this.charge(this.cost.alloc[ref.sizeClass]);
@@ -778,26 +801,16 @@ export class Runtime {
 
   // ── introspection ───────────────────────────────────────────────────────
 
-  /** Every task not yet finished, by id. */
-  tasks(): readonly Task[] {
-    return [...this.live].sort((a, b) => a.id - b.id);
-  }
-
-  /** @internal the live list itself (observers). */
+  /** The live list itself (observers). */
   liveTasks(): readonly TaskImpl[] {
     return this.live;
   }
 
-  /** @internal */
   readyTasks(): IterableIterator<TaskImpl> {
     return this.queue[Symbol.iterator]();
   }
 
-  /**
-   * The objects the scheduler keeps alive because tasks wait on them (the
-   * seed's use-after-free guard): each blocked task's wait record holds its
-   * channels, and the runtime holds the task until it finishes.
-   */
+  /** Every resource some blocked task waits on (the scheduler keeps them alive). */
   heldResources(): Set<object> {
     const held = new Set<object>();
     for (const t of this.live) if (t.waitOn !== null) for (const r of t.waitOn.resources(t)) held.add(r);
@@ -806,7 +819,13 @@ export class Runtime {
 
   /** Cancels every unfinished task and runs their finally blocks; frees every stack. */
   shutdown(): void {
-    for (const t of [...this.live]) t.cancel();
+    const c = running.current;
+    if (this.driving && c instanceof TaskImpl && c.sched === this) {
+      throw new Error(
+        `shutdown() was called from inside coroutine ${String(c)} of the same runtime; shutdown cancels every coroutine and must be called from outside them (to end one coroutine, return from it or cancel its task)`,
+      );
+    }
+    for (const t of [...this.live]) this.cancelTask(t);
     this.run();
   }
 }
@@ -822,13 +841,29 @@ class JoinOp<R> implements Operation<R>, Iterator<unknown, R, unknown> {
       return takeResumeValue<R>();
     }
     const t = currentTaskOrThrow("join()");
-    if (this.target.rt !== t.rt) throw new Error(`task ${t} cannot join task ${this.target}: it belongs to another runtime`);
-    return t.rt.joinStart(t, this.target);
+    if (this.target.sched !== t.sched) throw new TypeError(`task ${t} cannot join task ${this.target}: it belongs to another runtime`);
+    return t.sched.joinStart(t, this.target);
   }
   throw(e: unknown): IteratorResult<unknown, R> {
     // A failed target's error reaches the joiner: it is observed now.
     throw e;
   }
+}
+
+/** What run() throws for unobserved failures: the error itself, or an AggregateError listing each. */
+function failureError(failures: readonly TaskImpl[]): unknown {
+  if (failures.length === 1) return failures[0].error;
+  const lines = failures.map((f) => `#${f.id} ${f.name}: ${errorLine(f.error)}`);
+  return new AggregateError(
+    failures.map((f) => f.error),
+    `${failures.length} coroutines failed and nobody joined them:\n  ${lines.join("\n  ")}`,
+  );
+}
+
+/** `Error: boom` for an error, the value described otherwise. */
+export function errorLine(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return `threw ${describeValue(e)}`;
 }
 
 /**
@@ -838,7 +873,8 @@ class JoinOp<R> implements Operation<R>, Iterator<unknown, R, unknown> {
  */
 export const resourceResolvers: ((a: object) => object | null)[] = [];
 
-function resourceOf(a: object): object | null {
+/** The resource `a` stands for (a channel for itself or its ports), or null. */
+export function resourceOf(a: object): object | null {
   for (const r of resourceResolvers) {
     const x = r(a);
     if (x !== null) return x;
@@ -848,19 +884,37 @@ function resourceOf(a: object): object | null {
 
 const CLASS_RANK: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, large: 3 };
 
-/** The running scheduled task; operations use it to park themselves. */
+/**
+ * The running scheduled task, for an operation starting now; a TypeError that
+ * says what went wrong otherwise: outside every coroutine, in a low-level
+ * coroutine, inside a coroutine of another copy of the library, or an
+ * operation iterated by hand (its coroutine is not running it with yield*).
+ */
 export function currentTaskOrThrow(what: string): TaskImpl {
   const c = running.current;
-  if (c !== null && ((c as TaskImpl).flags & 8) !== 0) return c as TaskImpl; // F_SCHEDULED: a flag bit, not instanceof, and a literal (see step): this runs on every operation
-  throw new TypeError(
-    c === null
-      ? `${what} must be used inside a coroutine, with yield*`
-      : `${what} needs the scheduler; a low-level coroutine from rt.create() can only yield plain values and call()`,
+  // F_SCHEDULED (8) with state RUNNING (1): flag bits, not instanceof, and literals (see step): this runs on every operation.
+  if (c !== null && ((c as TaskImpl).flags & 15) === 9) return c as TaskImpl;
+  throw new TypeError(notRunnableMessage(what, c as TaskImpl | null));
+}
+
+function notRunnableMessage(what: string, c: TaskImpl | null): string {
+  if (c === null) {
+    const other = otherCopyRunning();
+    if (other !== null) return mixedCopiesMessage(what, other);
+    return `${what} must be used inside a coroutine, with yield* (iterating it by hand or calling it outside a coroutine does nothing)`;
+  }
+  if (!c.scheduled) return `${what} needs the scheduler; a low-level coroutine from rt.create() can only yield plain values and call()`;
+  return (
+    `${what} was started while coroutine ${String(c)} is ${c.state}, not running it: an operation was iterated by hand ` +
+    `(for…of, or .next() on its iterator); use it with yield* so the scheduler suspends and resumes the coroutine`
   );
 }
 
-export function msToCycles(ms: number, hz: number): number {
-  return Math.ceil((ms * hz) / 1000);
+function handIteratedMessage(t: TaskImpl): string {
+  return (
+    `coroutine ${String(t)} started an operation but did not suspend on it: the operation was iterated by hand ` +
+    `(for…of, or .next() on its iterator); use it with yield* so the scheduler suspends and resumes the coroutine`
+  );
 }
 
 function cancelledError(t: TaskImpl): CancelledError {
@@ -868,34 +922,21 @@ function cancelledError(t: TaskImpl): CancelledError {
 }
 
 function bareYieldMessage(t: TaskImpl, value: unknown): string {
+  const hint = value !== null && typeof value === "object" ? " (did you forget the * in yield*?)" : "";
   return (
-    `coroutine #${t.id} ${t.name} yielded ${describeValue(value)} to the scheduler; under the scheduler only operations may be yielded: ` +
-    `use yield* with an operation (yield* sleep(ms), yield* ch.recv()), or rt.create() to yield plain values`
+    `coroutine #${t.id} ${t.name} yielded ${describeValue(value)}${hint} to the scheduler, but only operations may be yielded under the scheduler: ` +
+    `use yield* with an operation (yield* sleep(ms), yield* ch.recv()), or rt.create() for a coroutine that yields plain values`
   );
-}
-
-function describeValue(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "function") return `function ${v.name || "(anonymous)"}`;
-  if (v !== null && typeof v === "object") return `an object (${v.constructor?.name ?? "Object"}) — did you forget the * in yield*?`;
-  return String(v);
 }
 
 function describeCallee(fn: unknown): string {
   if (typeof fn === "function") {
+    const tag = Object.prototype.toString.call(fn);
     const kind =
-      Object.prototype.toString.call(fn) === "[object AsyncFunction]"
-        ? "async function"
-        : Object.prototype.toString.call(fn) === "[object AsyncGeneratorFunction]"
-          ? "async generator function"
-          : "plain function";
-    return `${kind} ${fn.name || "(anonymous)"}`;
+      tag === "[object AsyncFunction]" ? "async function" : tag === "[object AsyncGeneratorFunction]" ? "async generator function" : "plain function";
+    return `${kind} ${(fn as { name?: string }).name || "(anonymous)"}`;
   }
   return describeValue(fn);
 }
 
-export function formatMs(ms: number): string {
-  return `${Number(ms.toFixed(3))} ms`;
-}
-
-export { DONE_VOID, SUSPENDED };
+export { formatMs } from "./waits.js";

@@ -1,0 +1,162 @@
+/**
+ * RuntimeOptions: what a caller may pass to `new Runtime(options)`, checked
+ * once, before anything is built. Every refusal names the option and the bad
+ * value; an unknown key is refused (a misspelt option silently ignored is a
+ * bug report waiting to happen). Reading a hostile options object (a Proxy
+ * whose traps throw, a getter that throws) is turned into a TypeError naming
+ * the option, never a raw error from our internals.
+ */
+import { describeValue } from "../describe.js";
+import type { DeadlockReport } from "../observe/deadlocks.js";
+import type { CostModel } from "../sched/cost-model.js";
+import type { ProfileData } from "../sched/profile-data.js";
+
+export interface RuntimeOptions {
+  /** Initial size of the SharedArrayBuffer address space, in bytes. */
+  memoryBytes?: number;
+  /** Growable buffer limit; addresses never move when it grows. */
+  maxMemoryBytes?: number;
+  /** Pre-allocated slots per class; defaults micro 10 000, small 1 000, medium 100. */
+  pools?: { micro?: number; small?: number; medium?: number };
+  /** Cycle costs; defaults are the seed's figures. */
+  cost?: Partial<CostModel>;
+  /** Cycles per simulated second, default 3e9. */
+  clockHz?: number;
+  /** Seeds every random choice (select fairness, rt.random()): same seed, same run. An integer; default 1. */
+  seed?: number;
+  /** Stack overflow policy, default "grow". */
+  overflow?: "grow" | "error";
+  /** Attach to an existing address space (worker threads); its owner must have been created with `shared: true`. */
+  buffer?: SharedArrayBuffer;
+  /** Create the address space so other threads may attach to it (allocators then use Atomics and locks). Default false. */
+  shared?: boolean;
+  /** Record events for exportTrace(). */
+  trace?: boolean;
+  /** A saved rt.profile(): size classes learned from an earlier run. */
+  profile?: ProfileData;
+  /** Record per-definition stack use for rt.profile() (default false). */
+  profiling?: boolean;
+  /**
+   * Look for partial deadlocks (coroutines that can never wake while others
+   * still run) whenever the clock jumps to a timer. true: run() throws a
+   * DeadlockError listing them; a function: called with each new report
+   * instead. Default: off (rt.deadlocks() works regardless). A heuristic: see
+   * docs/guides/observability.md for what it can and cannot see.
+   */
+  detectLeaks?: boolean | ((reports: DeadlockReport[]) => void);
+  /** Name for reports (dumps, traces, errors). Default "runtime". */
+  name?: string;
+}
+
+/** The options after checking, every field present or explicitly absent. */
+export interface CheckedOptions {
+  memoryBytes: number | undefined;
+  maxMemoryBytes: number | undefined;
+  pools: { micro?: number; small?: number; medium?: number } | undefined;
+  cost: Partial<CostModel> | undefined;
+  clockHz: number;
+  seed: number;
+  overflow: "grow" | "error";
+  buffer: SharedArrayBuffer | undefined;
+  shared: boolean | undefined;
+  trace: boolean;
+  profile: ProfileData | undefined;
+  profiling: boolean;
+  detectLeaks: boolean | ((reports: DeadlockReport[]) => void);
+  name: string;
+}
+
+/** Every option, with the check its value must pass (undefined always passes: the default). */
+const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string | null } = {
+  memoryBytes: positiveInteger,
+  maxMemoryBytes: positiveInteger,
+  pools: (v) => {
+    if (v === null || typeof v !== "object") return "must be an object such as { micro: 10000, small: 1000, medium: 100 }";
+    for (const k of Object.keys(v)) {
+      if (k !== "micro" && k !== "small" && k !== "medium") return `has no class ${JSON.stringify(k)} (the pooled classes are micro, small and medium)`;
+      const n = (v as Record<string, unknown>)[k];
+      if (n !== undefined && (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)) {
+        return `.${k} must be a non-negative integer number of slots, received ${describeValue(n)}`;
+      }
+    }
+    return null;
+  },
+  cost: (v) => (v === null || typeof v !== "object" ? "must be an object (a Partial<CostModel>, e.g. costModels.go)" : null),
+  clockHz: (v) => (typeof v !== "number" || !Number.isFinite(v) || v <= 0 ? "must be a positive finite number of cycles per second" : null),
+  seed: (v) => (typeof v !== "number" || !Number.isSafeInteger(v) ? "must be an integer (a safe integer: |seed| < 2^53)" : null),
+  overflow: (v) => (v !== "grow" && v !== "error" ? 'must be "grow" or "error"' : null),
+  buffer: (v) => (!(v instanceof SharedArrayBuffer) ? "must be a SharedArrayBuffer (another runtime's rt.memory.buffer)" : null),
+  shared: boolean,
+  trace: boolean,
+  profile: (v) => (v === null || typeof v !== "object" ? "must be a saved rt.profile()" : null),
+  profiling: boolean,
+  detectLeaks: (v) => (typeof v !== "boolean" && typeof v !== "function" ? "must be a boolean or a function (reports) => void" : null),
+  name: (v) => (typeof v !== "string" ? "must be a string" : null),
+};
+
+const KNOWN = Object.keys(CHECKS) as (keyof RuntimeOptions)[];
+
+/** Checks `options` and returns them with defaults applied; a TypeError or RangeError naming the option otherwise. */
+export function checkOptions(options: unknown): CheckedOptions {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== "object") throw new TypeError(`Runtime options must be an object, received ${describeValue(options)}`);
+  let keys: string[];
+  try {
+    keys = Object.keys(options);
+  } catch (err) {
+    throw new TypeError(`Runtime options could not be read (${errorText(err)}); pass a plain object`);
+  }
+  for (const k of keys) {
+    if (!(KNOWN as string[]).includes(k)) {
+      throw new TypeError(`Runtime options: unknown option ${JSON.stringify(k)}; the options are ${KNOWN.join(", ")}`);
+    }
+  }
+  const read = (k: keyof RuntimeOptions): unknown => {
+    let v: unknown;
+    try {
+      v = (options as Record<string, unknown>)[k];
+    } catch (err) {
+      throw new TypeError(`Runtime option ${k} could not be read (${errorText(err)})`);
+    }
+    if (v === undefined) return undefined;
+    let problem: string | null;
+    try {
+      problem = CHECKS[k](v);
+    } catch (err) {
+      problem = `could not be read (${errorText(err)})`;
+    }
+    if (problem !== null) {
+      const msg = `Runtime option ${k} ${problem}${problem.includes("received") ? "" : `, received ${describeValue(v)}`}`;
+      throw typeof v === "number" && k !== "seed" ? new RangeError(msg) : new TypeError(msg);
+    }
+    return v;
+  };
+  return {
+    memoryBytes: read("memoryBytes") as number | undefined,
+    maxMemoryBytes: read("maxMemoryBytes") as number | undefined,
+    pools: read("pools") as CheckedOptions["pools"],
+    cost: read("cost") as CheckedOptions["cost"],
+    clockHz: (read("clockHz") as number | undefined) ?? 3e9,
+    seed: (read("seed") as number | undefined) ?? 1,
+    overflow: (read("overflow") as "grow" | "error" | undefined) ?? "grow",
+    buffer: read("buffer") as SharedArrayBuffer | undefined,
+    shared: read("shared") as boolean | undefined,
+    trace: (read("trace") as boolean | undefined) ?? false,
+    profile: read("profile") as ProfileData | undefined,
+    profiling: (read("profiling") as boolean | undefined) ?? false,
+    detectLeaks: (read("detectLeaks") as CheckedOptions["detectLeaks"] | undefined) ?? false,
+    name: (read("name") as string | undefined) ?? "runtime",
+  };
+}
+
+function positiveInteger(v: unknown): string | null {
+  return typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0 ? "must be a positive integer number of bytes" : null;
+}
+
+function boolean(v: unknown): string | null {
+  return typeof v !== "boolean" ? "must be true or false" : null;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : describeValue(err);
+}

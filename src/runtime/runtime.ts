@@ -1,0 +1,246 @@
+/**
+ * The public Runtime: the facade users program against.
+ *
+ * It owns a Scheduler (src/sched/scheduler.ts: the queue, clock, timers,
+ * parking and endings) and the observe layer's instruments for it (tracer,
+ * profiler, leak watch, dumps, deadlock reports), and shows nothing else:
+ * the scheduler sits in a `#private` field, so neither the published types
+ * nor reflection reach the internals from here.
+ *
+ * Layers: this module is above observe/ and sched/; nothing below imports it.
+ * Lower layers that need "the runtime of the running coroutine" get its
+ * scheduler from the running task; "the default runtime" is provided to them
+ * through sched/current.ts, which the default-runtime module fills in.
+ */
+import { describeValue } from "../describe.js";
+import type { CoroDef, CoroFn } from "../coro/coro.js";
+import { CoroDefImpl } from "../coro/coro.js";
+import { AddressSpace, type MemoryStats, type SizeClass } from "../memory/index.js";
+import { findDeadlocks, LeakWatch, type DeadlockReport } from "../observe/deadlocks.js";
+import { dumpRuntime, type CoroDump } from "../observe/dump.js";
+import { Profiler, type Profile } from "../observe/profiler.js";
+import { Tracer, type TraceJson } from "../observe/trace.js";
+import { resolveCostModel, type CostModel } from "../sched/cost-model.js";
+import type { Coroutine } from "../sched/coroutine.js";
+import { addObserver } from "../sched/observer.js";
+import { classOverridesOf } from "../sched/profile-data.js";
+import { Random } from "../sched/random.js";
+import { resourceOf, Scheduler } from "../sched/scheduler.js";
+import type { Task } from "../sched/task.js";
+import { checkOptions, type RuntimeOptions } from "./options.js";
+
+export type { RuntimeOptions } from "./options.js";
+
+export interface RuntimeStats {
+  spawned: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  /** Tasks not yet finished. */
+  live: number;
+  contextSwitches: number;
+  /** The clock: busy cycles plus idle cycles skipped by timer jumps (model output). */
+  cycles: number;
+  /** Cycles charged by the cost model for work (model output). */
+  busyCycles: number;
+  migrations: number;
+  memory: MemoryStats;
+}
+
+/** For the library's own upper layers (the test subpath, the default runtime): the scheduler behind a Runtime. */
+export let schedulerOf: (rt: Runtime) => Scheduler;
+
+/**
+ * A runtime: an address space of coroutine stacks, a scheduler on virtual
+ * time with a cycle-cost model, and the instruments to look inside.
+ *
+ * @example
+ * const rt = new Runtime({ seed: 7 });
+ * const ch = new Channel<number>();
+ * rt.spawn(function* () { yield* ch.send(42); });
+ * rt.spawn(function* () { console.log((yield* ch.recv()).value); });
+ * rt.run(); // 42
+ */
+export class Runtime {
+  readonly #s: Scheduler;
+  readonly #tracer: Tracer | null;
+  readonly #profiler: Profiler | null;
+  readonly #random: Random;
+
+  static {
+    schedulerOf = (rt) => rt.#s;
+  }
+
+  constructor(options: RuntimeOptions = {}) {
+    const o = checkOptions(options);
+    const cost = resolveCostModel(o.cost);
+    const classOverrides = o.profile === undefined ? null : classOverridesOf(o.profile);
+    const memory = new AddressSpace({ bytes: o.memoryBytes, maxBytes: o.maxMemoryBytes, pools: o.pools, buffer: o.buffer, shared: o.shared });
+    const s = new Scheduler({ memory, name: o.name, cost, clockHz: o.clockHz, seed: o.seed, overflow: o.overflow, classOverrides }, this);
+    this.#s = s;
+    // A stream of its own, so a program's draws never shift the runtime's own choices (select).
+    this.#random = new Random(o.seed ^ 0x5bd1e995);
+    this.#tracer = o.trace ? new Tracer(s) : null;
+    if (this.#tracer !== null) addObserver(s, this.#tracer);
+    this.#profiler = o.profiling ? new Profiler(s) : null;
+    if (this.#profiler !== null) addObserver(s, this.#profiler);
+    const leaks = o.detectLeaks;
+    if (leaks !== false) {
+      const watch = new LeakWatch(s, leaks === true ? null : leaks);
+      s.beforeClockJump = () => watch.atClockJump();
+    }
+  }
+
+  /** The address space every coroutine stack of this runtime lives in. */
+  get memory(): AddressSpace {
+    return this.#s.memory;
+  }
+
+  /** Name for reports (dumps, traces, errors). */
+  get name(): string {
+    return this.#s.name;
+  }
+
+  /** The seed every random choice derives from. */
+  get seed(): number {
+    return this.#s.seed;
+  }
+
+  /** The cost model in force (cycles; model inputs). */
+  get cost(): CostModel {
+    return this.#s.cost;
+  }
+
+  /** Cycles per simulated second. */
+  get clockHz(): number {
+    return this.#s.clockHz;
+  }
+
+  /** Simulated cycles elapsed: the clock (model output, not measured time). */
+  get cycles(): number {
+    return this.#s.cycles;
+  }
+
+  /** Virtual milliseconds: cycles / clockHz × 1000. */
+  now(): number {
+    return this.#s.now();
+  }
+
+  /**
+   * A number in [0, 1) from the runtime's seeded generator: programs that
+   * draw their randomness here replay exactly from the seed (and under
+   * schedule exploration).
+   */
+  random(): number {
+    return this.#random.nextU32() / 0x100000000;
+  }
+
+  stats(): RuntimeStats {
+    return this.#s.counters();
+  }
+
+  // ── coroutines ──────────────────────────────────────────────────────────
+
+  /** Spawns `fn(...args)` as a coroutine on its own stack; it runs when the runtime runs. */
+  spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Task<R> {
+    return this.#s.spawn(fn, args);
+  }
+
+  /**
+   * A low-level coroutine you resume by hand (the seed's CoroLifecycle): no
+   * scheduler, plain `yield v` values come back from `resume()`.
+   */
+  create<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Coroutine<R> {
+    return this.#s.create(fn, args);
+  }
+
+  /** The size class a definition gets here: a saved profile may raise it above its metadata. */
+  classFor(def: CoroDef): SizeClass {
+    if (!(def instanceof CoroDefImpl)) throw new TypeError(`classFor(def): def must be a coro() definition, received ${describeValue(def)}`);
+    return this.#s.classFor(def);
+  }
+
+  /**
+   * Runs until quiescent: nothing runnable, no timers, nobody blocked. A
+   * coroutine failure nobody handles stops it promptly: it cancels the rest
+   * and throws that failure (an AggregateError for several). Then a
+   * DeadlockError if coroutines remain blocked, or an error if some wait on
+   * promises (use runAsync).
+   */
+  run(): void {
+    this.#s.run();
+  }
+
+  /** Like run(), but also waits for promises that coroutines wait on (waitFor). */
+  runAsync(): Promise<void> {
+    return this.#s.runAsync();
+  }
+
+  /** Cancels every unfinished coroutine, runs their finally blocks and frees every stack. */
+  shutdown(): void {
+    this.#s.shutdown();
+  }
+
+  /** Every coroutine not yet finished, by id. */
+  tasks(): readonly Task[] {
+    return [...this.#s.liveTasks()].sort((a, b) => a.id - b.id);
+  }
+
+  // ── observability (the observe layer; see docs/DESIGN.md "Observability") ─
+
+  /** A goroutine dump of every live coroutine: String(dump) reads as text; the dump is plain JSON. */
+  dump(): CoroDump {
+    return dumpRuntime(this.#s);
+  }
+
+  /** Blocked coroutines that can never wake, found while others may still run (a heuristic: see the docs). */
+  deadlocks(): DeadlockReport[] {
+    return findDeadlocks(this.#s);
+  }
+
+  /** The recorded events as Chrome Trace Event JSON (Perfetto, chrome://tracing). Needs { trace: true }. */
+  exportTrace(): TraceJson {
+    if (this.#tracer === null) throw new Error("exportTrace() needs a runtime created with { trace: true }");
+    return this.#tracer.export();
+  }
+
+  /** Per definition: predicted class and bytes against observed high-water, migrations. Needs { profiling: true }. */
+  profile(): Profile {
+    if (this.#profiler === null) throw new Error("profile() needs a runtime created with { profiling: true }");
+    return this.#profiler.profile();
+  }
+
+  /** The address space drawn to scale, with chained stack segments highlighted. */
+  heapMapSVG(options: { width?: number; title?: string } = {}): string {
+    const highlight: { addr: number; bytes: number; label: string }[] = [];
+    for (const t of this.#s.liveTasks()) {
+      const segs = t.cstack.segments;
+      for (let i = 1; i < segs.length; i++) highlight.push({ addr: segs[i].addr, bytes: segs[i].bytes, label: `#${t.id} ${t.name} segment ${i + 1}` });
+    }
+    return this.#s.memory.toSVG({ ...options, highlight });
+  }
+
+  /**
+   * What the scheduler keeps alive because coroutines wait on it (the seed's
+   * use-after-free guard), described: `Channel#1 "jobs" (capacity 0)`. Never
+   * the objects themselves (a receive port must not lead to its channel).
+   */
+  heldResources(): string[] {
+    return [...this.#s.heldResources()].map(describeResource).sort();
+  }
+
+  /** True while some coroutine waits on `resource` (a channel, port, mutex, task …), so the scheduler holds it. */
+  holds(resource: object): boolean {
+    const r = resource !== null && typeof resource === "object" ? resourceOf(resource) : null;
+    return this.#s.heldResources().has(r ?? resource);
+  }
+
+  toString(): string {
+    return `Runtime ${JSON.stringify(this.#s.name)}`;
+  }
+}
+
+function describeResource(r: object): string {
+  const d = (r as { describe?: unknown }).describe;
+  return typeof d === "function" ? String(d.call(r)) : String(r);
+}
