@@ -67,7 +67,6 @@ import {
   takeResumeValue,
   touch,
   touchedBy,
-  type Task,
 } from "./task.js";
 
 /** What the scheduler is built from: the facade has validated every field. */

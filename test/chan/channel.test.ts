@@ -472,7 +472,7 @@ describe("Channel: bad input", () => {
     [null, "null"],
     [3n, "3n"],
   ])("new Channel(%s) throws a TypeError that names the value", (bad, shown) => {
-    const e = thrownBy(() => new Channel<number>(bad as number));
+    const e = thrownBy(() => new Channel<number>(bad as unknown as number));
     expect(e).toBeInstanceOf(TypeError);
     expect((e as Error).message).toContain(`received ${shown}`);
   });
