@@ -209,6 +209,42 @@ try {
       diagnostics.length ? format(diagnostics) : rightFile ? undefined : `"${pkg.name}" resolved to ${resolved ?? "nothing"}`,
     );
   }
+
+  // 5. The published types show the API and nothing internal (the scheduler core, wait queues, internal helpers).
+  for (const dts of ["index.d.ts", "index.d.cts"]) {
+    const text = readFileSync(path.join(installed, "dist", dts), "utf8");
+    const internal = [
+      /\b(park|wake|wakeWithError|requeue|charge|chargeMigration|chargeSegment|joinStart|sleepFor|waitForPromise|liveTasks|readyTasks|cancelTask)\(/g,
+      /\b(recvq|sendq|timers|promiseWaits|observer|switchCosts|channelOpCycles)\??\s*:/g,
+      /declare (class|function) (TaskImpl|Scheduler|WaitQueue|Waiter|SelectWait|ChannelRef|bug)\b/g,
+    ].flatMap((re) => [...text.matchAll(re)].map((m) => m[0]));
+    check(internal.length === 0, `types (${dts}) show no internal members`, internal.length ? [...new Set(internal)].join(", ") : undefined);
+  }
+
+  // 6. Both builds in one process: they cannot share coroutine state, and say so instead of "not inside a coroutine".
+  writeFileSync(
+    path.join(consumer, "mixed.mjs"),
+    `import { createRequire } from "node:module";\n` +
+      `import * as esm from ${JSON.stringify(pkg.name)};\n` +
+      `const cjs = createRequire(import.meta.url)(${JSON.stringify(pkg.name)});\n` +
+      `const rt = new esm.Runtime();\n` +
+      `const ch = new cjs.Channel(1);\n` +
+      `let message = "no error";\n` +
+      `rt.spawn(function* () { try { yield* ch.send(1); } catch (e) { message = e.message; } });\n` +
+      `rt.run();\n` +
+      `console.log(message);\n`,
+  );
+  let mixed;
+  try {
+    mixed = run(process.execPath, ["mixed.mjs"], consumer).trim();
+  } catch (e) {
+    mixed = String(e.stderr || e.message).trim();
+  }
+  check(
+    /CommonJS build of cprime-coro/.test(mixed) && /ESM build/.test(mixed) && !/must be used inside a coroutine/.test(mixed),
+    "ESM and CommonJS builds in one process: a CJS channel in an ESM coroutine is refused with a message naming both builds",
+    mixed,
+  );
 } catch (e) {
   if (!results.some((r) => !r.ok)) check(false, "check-package could not finish", String(e?.stack ?? e));
 } finally {

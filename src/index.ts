@@ -1,5 +1,14 @@
 // Public entry: re-exports only. See docs/DESIGN.md for the layers.
-export * from "./errors.js";
+export {
+  CoroError,
+  ChannelClosedError,
+  DeadlockError,
+  StackOverflowError,
+  OutOfMemoryError,
+  AllocatorError,
+  UseAfterFreeError,
+  CancelledError,
+} from "./errors.js";
 export * from "./memory/index.js";
 export { bytes, type Bytes, type Frame, type LocalType, type LocalValue } from "./coro/frame.js";
 export { coro, type CoroDef, type CoroFn, type CoroMetadata, type CoroSpec } from "./coro/coro.js";

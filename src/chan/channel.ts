@@ -86,7 +86,7 @@ export class Channel<T> {
   /** @internal */ readonly recvq: WaitQueue;
   /** @internal */ readonly sendq: WaitQueue;
   /** @internal */ isClosed = false;
-  private readonly recvOp: RecvOp<T>;
+  /** @internal */ private readonly recvOp: RecvOp<T>;
 
   constructor(capacity: number = 0, options: { name?: string } = {}) {
     this.capacity = checkCapacity(capacity);

@@ -4,19 +4,30 @@
  *
  * Rule (a fixpoint): a blocked coroutine is reported when no coroutine that
  * can still act — running, ready, sleeping, waiting on a promise or a timed
- * select, or blocked but not itself reported — has touched (operated on, or
- * been spawned with) any channel it waits on; a join is reported when the
- * task it joins is reported. Start with every channel- or join-blocked task
- * reported; un-report any that something able to act can reach; repeat
- * until nothing changes.
+ * select, or blocked but not itself reported — *may hold* anything it waits
+ * on; a join is reported when the task it joins is reported. Start with
+ * every resource- or join-blocked task reported; un-report any that
+ * something able to act may reach; repeat until nothing changes.
  *
- * It is a heuristic. A coroutine can hold a channel it has never used (a
- * closure, a value received over another channel) and use it later; such a
- * deadlock is then hidden, or a leak reported too early — the docs say so.
- * Code outside coroutines (main) that will still use a channel is invisible too.
+ * "May hold" is what the runtime can see of JavaScript references. A task
+ * may hold a resource when
+ * - it touched it (operated on it) or was spawned with it (or a port of it);
+ * - or it could have it in its closure: it was created after the resource,
+ *   and by the resource's creator or one of its descendants — for a resource
+ *   made outside every coroutine, by anyone (module-level code can hand it to
+ *   any coroutine it spawns later).
+ *
+ * It is a heuristic, stated in docs/guides/observability.md. What it cannot
+ * see: a resource passed as a value over another channel, stored in a shared
+ * object, or bound to a module variable after the coroutine was created —
+ * such a leak is reported late or not at all (never wrongly: each of these
+ * misses is on the side of silence). The exact detector (issue 11) asks the
+ * garbage collector instead.
  */
 import { DeadlockError } from "../errors.js";
+import { Resource } from "../sched/resource.js";
 import type { Scheduler } from "../sched/scheduler.js";
+import { errorLine } from "../sched/scheduler.js";
 import { BLOCKED, TaskImpl, touchedBy } from "../sched/task.js";
 
 export interface DeadlockReport {
@@ -25,6 +36,10 @@ export interface DeadlockReport {
   coroutines: { id: number; name: string; waitsOn: string; sinceMs: number }[];
   /** The channels (and tasks) they wait on, described. */
   waitsOn: string[];
+  /** The failure that left them waiting, when one did: a coroutine that failed after using what they wait on. */
+  cause?: unknown;
+  /** Which coroutine that failure was, `#2 producer`. */
+  causedBy?: string;
   message: string;
 }
 
@@ -46,6 +61,8 @@ export function findDeadlocks(rt: Scheduler): DeadlockReport[] {
     else if (list[list.length - 1] !== t) list.push(t);
   };
   for (const t of live) for (const r of touchedBy(t)) addToucher(r, t);
+  const byId = new Map<number, TaskImpl>();
+  for (const t of live) byId.set(t.id, t);
 
   const canReach = (c: TaskImpl): boolean => {
     for (const r of c.waitOn!.resources(c)) {
@@ -54,6 +71,9 @@ export function findDeadlocks(rt: Scheduler): DeadlockReport[] {
         continue;
       }
       for (const x of touchers.get(r) ?? []) if (x !== c && !reported.has(x)) return true;
+      if (r instanceof Resource) {
+        for (const x of live) if (x !== c && !reported.has(x) && inClosureReach(rt, x, r, byId)) return true;
+      }
     }
     return false;
   };
@@ -67,6 +87,22 @@ export function findDeadlocks(rt: Scheduler): DeadlockReport[] {
     }
   }
   return group(rt, reported, touchers);
+}
+
+/** Could `x` have `r` in its closure (see the module doc)? */
+function inClosureReach(rt: Scheduler, x: TaskImpl, r: Resource, byId: ReadonlyMap<number, TaskImpl>): boolean {
+  const creator = r.creator;
+  if (creator === null) return rt.epochOf(x.id) >= r.born; // made outside coroutines: anyone created after it
+  if (x === creator) return true;
+  if (creator.sched !== x.sched || x.id < r.born) return false;
+  // A descendant of the creator? Parent ids decrease along the chain, so it ends below the creator's id.
+  for (let p = x.parentId; p >= creator.id;) {
+    if (p === creator.id) return true;
+    const parent = byId.get(p);
+    if (parent === undefined) return true; // a finished ancestor between them: it may have been the creator's child
+    p = parent.parentId;
+  }
+  return false;
 }
 
 /** Splits the reported tasks into groups linked by what they wait on and touch. */
@@ -98,14 +134,22 @@ function group(rt: Scheduler, reported: Set<TaskImpl>, touchers: Map<object, Tas
     const waitsOn = [...new Set(members.flatMap((c) => c.waitOn!.resources(c).map(describeResource)))];
     const coroutines = members.map((c) => ({ id: c.id, name: c.name, waitsOn: c.waitOn!.describe(c), sinceMs: rt.cyclesToMs(c.waitSince) }));
     const lines = coroutines.map((c) => `#${c.id} ${c.name}: ${c.waitsOn}`);
-    reports.push({
+    const failure = rt.failureBehind(members);
+    const report: DeadlockReport = {
       kind: cycle ? "cycle" : "unreachable",
       coroutines,
       waitsOn,
-      message: cycle
-        ? `${members.length} coroutines wait on each other and nobody else can reach ${waitsOn.join(", ")}: ${lines.join("; ")}`
-        : `nobody that can still run reaches ${waitsOn.join(", ")}: ${lines.join("; ")}`,
-    });
+      message:
+        (cycle
+          ? `${members.length} coroutines wait on each other and nobody else can reach ${waitsOn.join(", ")}: ${lines.join("; ")}`
+          : `nobody that can still run reaches ${waitsOn.join(", ")}: ${lines.join("; ")}`) +
+        (failure === undefined ? "" : `; caused by the failure of ${failure.task}: ${errorLine(failure.error)}`),
+    };
+    if (failure !== undefined) {
+      report.cause = failure.error;
+      report.causedBy = failure.task;
+    }
+    reports.push(report);
   }
   return reports;
 }
@@ -166,16 +210,19 @@ export class LeakWatch {
 
   atClockJump(): void {
     const switches = this.rt.contextSwitches;
-    if (switches - this.lastCheckSwitches < Math.max(64, this.rt.liveTasks().length)) return;
+    if (switches - this.lastCheckSwitches < this.rt.liveTasks().length) return; // each check is O(live): at most one per `live` switches
     this.lastCheckSwitches = switches;
     const fresh = findDeadlocks(this.rt).filter((r) => r.coroutines.some((c) => !this.seen.has(c.id)));
     if (fresh.length === 0) return;
     for (const r of fresh) for (const c of r.coroutines) this.seen.add(c.id);
     if (this.onLeak !== null) this.onLeak(fresh);
-    else
+    else {
+      const caused = fresh.find((r) => r.causedBy !== undefined);
       throw new DeadlockError(
         fresh.flatMap((r) => r.coroutines.map((c) => `#${c.id} ${c.name}: ${c.waitsOn}`)),
         true,
+        caused === undefined ? undefined : { task: caused.causedBy!, error: caused.cause },
       );
+    }
   }
 }

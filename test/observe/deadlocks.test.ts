@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { Channel, DeadlockError, Runtime, after, recv, select, sleep, yieldNow, type DeadlockReport } from "../../src/index.js";
+import { Channel, DeadlockError, Runtime, after, recv, select, sleep, yieldNow, type DeadlockReport, type Task } from "../../src/index.js";
 import { runs } from "../support/fc.js";
 
 /** A coroutine that keeps the runtime busy (others "still run") while the checks happen. */
@@ -14,6 +14,9 @@ function* ticker(rt: Runtime, ticks: number, seen: DeadlockReport[][]) {
 describe("rt.deadlocks()", () => {
   test("finds a cycle of two while another coroutine still runs", () => {
     const rt = new Runtime();
+    // The ticker is created before the channels, so it cannot hold them in a closure.
+    const seen: DeadlockReport[][] = [];
+    rt.spawn(ticker, rt, 3, seen);
     const a = new Channel<number>(0, { name: "a" });
     const b = new Channel<number>(0, { name: "b" });
     rt.spawn(
@@ -32,8 +35,6 @@ describe("rt.deadlocks()", () => {
       a,
       b,
     );
-    const seen: DeadlockReport[][] = [];
-    rt.spawn(ticker, rt, 3, seen);
     expect(() => rt.run()).toThrow(DeadlockError); // at the very end everything is stuck
     const first = seen[0];
     expect(first).toHaveLength(1);
@@ -45,6 +46,8 @@ describe("rt.deadlocks()", () => {
 
   test("finds receivers left on a channel nobody can reach any more", () => {
     const rt = new Runtime();
+    const seen: DeadlockReport[][] = [];
+    rt.spawn(ticker, rt, 2, seen); // created before the channel: it cannot hold it
     const results = new Channel<number>(0, { name: "results" });
     rt.spawn(function* worker(out: Channel<number>) {
       yield* out.recv(); // the producer below already finished: nobody will ever send
@@ -56,12 +59,10 @@ describe("rt.deadlocks()", () => {
       yield* yieldNow();
       void out; // spawned with it, but ends without sending
     }, results);
-    const seen: DeadlockReport[][] = [];
-    rt.spawn(ticker, rt, 2, seen);
     expect(() => rt.run()).toThrow(DeadlockError);
     expect(seen[0]).toHaveLength(1);
     expect(seen[0][0]).toMatchObject({ kind: "unreachable", waitsOn: [results.describe()] });
-    expect(seen[0][0].coroutines.map((c) => c.id)).toEqual([1, 2]);
+    expect(seen[0][0].coroutines.map((c) => c.id)).toEqual([2, 3]);
   });
 
   test("does not report a coroutine that something able to act can still wake", () => {
@@ -130,6 +131,93 @@ describe("rt.deadlocks()", () => {
       ),
       { numRuns: runs(100) },
     );
+  });
+});
+
+describe("rt.deadlocks(): who may hold a channel", () => {
+  test("a coroutine created after a channel made outside coroutines may hold it in its closure: no report", () => {
+    // The README's pattern, with the producer sleeping before its first send.
+    const rt = new Runtime({ detectLeaks: true });
+    const jobs = new Channel<number>(0, { name: "jobs" });
+    const got: number[] = [];
+    rt.spawn(function* consumer() {
+      for (let r = yield* jobs.recv(); r.ok; r = yield* jobs.recv()) got.push(r.value);
+    });
+    rt.spawn(function* producer() {
+      for (let i = 0; i < 3; i++) {
+        yield* sleep(100); // has never touched jobs while the consumer waits
+        yield* jobs.send(i);
+      }
+      jobs.close();
+    });
+    rt.run();
+    expect(got).toEqual([0, 1, 2]);
+  });
+
+  test("a channel made inside a coroutine is held only by it and what it spawns afterwards: a leaked worker is found", () => {
+    const reports: DeadlockReport[] = [];
+    const rt = new Runtime({ detectLeaks: (r) => reports.push(...r) });
+    rt.spawn(function* listener() {
+      for (let i = 0; i < 3; i++) {
+        rt.spawn(function* handler(n: number) {
+          const reply = new Channel<number>(0, { name: `reply-${n}` });
+          rt.spawn(function* worker() {
+            yield* sleep(50);
+            yield* reply.send(n); // nobody receives after the timeout: the worker leaks
+          });
+          yield* select([recv(reply), after(10)]);
+        }, i);
+        yield* sleep(100);
+      }
+      for (let i = 0; i < 10; i++) yield* sleep(100); // keeps running: the leaks are partial
+    });
+    expect(() => rt.run()).toThrow(DeadlockError);
+    const leaked = reports.flatMap((r) => r.coroutines.map((c) => c.name));
+    expect(leaked).toEqual(["worker", "worker", "worker"]);
+    expect(reports[0].waitsOn[0]).toMatch(/reply-0/);
+  });
+
+  test("a report caused by a failure carries it: a producer that died", () => {
+    const reports: DeadlockReport[] = [];
+    const rt = new Runtime({ detectLeaks: (r) => reports.push(...r) });
+    const boom = new Error("producer exploded");
+    let producerTask: Task<void> | null = null;
+    // The monitor is created before the channel, so it cannot hold it; it observes the failure.
+    rt.spawn(function* monitor() {
+      while (producerTask === null) yield* sleep(1);
+      try {
+        yield* producerTask.join();
+      } catch {
+        // observed: the run goes on
+      }
+      for (let i = 0; i < 5; i++) yield* sleep(10);
+    });
+    rt.spawn(function* pipeline() {
+      const jobs = new Channel<number>(0, { name: "jobs" });
+      producerTask = rt.spawn(function* producer() {
+        yield* sleep(5);
+        yield* jobs.send(1);
+        throw boom;
+      });
+      rt.spawn(function* consumer() {
+        for (;;) yield* jobs.recv(); // never closed: the producer died first
+      });
+    });
+    let err: unknown;
+    try {
+      rt.run();
+    } catch (e) {
+      err = e;
+    }
+    expect(reports).toHaveLength(1);
+    expect(reports[0].cause).toBe(boom);
+    expect(reports[0].causedBy).toMatch(/#\d+ producer/);
+    expect(reports[0].message).toContain("caused by the failure of");
+    expect(reports[0].message).toContain("producer exploded");
+    // And the final deadlock says so too.
+    expect(err).toBeInstanceOf(DeadlockError);
+    expect((err as Error).cause).toBe(boom);
+    expect((err as Error).message).toMatch(/caused by the failure of #\d+ producer.*producer exploded/);
   });
 });
 
