@@ -175,10 +175,12 @@ export class Channel<T> {
 export function chargeOp(ch: Channel<unknown>): void {
   const c = running.current as TaskImpl | null;
   if (c !== null && c.scheduled) {
-    const ref = ch.ref;
-    if (ref.sched !== c.sched) ref.bindTo(c);
+    touch(c, ch.ref); // binds the channel to c's runtime on first use; refuses another runtime's coroutine
     c.sched.charge(c.sched.channelOpCycles);
-    touch(c, ref);
+  } else if (c === null) {
+    // Outside every coroutine: a wake it causes must reach a runAsync() that sleeps on the event loop.
+    const s = ch.ref.sched;
+    if (s !== null) s.notifyIfAwaiting();
   }
 }
 
@@ -299,10 +301,8 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
     const t = currentTaskOrThrow("Channel.send()");
     const rt = t.sched;
     const ch = this.#ch;
-    const ref = ch.ref;
-    if (ref.sched !== rt) ref.bindTo(t); // first use binds; another runtime's coroutine is refused
+    touch(t, ch.ref); // first use binds; another runtime's coroutine is refused
     rt.charge(rt.channelOpCycles);
-    touch(t, ref);
     if (ch.isClosed) throw closedError(ch, "send on");
     // Fast path first: room in the buffer and nobody waiting to receive.
     if (ch.recvq.size === 0 && ch.count < ch.capacity) {
@@ -337,10 +337,8 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
     const t = currentTaskOrThrow("Channel.recv()");
     const rt = t.sched;
     const ch = this.#ch as Channel<unknown>;
-    const ref = ch.ref;
-    if (ref.sched !== rt) ref.bindTo(t);
+    touch(t, ch.ref);
     rt.charge(rt.channelOpCycles);
-    touch(t, ref);
     // Fast path first: a buffered value and no sender waiting (else the sender's value must follow the buffer's).
     if (ch.count > 0 && ch.sendq.size === 0) return { done: true, value: { ok: true, value: bufferShift(ch) as T } };
     const r = recvNow(ch);
@@ -355,7 +353,7 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
 }
 
 // A channel or a port passed to spawn() counts as touched by the new task (leak detection).
-resourceResolvers.push((a: object): object | null => {
+resourceResolvers.push((a: object): Resource | null => {
   const ch = a instanceof Channel ? (a as Channel<unknown>) : (channelOfSendPort(a) ?? channelOfRecvPort(a));
   return ch === undefined ? null : ch.ref;
 });

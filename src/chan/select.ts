@@ -166,11 +166,7 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     const random = rt.random;
     for (let i = 0; i < n; i++) {
       const c = cases[i];
-      if (c.kind !== "after") {
-        const ref = caseChannel(c).ref;
-        if (ref.sched !== rt) ref.bindTo(t); // first use binds; another runtime's coroutine is refused
-        touch(t, ref);
-      }
+      if (c.kind !== "after") touch(t, caseChannel(c).ref); // first use binds; another runtime's coroutine is refused
       const j = i === 0 ? 0 : random.below(i + 1); // inside-out Fisher–Yates
       order[i] = order[j];
       order[j] = i;

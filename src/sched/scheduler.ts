@@ -40,6 +40,7 @@ import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../
 import { mixedCopiesMessage, otherCopyRunning, running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
 import { RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
+import { F_CLASS_MASK } from "../coro/stack.js";
 import { viewsOf, type BufferViews } from "../coro/views.js";
 import { deadlineAfter } from "./clock.js";
 import { type CostModel } from "./cost-model.js";
@@ -58,8 +59,12 @@ import {
   CANCEL_REQUESTED,
   CANCELLED,
   DONE,
+  F_CANCEL,
+  F_CANCEL_REQUESTED,
   F_RESUME_ERROR,
   F_SCHEDULED,
+  F_STATE,
+  F_WOKEN,
   FAILED,
   READY,
   RUNNING,
@@ -68,6 +73,42 @@ import {
   touch,
   touchedBy,
 } from "./task.js";
+
+/**
+ * The task's flag bits, as literals for the hot paths (sched/task.ts and
+ * coro/stack.ts define them; `checkFlagLiterals` below pins the two together).
+ */
+const enum Flag {
+  State = 7,
+  Ready = 0,
+  Running = 1,
+  Blocked = 2,
+  Scheduled = 1 << 3,
+  Woken = 1 << 4,
+  Cancel = 3 << 5,
+  CancelRequested = 1 << 5,
+  ResumeError = 1 << 10,
+  ClassShift = 11,
+  ClassBits = 3,
+}
+
+/** The literals above are the named constants of task.ts and stack.ts; checked once at load. */
+function checkFlagLiterals(): void {
+  const pairs: [number, number, string][] = [
+    [Flag.State, F_STATE, "F_STATE"],
+    [Flag.Ready, READY, "READY"],
+    [Flag.Running, RUNNING, "RUNNING"],
+    [Flag.Blocked, BLOCKED, "BLOCKED"],
+    [Flag.Scheduled, F_SCHEDULED, "F_SCHEDULED"],
+    [Flag.Woken, F_WOKEN, "F_WOKEN"],
+    [Flag.Cancel, F_CANCEL, "F_CANCEL"],
+    [Flag.CancelRequested, F_CANCEL_REQUESTED, "F_CANCEL_REQUESTED"],
+    [Flag.ResumeError, F_RESUME_ERROR, "F_RESUME_ERROR"],
+    [Flag.ClassBits << Flag.ClassShift, F_CLASS_MASK, "F_CLASS_MASK"],
+  ];
+  for (const [literal, named, name] of pairs) if (literal !== named) bug(`scheduler flag literal ${literal} is not ${name} (${named})`);
+}
+checkFlagLiterals();
 
 /** What the scheduler is built from: the facade has validated every field. */
 export interface SchedulerConfig {
@@ -256,25 +297,20 @@ export class Scheduler {
   spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A): TaskImpl<R> {
     // Channels handed over at spawn count as touched (the leak detector's reachability);
     // one of another runtime is refused before anything is allocated.
-    let handed: object[] | null = null;
+    let handed: Resource[] | null = null;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
       if (a !== null && typeof a === "object") {
         const r = resourceOf(a);
         if (r !== null) {
-          if (r instanceof Resource && r.sched !== null && r.sched !== this) throw r.foreignError(this, `spawn() argument ${i}`);
+          if (r.sched !== null && r.sched !== this) throw r.foreignError(this, `spawn() argument ${i}`);
           (handed ??= []).push(r);
         }
       }
     }
     const t = this.createTask<A, R>(fn, args, "spawn");
     t.flags |= F_SCHEDULED;
-    if (handed !== null) {
-      for (const r of handed) {
-        if (r instanceof Resource) r.bindTo(t as TaskImpl);
-        touch(t as TaskImpl, r);
-      }
-    }
+    if (handed !== null) for (const r of handed) touch(t as TaskImpl, r); // binds each to this runtime
     t.liveIndex = this.live.length;
     this.live.push(t as TaskImpl);
     this.spawnedCount++;
@@ -455,15 +491,15 @@ export class Scheduler {
   /** Resumes `t` once: to its next suspension, its return or its failure. */
   private step(t: TaskImpl): void {
     // The flags are read once and written once: state, woken, cancellation and
-    // "resume is an error" are all bits of them (see task.ts). Their values are
-    // written as literals on this path: V8 11 loads an imported constant (a
-    // module binding) on every use instead of folding it.
+    // "resume is an error" are all bits of them (see task.ts), named by the
+    // file-local const enum Flag, which compiles to literals (V8 11 loads an
+    // imported constant, a module binding, on every use instead of folding it).
     const f = t.flags;
-    if ((f & 7) !== 0 /* state READY */) bug(`task ${t} in the run queue in state ${t.state}`);
-    t.flags = (f & ~(7 | 16 | 1024)) | 1; /* state RUNNING; F_WOKEN and F_RESUME_ERROR cleared */
+    if ((f & Flag.State) !== Flag.Ready) bug(`task ${t} in the run queue in state ${t.state}`);
+    t.flags = (f & ~(Flag.State | Flag.Woken | Flag.ResumeError)) | Flag.Running;
     const prev = running.current;
     running.current = t;
-    const cost = this.switchCosts[(f >>> 11) & 3]; /* classIndexOf(f) */
+    const cost = this.switchCosts[(f >>> Flag.ClassShift) & Flag.ClassBits];
     this._cycles += cost;
     this._busyCycles += cost;
     this.switchCount++;
@@ -471,10 +507,10 @@ export class Scheduler {
     const gen = t.gen;
     let r: IteratorResult<unknown, unknown>;
     try {
-      if ((f & 96) === 32 /* F_CANCEL_REQUESTED */ && (f & 16) === 0 /* not F_WOKEN */) {
+      if ((f & Flag.Cancel) === Flag.CancelRequested && (f & Flag.Woken) === 0) {
         t.cancelState = CANCEL_DELIVERED;
         r = gen.return(undefined as never);
-      } else if ((f & 1024) !== 0 /* F_RESUME_ERROR */) {
+      } else if ((f & Flag.ResumeError) !== 0) {
         const e = t.resume;
         t.resume = undefined;
         r = gen.throw(e);
@@ -487,13 +523,13 @@ export class Scheduler {
       }
     } catch (err) {
       running.current = prev;
-      if ((t.flags & 7) !== 1 /* RUNNING */) this.undoStrayWait(t);
+      if ((t.flags & Flag.State) !== Flag.Running) this.undoStrayWait(t);
       this.fail(t, err);
       return;
     }
     running.current = prev;
     if (r.done === true) {
-      if ((t.flags & 7) !== 1 /* RUNNING */) {
+      if ((t.flags & Flag.State) !== Flag.Running) {
         // An operation parked or re-queued the task, but the coroutine went on and returned:
         // the operation was iterated by hand instead of with yield*.
         this.undoStrayWait(t);
@@ -505,14 +541,14 @@ export class Scheduler {
       return;
     }
     // Suspended: the operation has parked the task (BLOCKED) or re-queued it (READY).
-    const st = t.flags & 7;
-    if (st === 2 /* BLOCKED */) {
-      if ((t.flags & 96) === 32 /* F_CANCEL_REQUESTED */) {
+    const st = t.flags & Flag.State;
+    if (st === Flag.Blocked) {
+      if ((t.flags & Flag.Cancel) === Flag.CancelRequested) {
         this.unpark(t); // it cancelled itself while running: deliver at this suspension
         t.st = READY;
         this.queue.push(t);
       } else if (this.observer !== null) this.observer.onBlock(t);
-    } else if (st !== 0 /* READY */) {
+    } else if (st !== Flag.Ready) {
       // SUSPEND reached the scheduler without an operation having parked the task.
       this.fail(t, new TypeError(handIteratedMessage(t)));
     }
@@ -530,7 +566,7 @@ export class Scheduler {
 
   /** Parks the running task `t` on `wait`. The caller then returns SUSPENDED. */
   park(t: TaskImpl, wait: WaitRecord): void {
-    t.flags = (t.flags & ~7) | 2; // state BLOCKED (literals on hot paths: see step)
+    t.flags = (t.flags & ~Flag.State) | Flag.Blocked;
     t.waitOn = wait;
     t.waitSince = this._cycles;
   }
@@ -538,31 +574,38 @@ export class Scheduler {
   /** Makes a BLOCKED task ready with `value` as its operation's result. */
   wake(t: TaskImpl, value: unknown): void {
     const f = t.flags;
-    if ((f & 7) !== 2 /* BLOCKED */) bug(`wake of task ${t} in state ${t.state}`);
+    if ((f & Flag.State) !== Flag.Blocked) bug(`wake of task ${t} in state ${t.state}`);
     t.waitOn = null;
     t.resume = value;
-    t.flags = (f & ~(7 | 1024)) | 16; // READY, F_WOKEN, not F_RESUME_ERROR
+    t.flags = (f & ~(Flag.State | Flag.ResumeError)) | Flag.Woken; // READY
     this.queue.push(t);
     if (this.observer !== null) this.observer.onWake(t);
-    if (this.wakeExternal !== null) this.notifyExternal();
   }
 
   /** Makes a BLOCKED task ready; its operation throws `error`. */
   wakeWithError(t: TaskImpl, error: unknown): void {
     const f = t.flags;
-    if ((f & 7) !== 2 /* BLOCKED */) bug(`wake of task ${t} in state ${t.state}`);
+    if ((f & Flag.State) !== Flag.Blocked) bug(`wake of task ${t} in state ${t.state}`);
     t.waitOn = null;
     t.resume = error;
-    t.flags = (f & ~7) | 1024 | 16; // READY, F_RESUME_ERROR, F_WOKEN
+    t.flags = (f & ~Flag.State) | Flag.ResumeError | Flag.Woken; // READY
     this.queue.push(t);
     if (this.observer !== null) this.observer.onWake(t);
-    if (this.wakeExternal !== null) this.notifyExternal();
   }
 
   /** Re-queues the running task at the back (yieldNow). */
   requeue(t: TaskImpl): void {
-    t.flags &= ~7; // state READY
+    t.flags &= ~Flag.State; // READY
     this.queue.push(t);
+  }
+
+  /**
+   * Code outside the loop made work (a settled promise, a spawn, a cancel, a
+   * channel operation outside coroutines): wake a runAsync() that sleeps on
+   * the event loop. Wakes from inside the loop need not call it.
+   */
+  notifyIfAwaiting(): void {
+    if (this.wakeExternal !== null) this.notifyExternal();
   }
 
   private notifyExternal(): void {
@@ -870,10 +913,10 @@ export function errorLine(e: unknown): string {
  * (a channel is itself; a port resolves to its channel) so the scheduler can
  * see them without importing the channel layer.
  */
-export const resourceResolvers: ((a: object) => object | null)[] = [];
+export const resourceResolvers: ((a: object) => Resource | null)[] = [];
 
 /** The resource `a` stands for (a channel for itself or its ports), or null. */
-export function resourceOf(a: object): object | null {
+export function resourceOf(a: object): Resource | null {
   for (const r of resourceResolvers) {
     const x = r(a);
     if (x !== null) return x;
@@ -891,8 +934,8 @@ const CLASS_RANK: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, l
  */
 export function currentTaskOrThrow(what: string): TaskImpl {
   const c = running.current;
-  // F_SCHEDULED (8) with state RUNNING (1): flag bits, not instanceof, and literals (see step): this runs on every operation.
-  if (c !== null && ((c as TaskImpl).flags & 15) === 9) return c as TaskImpl;
+  // Scheduled and RUNNING: flag bits, not instanceof: this runs on every operation.
+  if (c !== null && ((c as TaskImpl).flags & (Flag.Scheduled | Flag.State)) === (Flag.Scheduled | Flag.Running)) return c as TaskImpl;
   throw new TypeError(notRunnableMessage(what, c as TaskImpl | null));
 }
 

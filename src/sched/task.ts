@@ -29,6 +29,7 @@ import type { Operation } from "../coro/operation.js";
 import type { BufferViews } from "../coro/views.js";
 import type { AddressSpace, SizeClass, StackRef } from "../memory/index.js";
 import type { QueueLink, WaitRecord } from "./wait.js";
+import type { Resource } from "./resource.js";
 import type { Scheduler } from "./scheduler.js";
 
 export const READY = 0;
@@ -113,7 +114,7 @@ export class TaskExt extends StackExt {
  * A scheduled coroutine: it is its own stack (CoroStack) and, for a plain
  * send or recv, its own channel waiter (`qprev`/`qnext`).
  *
- * Seventeen fields in all, with the stack's: a parked coroutine is ~150 bytes
+ * Sixteen fields in all, with the stack's: a parked coroutine is ~150 bytes
  * of JavaScript object besides its generator. Small states are bits of
  * `flags`; one field, `resume`, carries whatever the task's current phase
  * needs — the value or error its waker hands over, the value it offers while
@@ -276,15 +277,22 @@ export function takeResumeValue<T>(): IteratorReturnResult<T> {
   return { done: true, value: v };
 }
 
-/** Records that `t` operated on `resource` (see TaskImpl.touchA). */
-export function touch(t: TaskImpl, resource: object): void {
+/**
+ * Records that `t` operated on `resource` (see TaskImpl.touchA), and binds
+ * the resource to `t`'s runtime on its first touch there (sched/resource.ts):
+ * a resource `t` touched before is already bound to it, so the binding check
+ * costs nothing on the common path. TypeError (nothing recorded) when the
+ * resource belongs to another runtime.
+ */
+export function touch(t: TaskImpl, resource: Resource): void {
   if (t.touchA === resource) return;
   // The second resource of a task ping-ponging on two, checked inline too.
   const ext = t.ext;
   if (ext === null || (ext as TaskExt).touchB !== resource) touchSlow(t, resource);
 }
 
-function touchSlow(t: TaskImpl, resource: object): void {
+function touchSlow(t: TaskImpl, resource: Resource): void {
+  if (resource.sched !== t.sched) resource.bindTo(t);
   const ext = t.ext === null ? null : (t.ext as TaskExt);
   const prev = t.touchA;
   t.touchA = resource;

@@ -69,6 +69,7 @@ export class PromiseWait implements WaitRecord {
     this.sched.promiseWaits--;
     if (ok) this.sched.wake(this.task, value);
     else this.sched.wakeWithError(this.task, value);
+    this.sched.notifyIfAwaiting();
   }
   describe(): string {
     return "waitFor(promise)";
