@@ -59,6 +59,22 @@ export class UseAfterFreeError extends CoroError {}
 /** Delivered to joiners of a cancelled task. */
 export class CancelledError extends CoroError {}
 
+/** A deadline passed: `withTimeout`/`withDeadline` cancelled the operation's work (a kind of cancellation). */
+export class TimeoutError extends CancelledError {}
+
+/**
+ * Thrown into a coroutine at its suspension point by `task.interrupt(reason)`
+ * (SimPy's interrupts): catchable, and the coroutine may go on. The reason is
+ * its `cause`.
+ */
+export class Interrupt extends CoroError {}
+
+/** A misuse of a sync primitive, as Go's sync panics: unlock of an unlocked mutex, a negative WaitGroup counter. */
+export class SyncError extends CoroError {}
+
+/** A frame access (or a raw write) reached a guard region between stacks (`guard: true`). */
+export class GuardError extends CoroError {}
+
 function failureLine(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`;
   return `threw ${typeof e === "string" ? JSON.stringify(e) : String(e)}`;

@@ -8,6 +8,10 @@ export {
   AllocatorError,
   UseAfterFreeError,
   CancelledError,
+  TimeoutError,
+  Interrupt,
+  SyncError,
+  GuardError,
 } from "./errors.js";
 export * from "./memory/index.js";
 export { bytes, type Bytes, type Frame, type LocalType, type LocalValue } from "./coro/frame.js";
