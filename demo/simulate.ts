@@ -223,6 +223,8 @@ export function simulatePass(options: PassOptions): PassResult {
     profile: options.profile,
     profiling: options.profiling,
     trace: options.trace,
+    // The server must stay leak-free: a coroutine left blocked for good stops the pass with a report.
+    detectLeaks: true,
   });
   const allAnswered = new Channel<never>(0, { name: "allAnswered" });
   const srv: Server = {

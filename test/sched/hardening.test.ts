@@ -4,21 +4,7 @@
  * one runtime per resource, determinism. Each test here failed before its fix.
  */
 import { describe, expect, test } from "vitest";
-import {
-  Channel,
-  DeadlockError,
-  Runtime,
-  after,
-  coro,
-  recv,
-  select,
-  send,
-  sleep,
-  waitFor,
-  yieldNow,
-  type RuntimeOptions,
-  type Task,
-} from "../../src/index.js";
+import { Channel, DeadlockError, Runtime, after, coro, recv, select, send, sleep, waitFor, yieldNow, type RuntimeOptions, type Task } from "../../src/index.js";
 import { schedulerOf } from "../../src/runtime/runtime.js";
 
 function thrown(f: () => unknown): unknown {
