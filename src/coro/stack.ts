@@ -337,7 +337,6 @@ export abstract class CoroStack implements StackOwner {
       this.onMigrate(cur.sizeClass, ref.sizeClass, frameBytes);
     }
     chain.push(pick);
-    this.views.sync(); // a new segment may lie in bytes the buffer just grew
     const seg = this.segmentAt(pick);
     ext.floor = seg.addr;
     this.sp = (seg.addr + seg.bytes) >>> 0;

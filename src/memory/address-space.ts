@@ -114,6 +114,7 @@ import {
   type SizeClass,
 } from "./layout.js";
 import { checkMemory } from "./validate.js";
+import { viewsOf, type BufferViews } from "./views.js";
 
 // The hot path writes `count << 1` for `count * TR_ENTRY_WORDS`: V8 reads an
 // imported (or module-level) constant from memory and checks it on every use,
@@ -358,6 +359,14 @@ export class AddressSpace {
   private readonly header: Uint32Array;
   private readonly heap: Heap;
   /**
+   * The buffer's shared typed-array views (views.ts), which frames read and
+   * write locals through. Kept covering every address this object hands out:
+   * the heap refreshes them when it grows the buffer or finds it grown by
+   * another thread (so a large stack is covered), and this object when it
+   * adopts a pool, which another thread may have carved from such bytes.
+   */
+  private readonly views: BufferViews;
+  /**
    * Fixed view over the whole buffer, re-made when an adopted pool reaches
    * past it. The hot path reads the header counters, this object's thread
    * record and the slot generations through this one view (one typed array
@@ -389,6 +398,7 @@ export class AddressSpace {
       this.header = new Uint32Array(this.buffer, 0, HEADER_BYTES >>> 2);
       this.heap = Heap.attach(this.buffer, HEAP_CONTROL_BYTE_OFFSET);
       this.words = AddressSpace.wholeView(this.buffer);
+      this.views = viewsOf(this.buffer);
       this.syncPools();
     } else {
       const shared = options.shared ?? false;
@@ -416,6 +426,7 @@ export class AddressSpace {
       header[HDR_FLAGS_I32] = shared ? FLAG_SHARED : 0;
       this.heap = Heap.init(this.buffer, HEAP_CONTROL_BYTE_OFFSET, heapStart, maxBytes, { shared });
       this.words = AddressSpace.wholeView(this.buffer);
+      this.views = viewsOf(this.buffer);
       if (microRegionBytes > 0) this.installPool(MICRO_CLASS_INDEX, HEADER_BYTES, microRegionBytes, slotsByClass[0], 0);
       for (let classIndex = 1; classIndex < POOL_CLASS_COUNT; classIndex++) {
         const slots = slotsByClass[classIndex];
@@ -896,6 +907,8 @@ export class AddressSpace {
       header[record + POOL_HEAP_BLOCK_I32],
     );
     if (regionByteOffset + regionBytes > this.words.length * 4) this.ensureWholeView();
+    // Another thread may have grown the buffer for this pool: its slots must be inside the frames' views.
+    this.views.sync();
     this.pools.push(stackPool);
     const starts = this.classPoolStarts[classIndex];
     let insertAt = starts.length;

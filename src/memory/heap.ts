@@ -40,9 +40,12 @@
  *
  * Growth: when no free block fits, the heap grows the SharedArrayBuffer at its
  * end (up to the limit) and frees the new space as one block, merged with a
- * free tail. Existing blocks never move.
+ * free tail. Existing blocks never move. A growth refreshes the buffer's
+ * shared typed-array views (views.ts) before the allocation returns, so no
+ * frame ever writes through a view shorter than the address it was given.
  */
 import { AllocatorError, bug } from "../errors.js";
+import { refreshViewsOf } from "./views.js";
 import {
   ALIGN_BYTES,
   BLK_KIND_I32,
@@ -857,6 +860,7 @@ export class Heap {
     if (newEnd > this.buffer.byteLength) this.buffer.grow(newEnd);
     words[control + HC_END_BYTE_OFFSET_I32] = newEnd;
     this.ensureView();
+    refreshViewsOf(this.buffer); // the growth reaches every frame's views before the allocation returns (views.ts)
     const grownBytes = newEnd - end;
     const newSentinel = newEnd - HEAP_BLOCK_HEADER_BYTES;
     this.writeHeader(oldSentinel, grownBytes, tail, BLOCK_FREE, 0);
@@ -881,11 +885,16 @@ export class Heap {
     return this.words[this.control + HC_END_BYTE_OFFSET_I32];
   }
 
-  /** Re-makes the view when the heap (maybe grown by another thread) reaches past it. */
+  /**
+   * Re-makes the view when the heap (maybe grown by another thread) reaches
+   * past it, and brings the buffer's shared views (views.ts) along: every
+   * address this heap returns lies inside them.
+   */
   private ensureView(): void {
     if (this.words[this.control + HC_END_BYTE_OFFSET_I32] > this.viewBytes) {
       this.viewBytes = this.buffer.byteLength - (this.buffer.byteLength % 4);
       this.words = new Uint32Array(this.buffer, 0, this.viewBytes >>> 2);
+      refreshViewsOf(this.buffer);
     }
   }
 
