@@ -18,7 +18,8 @@
  * Invariant: a definition's metadata never changes once computed (the call
  * graph is resolved once), so a running program sees one answer.
  */
-import { SIZE_CLASS_BYTES, type SizeClass } from "../memory/index.js";
+import type { SizeClass } from "../memory/index.js";
+import { SIZE_CLASSES, classForBytes, isSizeClass } from "../memory/size-classes.js";
 import { frameClassFor, layoutLocals, type Frame, type FrameBase, type FrameLayout, type LocalType } from "./frame.js";
 
 /** A plain generator function that can be spawned: a header-only frame, class micro. */
@@ -65,11 +66,9 @@ export function isGeneratorFunction(fn: unknown): fn is (...args: unknown[]) => 
   return typeof fn === "function" && Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
 }
 
-const SIZE_CLASS_NAMES: readonly string[] = ["micro", "small", "medium", "large"];
-
 export function assertSizeClass(value: unknown, what: string): asserts value is SizeClass {
-  if (typeof value !== "string" || !SIZE_CLASS_NAMES.includes(value)) {
-    throw new TypeError(`${what} must be one of ${SIZE_CLASS_NAMES.join(", ")}, received ${JSON.stringify(value) ?? String(value)}`);
+  if (!isSizeClass(value)) {
+    throw new TypeError(`${what} must be one of ${SIZE_CLASSES.join(", ")}, received ${JSON.stringify(value) ?? String(value)}`);
   }
 }
 
@@ -146,14 +145,6 @@ export class CoroDefImpl<A extends unknown[] = unknown[], R = unknown> implement
   toString(): string {
     return `coro ${this.name}`;
   }
-}
-
-/** The smallest pool class whose slot holds `bytes`; "large" above the medium class. */
-export function classForBytes(bytes: number): SizeClass {
-  if (bytes <= SIZE_CLASS_BYTES.micro) return "micro";
-  if (bytes <= SIZE_CLASS_BYTES.small) return "small";
-  if (bytes <= SIZE_CLASS_BYTES.medium) return "medium";
-  return "large";
 }
 
 /**

@@ -85,18 +85,13 @@ import {
   MAX_ADDRESS_SPACE_BYTES,
   MAX_POOLS,
   MAX_THREADS,
-  MICRO_CLASS_INDEX,
   POOL_BASE_BYTE_OFFSET_I32,
-  POOL_CLASSES,
-  POOL_CLASS_COUNT,
   POOL_CLASS_I32,
   POOL_HEAP_BLOCK_I32,
   POOL_REGION_BYTES_I32,
   POOL_REGION_BYTE_OFFSET_I32,
   POOL_SLOTS_I32,
-  POOL_SLOT_BYTES,
   POOL_SLOT_BYTES_I32,
-  SIZE_CLASSES,
   THREAD_RECORD_BYTES,
   THREAD_RECORD_MAGIC,
   TR_COUNT_I32,
@@ -110,9 +105,18 @@ import {
   poolRecordI32,
   stackPoolRegionBytes,
   threadTableI32,
+} from "./layout.js";
+import {
+  MICRO_CLASS_INDEX,
+  POOL_CLASSES,
+  POOL_CLASS_COUNT,
+  POOL_SLOT_BYTES,
+  SIZE_CLASSES,
+  sizeClassIndex,
+  sizeClassList,
   type PoolSizeClass,
   type SizeClass,
-} from "./layout.js";
+} from "./size-classes.js";
 import { checkMemory } from "./validate.js";
 import { viewsOf, type BufferViews } from "./views.js";
 
@@ -287,9 +291,18 @@ function classStatsI32(classIndex: number, field: number): number {
   return HDR_CLASS_STATS_I32 + classIndex * CLASS_STATS_WORDS + field;
 }
 
-/** 0, 1, 2 for the pool classes; -1 for anything else (large or invalid). */
+/**
+ * 0, 1, 2 for the pool classes; -1 for anything else (large or invalid).
+ * Literal comparisons (the free path uses it): a mirror of size-classes.ts,
+ * checked against it when this module loads.
+ */
 function poolClassIndex(sizeClass: unknown): number {
   return sizeClass === "micro" ? 0 : sizeClass === "small" ? 1 : sizeClass === "medium" ? 2 : -1;
+}
+for (const name of SIZE_CLASSES) {
+  const classIndex = sizeClassIndex(name);
+  if (poolClassIndex(name) !== (classIndex < POOL_CLASS_COUNT ? classIndex : -1))
+    bug(`address-space.ts: poolClassIndex("${name}") disagrees with size-classes.ts`);
 }
 
 function notAStackRef(ref: unknown): TypeError {
@@ -297,7 +310,7 @@ function notAStackRef(ref: unknown): TypeError {
 }
 
 function invalidSizeClass(operation: string, sizeClass: unknown): Error {
-  const expected = SIZE_CLASSES.map((name) => `"${name}"`).join(", ");
+  const expected = sizeClassList();
   if (typeof sizeClass !== "string") {
     return new TypeError(`${operation}: sizeClass must be one of ${expected}, received ${String(sizeClass)} (${typeof sizeClass})`);
   }
@@ -313,7 +326,7 @@ function resolvePoolConfig(pools: PoolConfig | undefined): [number, number, numb
     throw new TypeError(`AddressSpace: pools must be an object like { micro: 10000 }, received ${String(pools)}`);
   }
   for (const key of Object.keys(pools ?? {})) {
-    if (poolClassIndex(key) < 0) throw new RangeError(`AddressSpace: unknown pool class "${key}" in pools: expected micro, small or medium`);
+    if (poolClassIndex(key) < 0) throw new RangeError(`AddressSpace: unknown pool class "${key}" in pools: expected ${POOL_CLASSES.join(", ")}`);
   }
   return POOL_CLASSES.map((name) => {
     const slots = pools?.[name] ?? DEFAULT_POOL_SLOTS[name];

@@ -27,7 +27,8 @@
  * `highlight`).
  */
 import type { MemoryLayout, PoolLayout } from "./address-space.js";
-import { HEAP_BLOCK_HEADER_BYTES, POOL_CLASSES, type PoolSizeClass } from "./layout.js";
+import { HEAP_BLOCK_HEADER_BYTES } from "./layout.js";
+import { POOL_CLASSES, type PoolSizeClass } from "./size-classes.js";
 
 /** What `toSVG()` accepts. */
 export interface HeapMapOptions {

@@ -59,32 +59,7 @@
  * nobody else writes it; other threads only read it, at quiescence).
  */
 
-// ── Size classes ──────────────────────────────────────────────────────────────
-
-/** Stack size classes: three pool classes of fixed slot size, and `large` from the heap. */
-export type SizeClass = "micro" | "small" | "medium" | "large";
-
-/** The pool classes, whose stacks are fixed-size slots. */
-export type PoolSizeClass = "micro" | "small" | "medium";
-
-export const SIZE_CLASSES: readonly SizeClass[] = Object.freeze(["micro", "small", "medium", "large"] as const);
-
-/** Slot size of each pool class, in bytes. */
-export const SIZE_CLASS_BYTES: { readonly micro: 256; readonly small: 2048; readonly medium: 16384 } = Object.freeze({
-  micro: 256,
-  small: 2048,
-  medium: 16384,
-} as const);
-
-/** Pool classes by index: the index is what the header and pool records store. */
-export const POOL_CLASSES: readonly PoolSizeClass[] = Object.freeze(["micro", "small", "medium"] as const);
-export const POOL_CLASS_COUNT = 3;
-export const MICRO_CLASS_INDEX = 0;
-export const SMALL_CLASS_INDEX = 1;
-export const MEDIUM_CLASS_INDEX = 2;
-
-/** Slot bytes by class index (same numbers as SIZE_CLASS_BYTES, indexable on the hot path). */
-export const POOL_SLOT_BYTES: readonly number[] = Object.freeze([256, 2048, 16384]);
+// ── Per-class allocator parameters (the class table itself is size-classes.ts) ─
 
 /** A large stack's size when `allocStack("large")` is given no `bytes`. */
 export const DEFAULT_LARGE_STACK_BYTES = 65536;

@@ -96,14 +96,11 @@ import {
   MAX_POOLS,
   MAX_THREADS,
   POOL_BASE_BYTE_OFFSET_I32,
-  POOL_CLASSES,
-  POOL_CLASS_COUNT,
   POOL_CLASS_I32,
   POOL_HEAP_BLOCK_I32,
   POOL_REGION_BYTES_I32,
   POOL_REGION_BYTE_OFFSET_I32,
   POOL_SLOTS_I32,
-  POOL_SLOT_BYTES,
   POOL_SLOT_BYTES_I32,
   QUICK_DEPTH,
   QUICK_ENTRY_WORDS,
@@ -126,6 +123,7 @@ import {
   summaryWordsFor,
   threadTableI32,
 } from "./layout.js";
+import { POOL_CLASSES, POOL_CLASS_COUNT, POOL_SLOT_BYTES } from "./size-classes.js";
 
 /** Throws, naming the invariant, when `ok` is false. */
 function ensure(ok: boolean, what: () => string): void {
