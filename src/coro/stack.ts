@@ -14,12 +14,18 @@
  * - `usedBytes` = the sum of the frames on the stack (base end − sp while
  *   there is no `ext`); `highWater` = its maximum.
  * - `ext.floor` is the lowest address of the segment `sp` is in.
+ * - Every segment is an *owned* stack (memory/address-space.ts
+ *   `allocOwnedStack`; the base should be one too — the scheduler allocates
+ *   it): the public `freeStack` refuses it, so nobody holding a copy of a
+ *   segment's ref can free it under the running coroutine. Only `destroy()`
+ *   frees them, through `freeOwnedStack`.
  * - After `destroy()` every segment is freed once and every frame is dead.
  * - A pushed frame's locals read zero until written (the slot is cleared on
  *   push: it may hold a previous coroutine's bytes).
  */
 import { StackOverflowError, bug } from "../errors.js";
 import { DEFAULT_LARGE_STACK_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
+import { allocOwnedStack, freeOwnedStack } from "../memory/address-space.js";
 import {
   LARGE_CLASS_INDEX,
   POOL_SLOT_BYTES,
@@ -299,11 +305,11 @@ export abstract class CoroStack implements StackOwner {
       ext.top = null;
       ext.usedBytes = 0;
     }
-    this.space.freeStack(base);
+    freeOwnedStack(this.space, base);
     this.onSegment("free", base);
     if (ext !== null && ext.chained !== null) {
       for (const seg of ext.chained) {
-        this.space.freeStack(seg);
+        freeOwnedStack(this.space, seg);
         this.onSegment("free", seg);
       }
     }
@@ -358,8 +364,8 @@ export abstract class CoroStack implements StackOwner {
   /** The smallest class that holds the frame, at least one class above the current segment. */
   private allocSegment(cur: StackRef, frameBytes: number): StackRef {
     const cls = largerSizeClass(nextSizeClass(cur.sizeClass), classForBytes(frameBytes));
-    if (cls !== "large") return this.space.allocStack(cls);
+    if (cls !== "large") return allocOwnedStack(this.space, cls);
     const bytes = Math.max(cur.sizeClass === "large" ? cur.bytes : DEFAULT_LARGE_STACK_BYTES, (frameBytes + 15) & ~15);
-    return this.space.allocStack("large", bytes);
+    return allocOwnedStack(this.space, "large", bytes);
   }
 }
