@@ -559,16 +559,14 @@ export class AddressSpace {
   /** Whether `ref` still names an allocated stack: its generation matches. O(1); never throws. */
   isLive(ref: StackRef): boolean {
     if (typeof ref !== "object" || ref === null) return false;
-    let sizeClass: unknown;
-    let addr: unknown;
-    let refGeneration: unknown;
     try {
-      sizeClass = ref.sizeClass;
-      addr = ref.addr;
-      refGeneration = ref.generation;
+      return this.isLiveAt(ref.sizeClass, ref.addr, ref.generation);
     } catch {
       return false; // a ref whose fields cannot be read names nothing
     }
+  }
+
+  private isLiveAt(sizeClass: unknown, addr: unknown, refGeneration: unknown): boolean {
     if (typeof addr !== "number") return false;
     const classIndex = poolClassIndex(sizeClass);
     if (classIndex < 0) return sizeClass === "large" && typeof refGeneration === "number" && this.heap.holds(addr, BLOCK_LARGE, refGeneration);
