@@ -1,61 +1,15 @@
 /**
- * `describeValue`: how a misuse message names the bad value it received.
- *
- * It never throws and never runs user code that could: a Proxy whose traps
- * throw, an object whose `toString` or `constructor` getter throws, a
- * revoked Proxy, a BigInt or a Symbol (which template literals refuse) all
- * get a description. Numbers keep their sign (`-0`), strings are quoted and
- * cut at 60 characters, objects are named by their constructor and length.
- * Every layer's misuse errors use it (layers above import it from here).
- * Also the argument checks that must not run user code either.
+ * The memory and frame layers' argument checks that must not run user code:
+ * `describeValue` (src/describe.ts, shared by every layer: it never throws,
+ * keeps `-0`, quotes strings, names a Proxy whose traps throw), reading a
+ * user's object once with trap errors turned into TypeErrors, options
+ * snapshots that refuse unknown keys, and a SharedArrayBuffer test by
+ * internal slot.
  */
 
-/** Longest string quoted whole in a message. */
-const MAX_STRING_CHARS = 60;
+import { describeValue } from "../describe.js";
 
-export function describeValue(value: unknown): string {
-  switch (typeof value) {
-    case "number":
-      return Object.is(value, -0) ? "-0" : String(value);
-    case "bigint":
-      return `${value}n`;
-    case "string":
-      return value.length > MAX_STRING_CHARS ? `${JSON.stringify(value.slice(0, MAX_STRING_CHARS))}… (${value.length} characters)` : JSON.stringify(value);
-    case "symbol":
-      return value.toString();
-    case "undefined":
-      return "undefined";
-    case "boolean":
-      return String(value);
-    case "function":
-      return `function ${functionName(value)}`;
-    default:
-      return value === null ? "null" : describeObject(value as object);
-  }
-}
-
-function functionName(fn: unknown): string {
-  try {
-    const name = (fn as { name?: unknown }).name;
-    return typeof name === "string" && name !== "" ? name : "(anonymous)";
-  } catch {
-    return "(anonymous)";
-  }
-}
-
-function describeObject(object: object): string {
-  try {
-    if (Array.isArray(object)) return `an array of length ${object.length}`;
-    const ctor = (object as { constructor?: unknown }).constructor;
-    const name = typeof ctor === "function" ? functionName(ctor) : "";
-    const length = (object as { length?: unknown }).length;
-    const kind = name === "" || name === "(anonymous)" || name === "Object" ? "an object" : `a ${name}`;
-    return typeof length === "number" ? `${kind} of length ${length}` : kind;
-  } catch {
-    // A Proxy whose traps throw, a revoked Proxy, a throwing getter: say so rather than rethrow.
-    return "an object whose properties cannot be read (a Proxy with throwing traps?)";
-  }
-}
+export { describeValue };
 
 const sharedByteLength = Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, "byteLength")!.get!;
 

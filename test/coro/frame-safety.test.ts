@@ -17,7 +17,7 @@ describe("bytes(n) lengths", () => {
     [2 ** 53, RangeError, /received 9007199254740992$/],
     [(1 << 20) + 1, RangeError, /received 1048577$/],
     ["8", TypeError, /received "8"$/],
-    [8n, TypeError, /received 8n$/],
+    [8n, TypeError, /received 8n \(a BigInt\)$/],
     [null, TypeError, /received null$/],
     [undefined, TypeError, /received undefined$/],
   ])("bytes(%s) is refused with a %o naming the value", (n, type, message) => {

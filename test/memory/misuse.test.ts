@@ -173,7 +173,7 @@ describe("validators given something they do not check", () => {
     [
       "checkAddressSpaceBuffer(an ArrayBuffer)",
       () => checkAddressSpaceBuffer(new ArrayBuffer(8) as never),
-      /buffer must be a SharedArrayBuffer, received an? ArrayBuffer/,
+      /buffer must be a SharedArrayBuffer, received an object \(ArrayBuffer\)/,
     ],
     ["checkAddressSpaceBuffer(a blank buffer)", () => checkAddressSpaceBuffer(notAnything), /not a cprime-coro address space/],
     ["checkHeap(a blank buffer, 0)", () => checkHeap(notAnything, 0), /checkHeap: there is no heap control block at byte offset 0/],

@@ -1,0 +1,50 @@
+/**
+ * How error messages name a value a caller passed: short, exact, and safe —
+ * describing a hostile value (a Proxy whose traps throw, an object whose
+ * `toString` throws, a symbol) never throws itself.
+ */
+
+/** `-1`, `"yes"`, `12n (a BigInt)`, `null`, `an object (Foo)`, `function bar`, `Symbol(x)`. */
+export function describeValue(v: unknown): string {
+  switch (typeof v) {
+    case "string":
+      return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+    case "number":
+      return Object.is(v, -0) ? "-0" : String(v);
+    case "bigint":
+      return `${v}n (a BigInt)`;
+    case "symbol":
+      return v.toString();
+    case "function":
+      return `function ${safeName(v) || "(anonymous)"}`;
+    case "undefined":
+      return "undefined";
+    case "boolean":
+      return String(v);
+    default:
+      if (v === null) return "null";
+      return `an object (${safeConstructorName(v as object)})`;
+  }
+}
+
+function safeName(fn: unknown): string {
+  try {
+    const n = (fn as { name?: unknown }).name;
+    return typeof n === "string" ? n : "";
+  } catch {
+    return "";
+  }
+}
+
+function safeConstructorName(o: object): string {
+  try {
+    if (Array.isArray(o)) return "Array";
+    const proto: unknown = Object.getPrototypeOf(o);
+    if (proto === null) return "null prototype";
+    const ctor = (proto as { constructor?: unknown }).constructor;
+    const n = typeof ctor === "function" ? safeName(ctor) : "";
+    return n === "" ? "Object" : n;
+  } catch {
+    return "a Proxy or an object that refuses inspection";
+  }
+}
