@@ -207,7 +207,7 @@ export const formatAuditRecord = coro(
   { name: "formatAuditRecord", locals: { len: "u32", line: bytes(1024) } },
   function* (f, id: number, status: number, atMs: number) {
     const text = `${atMs.toFixed(3)} request=${id} status=${status} audit=ok`;
-    const r = ENCODER.encodeInto(text, f.line);
+    const r = ENCODER.encodeInto(text, f.$bytes("line"));
     f.len = r.written;
     return f.len;
   },

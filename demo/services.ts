@@ -45,9 +45,9 @@ const dbQuery = coro(
     f.key = job.key;
     yield* sleep(job.dbMs);
     if (job.key >= knownKeys) return null;
-    const r = ENCODER.encodeInto(`user:${job.key};plan:${PLANS[job.key % PLANS.length]};since:2019`, f.row);
+    const r = ENCODER.encodeInto(`user:${job.key};plan:${PLANS[job.key % PLANS.length]};since:2019`, f.$bytes("row"));
     f.len = r.written;
-    return yield* call(decodeRow, f.row.subarray(0, f.len));
+    return yield* call(decodeRow, f.$bytes("row").subarray(0, f.len));
   },
 );
 

@@ -6,6 +6,7 @@
  * too), so the stack always mirrors the chain of active calls. Operations the
  * callee performs suspend the whole coroutine, as in a stackful design.
  */
+import { describeValue } from "../memory/describe.js";
 import { CoroDefImpl, type CoroDef } from "./coro.js";
 import { running } from "./context.js";
 import type { Operation } from "./operation.js";
@@ -13,11 +14,7 @@ import type { CoroStack } from "./stack.js";
 
 /** Runs `def` on this coroutine's stack: pushes its frame, pops it on return. */
 export function call<A extends unknown[], R>(def: CoroDef<A, R>, ...args: A): Operation<R> {
-  if (!(def instanceof CoroDefImpl)) {
-    throw new TypeError(
-      `call(def): def must be a coro() definition, received ${typeof def === "function" ? `function ${(def as { name?: string }).name || "(anonymous)"}` : String(def)}`,
-    );
-  }
+  if (!CoroDefImpl.isDef(def)) throw new TypeError(`call(def): def must be a coro() definition, received ${describeValue(def)}`);
   return callBody(def as CoroDefImpl<A, R>, args);
 }
 

@@ -18,7 +18,9 @@
  * Invariant: a definition's metadata never changes once computed (the call
  * graph is resolved once), so a running program sees one answer.
  */
-import { SIZE_CLASS_BYTES, type SizeClass } from "../memory/index.js";
+import type { SizeClass } from "../memory/index.js";
+import { SIZE_CLASSES, classForBytes, isSizeClass } from "../memory/size-classes.js";
+import { describeValue, readGuarded } from "../memory/describe.js";
 import { frameClassFor, layoutLocals, type Frame, type FrameBase, type FrameLayout, type LocalType } from "./frame.js";
 
 /** A plain generator function that can be spawned: a header-only frame, class micro. */
@@ -65,11 +67,9 @@ export function isGeneratorFunction(fn: unknown): fn is (...args: unknown[]) => 
   return typeof fn === "function" && Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
 }
 
-const SIZE_CLASS_NAMES: readonly string[] = ["micro", "small", "medium", "large"];
-
 export function assertSizeClass(value: unknown, what: string): asserts value is SizeClass {
-  if (typeof value !== "string" || !SIZE_CLASS_NAMES.includes(value)) {
-    throw new TypeError(`${what} must be one of ${SIZE_CLASS_NAMES.join(", ")}, received ${JSON.stringify(value) ?? String(value)}`);
+  if (!isSizeClass(value)) {
+    throw new TypeError(`${what} must be one of ${SIZE_CLASSES.join(", ")}, received ${describeValue(value)}`);
   }
 }
 
@@ -112,18 +112,17 @@ export class CoroDefImpl<A extends unknown[] = unknown[], R = unknown> implement
   get calls(): readonly CoroDefImpl[] {
     if (this.#calls === undefined) {
       const spec = this.#callsSpec;
-      const list = typeof spec === "function" ? spec() : (spec ?? []);
-      if (!Array.isArray(list)) {
-        throw new TypeError(`coro "${this.name}": calls must be an array of coro() definitions (or a function returning one), received ${String(list)}`);
+      const given: unknown = typeof spec === "function" ? spec() : (spec ?? []);
+      const list = readGuarded(`coro "${this.name}": calls`, () => (Array.isArray(given) ? [...(given as unknown[])] : null));
+      if (list === null) {
+        throw new TypeError(
+          `coro "${this.name}": calls must be an array of coro() definitions (or a function returning one), received ${describeValue(given)}`,
+        );
       }
       for (const c of list) {
-        if (!(c instanceof CoroDefImpl)) {
-          throw new TypeError(
-            `coro "${this.name}": calls contains ${typeof c === "function" ? `function ${(c as { name?: string }).name || "(anonymous)"}` : String(c)}, which is not a coro() definition`,
-          );
-        }
+        if (!CoroDefImpl.isDef(c)) throw new TypeError(`coro "${this.name}": calls contains ${describeValue(c)}, which is not a coro() definition`);
       }
-      this.#calls = Object.freeze(list.slice() as CoroDefImpl[]);
+      this.#calls = Object.freeze(list as CoroDefImpl[]);
       this.#callsSpec = undefined;
     }
     return this.#calls;
@@ -146,14 +145,11 @@ export class CoroDefImpl<A extends unknown[] = unknown[], R = unknown> implement
   toString(): string {
     return `coro ${this.name}`;
   }
-}
 
-/** The smallest pool class whose slot holds `bytes`; "large" above the medium class. */
-export function classForBytes(bytes: number): SizeClass {
-  if (bytes <= SIZE_CLASS_BYTES.micro) return "micro";
-  if (bytes <= SIZE_CLASS_BYTES.small) return "small";
-  if (bytes <= SIZE_CLASS_BYTES.medium) return "medium";
-  return "large";
+  /** Whether `value` is a definition made by coro(): a brand check, so a Proxy or a forged prototype runs no trap and passes no test. */
+  static isDef(value: unknown): value is CoroDefImpl {
+    return typeof value === "object" && value !== null && #callsSpec in value;
+  }
 }
 
 /**
@@ -253,20 +249,27 @@ export function coro<L extends Record<string, LocalType>, A extends unknown[], R
   body: (frame: Frame<L>, ...args: A) => Generator<unknown, R, unknown>,
 ): CoroDef<A, R> {
   if (spec === null || typeof spec !== "object") {
-    throw new TypeError(`coro(spec, body): spec must be an object, received ${String(spec)}`);
+    throw new TypeError(`coro(spec, body): spec must be an object, received ${describeValue(spec)}`);
   }
-  const name = spec.name ?? (body as { name?: string })?.name ?? "";
-  if (typeof name !== "string") throw new TypeError(`coro: name must be a string, received ${String(name)}`);
+  // One guarded read of each field: a getter runs once, a Proxy trap that throws is a TypeError saying so.
+  const {
+    name: givenName,
+    locals,
+    calls,
+    size,
+  } = readGuarded("coro(spec, body): spec", () => ({ name: spec.name, locals: spec.locals, calls: spec.calls, size: spec.size }));
+  const generator = readGuarded("coro(spec, body): body", () => isGeneratorFunction(body));
+  const name = givenName ?? (generator ? (body as { name?: string }).name : undefined) ?? "";
+  if (typeof name !== "string") throw new TypeError(`coro: name must be a string, received ${describeValue(name)}`);
   const label = name || "anonymous";
-  if (!isGeneratorFunction(body)) {
+  if (!generator) {
     throw new TypeError(
-      `coro "${label}": body must be a generator function (function*), received ${typeof body === "function" ? "a plain function" : String(body)}`,
+      `coro "${label}": body must be a generator function (function*), received ${typeof body === "function" ? "a plain function" : describeValue(body)}`,
     );
   }
-  if (spec.size !== undefined) assertSizeClass(spec.size, `coro "${label}": size`);
-  const calls = spec.calls;
-  if (calls !== undefined && typeof calls !== "function" && !Array.isArray(calls)) {
-    throw new TypeError(`coro "${label}": calls must be an array of coro() definitions or a function returning one, received ${String(calls)}`);
+  if (size !== undefined) assertSizeClass(size, `coro "${label}": size`);
+  if (calls !== undefined && typeof calls !== "function" && !readGuarded(`coro "${label}": calls`, () => Array.isArray(calls))) {
+    throw new TypeError(`coro "${label}": calls must be an array of coro() definitions or a function returning one, received ${describeValue(calls)}`);
   }
-  return new CoroDefImpl<A, R>(label, spec.locals, calls, spec.size, body as unknown as DefBody<A, R>);
+  return new CoroDefImpl<A, R>(label, locals, calls, size, body as unknown as DefBody<A, R>);
 }

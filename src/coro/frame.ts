@@ -20,6 +20,7 @@
  *   `UseAfterFreeError` (the slot may already belong to another coroutine).
  */
 import { UseAfterFreeError } from "../errors.js";
+import { describeValue, readGuarded } from "../memory/describe.js";
 import type { BufferViews } from "./views.js";
 
 /** A fixed-size byte-array local, declared with `bytes(n)`. */
@@ -35,10 +36,22 @@ export type LocalType = ScalarType | Bytes;
 /** The largest `bytes(n)` local: a frame must fit a medium stack or a large one. */
 export const MAX_BYTES_LOCAL = 1 << 20;
 
+/** The largest frame (header and locals): the default address-space limit, 1 GiB; a bigger one could never be spawned. */
+export const MAX_FRAME_BYTES = 1 << 30;
+
+/** Why `n` is not a `bytes(n)` length (a positive safe integer up to MAX_BYTES_LOCAL), or "" if it is one. */
+function badBytesLength(n: unknown): string {
+  if (typeof n !== "number") return "is not a number";
+  if (!Number.isSafeInteger(n) || n < 1) return "is not a positive safe integer";
+  return n > MAX_BYTES_LOCAL ? `is more than ${MAX_BYTES_LOCAL}` : "";
+}
+
 /** Declares a fixed byte-array local of `n` bytes (read as a `Uint8Array` view over the slot). */
 export function bytes(n: number): Bytes {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_BYTES_LOCAL) {
-    throw new RangeError(`bytes(n): n must be an integer from 1 to ${MAX_BYTES_LOCAL}, received ${String(n)}`);
+  const why = badBytesLength(n);
+  if (why !== "") {
+    const message = `bytes(n): n must be a positive safe integer of at most ${MAX_BYTES_LOCAL}, received ${describeValue(n)}`;
+    throw typeof n === "number" ? new RangeError(message) : new TypeError(message);
   }
   return Object.freeze({ kind: "bytes" as const, length: n });
 }
@@ -54,7 +67,18 @@ export type Frame<L extends Record<string, LocalType> = Record<string, never>> =
   readonly $base: number;
   /** The byte address of a local; valid (the stack never moves) until the coroutine ends. */
   $addr(name: keyof L & string): number;
+  /**
+   * A plain `Uint8Array` over a bytes(n) local's bytes, for APIs that need a
+   * real typed array (`TextEncoder.encodeInto`, `TextDecoder.decode`,
+   * `crypto.getRandomValues`). Unchecked, like any raw view of the buffer:
+   * valid until the frame is popped or its coroutine ends, and not after.
+   * `frame.name` is the checked view.
+   */
+  $bytes(name: BytesLocalName<L>): Uint8Array;
 };
+
+/** The names of a local set's bytes(n) locals. */
+export type BytesLocalName<L> = { [K in keyof L]: L[K] extends Bytes ? K : never }[keyof L] & string;
 
 export const FRAME_HEADER_BYTES = 16;
 const SCALAR_BYTES: Record<ScalarType, number> = {
@@ -77,6 +101,8 @@ export interface LocalSlot {
   readonly type: ScalarType | "bytes";
   readonly offset: number; // bytes from the frame base
   readonly bytes: number;
+  /** For a bytes(n) local: its index among the frame's bytes locals (where its checked view is cached); -1 otherwise. */
+  readonly bytesIndex: number;
 }
 
 export interface FrameLayout {
@@ -86,44 +112,80 @@ export interface FrameLayout {
   readonly frameBytes: number;
 }
 
-/** Lays out `locals` in declaration order with natural alignment; validates names and types. */
+/**
+ * Lays out `locals` in declaration order with natural alignment; validates
+ * names and types. Every local's bytes lie in [FRAME_HEADER_BYTES,
+ * frameBytes), naturally aligned, none overlapping; frameBytes is a multiple
+ * of 8 of at most MAX_FRAME_BYTES. The arithmetic is plain (no 32-bit
+ * bitwise operators), so no size can wrap an offset around.
+ */
 export function layoutLocals(locals: Record<string, LocalType> | undefined, defName: string): FrameLayout {
   const slots: LocalSlot[] = [];
   const byName = new Map<string, LocalSlot>();
   let offset = FRAME_HEADER_BYTES;
+  let bytesLocals = 0;
   if (locals !== undefined) {
-    if (locals === null || typeof locals !== "object") {
-      throw new TypeError(`coro "${defName}": locals must be an object of name → type, received ${String(locals)}`);
+    if (locals === null || typeof locals !== "object" || readGuarded(`coro "${defName}": locals`, () => Array.isArray(locals))) {
+      throw new TypeError(`coro "${defName}": locals must be an object of name → type, received ${describeValue(locals)}`);
     }
-    for (const name of Object.keys(locals)) {
+    // One read of every entry (a getter runs once; a Proxy trap that throws is a TypeError here, not later).
+    const entries = readGuarded(`coro "${defName}": locals`, () =>
+      Object.keys(locals).map((name) => [name, readLocalType((locals as Record<string, unknown>)[name])] as const),
+    );
+    for (const [name, t] of entries) {
       if (name.startsWith("$")) {
-        throw new TypeError(`coro "${defName}": local name "${name}" is reserved (names starting with "$" belong to the frame)`);
+        throw new TypeError(`coro "${defName}": local "${name}" is reserved (names starting with "$" belong to the frame)`);
       }
-      const t = (locals as Record<string, unknown>)[name];
       let size: number;
       let align: number;
       let type: ScalarType | "bytes";
       if (typeof t === "string" && Object.hasOwn(SCALAR_BYTES, t)) {
         type = t as ScalarType;
         size = align = SCALAR_BYTES[type];
-      } else if (t !== null && typeof t === "object" && (t as Bytes).kind === "bytes") {
+      } else if (t !== null && typeof t === "object" && (t as ReadBytes).kind === "bytes") {
+        const length = (t as ReadBytes).length;
+        const why = badBytesLength(length);
+        if (why !== "") {
+          const message = `coro "${defName}": local "${name}" is bytes(n) whose length ${why}: it must be a positive safe integer of at most ${MAX_BYTES_LOCAL}, received ${describeValue(length)}`;
+          throw typeof length === "number" ? new RangeError(message) : new TypeError(message);
+        }
         type = "bytes";
-        size = (t as Bytes).length;
+        size = length as number;
         align = 1;
       } else {
         throw new TypeError(
-          `coro "${defName}": local "${name}" has unknown type ${JSON.stringify(t) ?? String(t)}; ` +
+          `coro "${defName}": local "${name}" has unknown type ${describeValue(t === null || typeof t !== "object" ? t : (t as ReadBytes).value)}; ` +
             `use one of ${Object.keys(SCALAR_BYTES).join(", ")} or bytes(n)`,
         );
       }
-      offset = (offset + align - 1) & ~(align - 1);
-      const slot: LocalSlot = { name, type, offset, bytes: size };
+      offset = Math.ceil(offset / align) * align;
+      const slot: LocalSlot = { name, type, offset, bytes: size, bytesIndex: type === "bytes" ? bytesLocals++ : -1 };
       slots.push(slot);
       byName.set(name, slot);
       offset += size;
+      if (offset > MAX_FRAME_BYTES) {
+        throw new RangeError(
+          `coro "${defName}": its locals need more than ${MAX_FRAME_BYTES} bytes (at local "${name}", ${offset} bytes): no stack could hold the frame`,
+        );
+      }
     }
   }
-  return { locals: slots, byName, frameBytes: (offset + 7) & ~7 };
+  return { locals: slots, byName, frameBytes: Math.ceil(offset / 8) * 8 };
+}
+
+/** An object local type as `readLocalType` read it. */
+interface ReadBytes {
+  kind: unknown;
+  length: unknown;
+  value: unknown;
+}
+
+/** A local's declared type as read once: a string as it is, a bytes(n)-like object as its kind and length. */
+function readLocalType(t: unknown): unknown {
+  if (t === null || typeof t !== "object") return t;
+  const { kind, length } = t as { kind?: unknown; length?: unknown };
+  const read: ReadBytes = { kind, length, value: t };
+  return read;
 }
 
 /** Identifies a frame's owner for error messages. */
@@ -147,6 +209,8 @@ export class FrameBase {
   /** The stack pointer before this frame was pushed, and whether pushing it entered a new segment. */
   $$prevSp: number;
   $$enteredSegment = false;
+  /** Checked views of the frame's bytes(n) locals, by LocalSlot.bytesIndex (made on first use; see checkedBytes). */
+  declare $$bytesViews: Uint8Array[] | undefined;
   constructor(
     readonly $$views: BufferViews,
     readonly $$layout: FrameLayout,
@@ -167,12 +231,24 @@ export class FrameBase {
   }
 
   $addr(name: string): number {
-    if (this.$$dead) throw this.$$useAfterFree(`$addr("${name}")`);
+    if (this.$$dead) throw this.$$useAfterFree(`$addr(${describeValue(name)})`);
     const slot = this.$$layout.byName.get(name);
     if (slot === undefined) {
-      throw new TypeError(`frame of "${this.$$defName}" has no local "${name}" (locals: ${[...this.$$layout.byName.keys()].join(", ") || "none"})`);
+      throw new TypeError(
+        `frame of "${this.$$defName}" has no local ${describeValue(name)} (locals: ${[...this.$$layout.byName.keys()].join(", ") || "none"})`,
+      );
     }
     return this.$$addr + slot.offset;
+  }
+
+  $bytes(name: string): Uint8Array {
+    if (this.$$dead) throw this.$$useAfterFree(`$bytes(${describeValue(name)})`);
+    const slot = this.$$layout.byName.get(name);
+    if (slot === undefined || slot.type !== "bytes") {
+      const names = this.$$layout.locals.filter((local) => local.type === "bytes").map((local) => local.name);
+      throw new TypeError(`frame of "${this.$$defName}" has no bytes(n) local ${describeValue(name)} (bytes locals: ${names.join(", ") || "none"})`);
+    }
+    return new Uint8Array(this.$$views.buffer, this.$$addr + slot.offset, slot.bytes);
   }
 
   $$useAfterFree(what: string): UseAfterFreeError {
@@ -275,23 +351,114 @@ function accessor(slot: LocalSlot): Accessor {
       };
     case "bytes": {
       const n = slot.bytes;
+      const index = slot.bytesIndex;
       return {
         get(this: FrameBase) {
           if (this.$$dead) throw this.$$useAfterFree(name);
-          return new Uint8Array(this.$$views.buffer, this.$$addr + off, n);
+          // One checked view per local per frame, made on first use.
+          const views = (this.$$bytesViews ??= []);
+          return (views[index] ??= checkedBytes(this, name, new Uint8Array(this.$$views.buffer, this.$$addr + off, n)));
         },
         set(this: FrameBase, value: ArrayLike<number>) {
           if (this.$$dead) throw this.$$useAfterFree(name);
-          if (value === null || typeof value !== "object" || typeof value.length !== "number" || value.length > n) {
-            throw new RangeError(`local "${name}" is bytes(${n}); cannot store ${describeValue(value)}`);
-          }
+          // Read the source once, before writing anything (a Proxy or getter that throws changes nothing).
+          const source = readGuarded(`the value stored in local "${name}"`, () => {
+            if (value === null || typeof value !== "object" || typeof value.length !== "number" || !(value.length <= n)) return null;
+            return Array.from(value as ArrayLike<unknown>);
+          });
+          if (source === null) throw new RangeError(`local "${name}" is bytes(${n}); cannot store ${describeValue(value)}`);
+          const bad = source.findIndex((element) => typeof element !== "number");
+          if (bad >= 0) throw new TypeError(`local "${name}" is bytes(${n}); it takes numbers, element ${bad} is ${describeValue(source[bad])}`);
           const u8 = this.$$views.u8;
           const at = this.$$addr + off;
-          for (let i = 0; i < value.length; i++) u8[at + i] = value[i];
-          for (let i = value.length; i < n; i++) u8[at + i] = 0;
+          for (let i = 0; i < source.length; i++) u8[at + i] = source[i] as number;
+          for (let i = source.length; i < n; i++) u8[at + i] = 0;
         },
       };
     }
+  }
+}
+
+/**
+ * The view a bytes(n) local reads as: a Proxy over a Uint8Array on the slot,
+ * so that every use — index, length, method — checks first that the frame is
+ * alive, as every other accessor does (UseAfterFreeError after its pop or its
+ * coroutine's end: the slot may be someone else's by then). It is
+ * `instanceof Uint8Array` and its methods work on the slot; a method that
+ * would return the bare view (`fill`, `subarray`, …) returns a checked one.
+ * APIs that need a real ArrayBufferView take a raw view instead:
+ * `new Uint8Array(rt.memory.buffer, f.$addr("buf"), n)` (unchecked, like any
+ * raw view of the buffer).
+ */
+function checkedBytes(frame: FrameBase, name: string, view: Uint8Array): Uint8Array {
+  const handler = new CheckedBytesHandler(frame, name);
+  const proxy = new Proxy(view, handler);
+  handler.proxy = proxy;
+  return proxy;
+}
+
+class CheckedBytesHandler implements ProxyHandler<Uint8Array> {
+  proxy: Uint8Array | null = null;
+  private methods: Map<PropertyKey, (...args: unknown[]) => unknown> | null = null;
+  constructor(
+    private readonly frame: FrameBase,
+    private readonly name: string,
+  ) {}
+
+  private check(): void {
+    if (this.frame.$$dead) throw this.frame.$$useAfterFree(this.name);
+  }
+
+  get(target: Uint8Array, key: PropertyKey): unknown {
+    this.check();
+    const value: unknown = Reflect.get(target, key, target);
+    return typeof value === "function" && key !== "constructor" ? this.method(target, key, value as (...args: unknown[]) => unknown) : value;
+  }
+
+  set(target: Uint8Array, key: PropertyKey, value: unknown): boolean {
+    this.check();
+    return Reflect.set(target, key, value, target);
+  }
+
+  has(target: Uint8Array, key: PropertyKey): boolean {
+    this.check();
+    return Reflect.has(target, key);
+  }
+
+  ownKeys(target: Uint8Array): ArrayLike<string | symbol> {
+    this.check();
+    return Reflect.ownKeys(target);
+  }
+
+  getOwnPropertyDescriptor(target: Uint8Array, key: PropertyKey): PropertyDescriptor | undefined {
+    this.check();
+    return Reflect.getOwnPropertyDescriptor(target, key);
+  }
+
+  defineProperty(target: Uint8Array, key: PropertyKey, descriptor: PropertyDescriptor): boolean {
+    this.check();
+    return Reflect.defineProperty(target, key, descriptor);
+  }
+
+  deleteProperty(target: Uint8Array, key: PropertyKey): boolean {
+    this.check();
+    return Reflect.deleteProperty(target, key);
+  }
+
+  /** The method `key` bound to the view, checking liveness on each call; a returned view is checked too. */
+  private method(target: Uint8Array, key: PropertyKey, fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+    const methods = (this.methods ??= new Map());
+    let bound = methods.get(key);
+    if (bound === undefined) {
+      bound = (...args: unknown[]): unknown => {
+        this.check();
+        const result = fn.apply(target, args);
+        if (result === target) return this.proxy;
+        return result instanceof Uint8Array && result.buffer === target.buffer ? checkedBytes(this.frame, this.name, result) : result;
+      };
+      methods.set(key, bound);
+    }
+    return bound;
   }
 }
 
@@ -419,11 +586,4 @@ function checkBigint(f: FrameBase, name: string, type: string, v: unknown): void
 
 function scalar(view: ScalarView, off: number, name: string): Accessor {
   return { get: GETTERS[view](off, name), set: SETTERS[view](off, name) as Accessor["set"] };
-}
-
-function describeValue(v: unknown): string {
-  if (typeof v === "bigint") return `${v}n`;
-  if (typeof v === "string") return JSON.stringify(v);
-  if (v !== null && typeof v === "object") return `${v.constructor?.name ?? "object"}${"length" in v ? `(${String((v as { length: unknown }).length)})` : ""}`;
-  return String(v);
 }

@@ -14,12 +14,27 @@
  * - `usedBytes` = the sum of the frames on the stack (base end − sp while
  *   there is no `ext`); `highWater` = its maximum.
  * - `ext.floor` is the lowest address of the segment `sp` is in.
+ * - Every segment is an *owned* stack (memory/address-space.ts
+ *   `allocOwnedStack`; the base should be one too — the scheduler allocates
+ *   it): the public `freeStack` refuses it, so nobody holding a copy of a
+ *   segment's ref can free it under the running coroutine. Only `destroy()`
+ *   frees them, through `freeOwnedStack`.
  * - After `destroy()` every segment is freed once and every frame is dead.
  * - A pushed frame's locals read zero until written (the slot is cleared on
  *   push: it may hold a previous coroutine's bytes).
  */
 import { StackOverflowError, bug } from "../errors.js";
-import { DEFAULT_LARGE_STACK_BYTES, SIZE_CLASS_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
+import { DEFAULT_LARGE_STACK_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
+import { allocOwnedStack, freeOwnedStack } from "../memory/address-space.js";
+import {
+  LARGE_CLASS_INDEX,
+  POOL_SLOT_BYTES,
+  SIZE_CLASS_BY_INDEX,
+  classForBytes,
+  largerSizeClass,
+  nextSizeClass,
+  sizeClassIndex,
+} from "../memory/size-classes.js";
 import { FRAME_HEADER_BYTES, FrameBase, type FrameOwner } from "./frame.js";
 import type { CoroDefImpl } from "./coro.js";
 import type { BufferViews } from "./views.js";
@@ -33,19 +48,19 @@ export interface StackOwner extends FrameOwner {
   onSegment(kind: "alloc" | "free", ref: StackRef): void;
 }
 
-const NEXT_CLASS: Record<SizeClass, SizeClass> = { micro: "small", small: "medium", medium: "large", large: "large" };
-
 /** Flag bits the stack owns in `CoroStack.flags` (the task owns bits 0–7 and 10+; see sched/task.ts). */
 export const F_DEAD = 1 << 8;
 export const F_HEADER_ONLY = 1 << 9;
 const F_CLASS_SHIFT = 11;
 export const F_CLASS_MASK = 3 << F_CLASS_SHIFT;
 
-/** Size classes by the 2-bit index kept in the flags. */
-export const CLASS_BY_INDEX: readonly SizeClass[] = ["micro", "small", "medium", "large"];
-const CLASS_INDEX: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, large: 3 };
+/** Class indices the stack's paths test, as literals (size-classes.ts is the table; checked below). */
+const enum ClassIndex {
+  Large = 3,
+}
+if ((ClassIndex.Large as number) !== LARGE_CLASS_INDEX) bug(`stack.ts: ClassIndex.Large is ${ClassIndex.Large}, size-classes.ts says ${LARGE_CLASS_INDEX}`);
 
-/** The class index (0 micro … 3 large) stored in a stack's flags. */
+/** The class index (0 micro … 3 large, size-classes.ts) stored in a stack's flags. */
 export function classIndexOf(flags: number): number {
   return (flags & F_CLASS_MASK) >>> F_CLASS_SHIFT;
 }
@@ -112,7 +127,7 @@ export abstract class CoroStack implements StackOwner {
   ext: StackExt | null = null;
 
   constructor(base: StackRef) {
-    this.flags = CLASS_INDEX[base.sizeClass] << F_CLASS_SHIFT;
+    this.flags = sizeClassIndex(base.sizeClass) << F_CLASS_SHIFT;
     this.baseAddr = base.addr;
     this.sp = (base.addr + base.bytes) >>> 0;
     if (base.sizeClass === "large") {
@@ -133,7 +148,7 @@ export abstract class CoroStack implements StackOwner {
   }
 
   get sizeClass(): SizeClass {
-    return CLASS_BY_INDEX[classIndexOf(this.flags)];
+    return SIZE_CLASS_BY_INDEX[classIndexOf(this.flags)];
   }
 
   get dead(): boolean {
@@ -143,7 +158,7 @@ export abstract class CoroStack implements StackOwner {
   /** Bytes of the first segment. */
   get baseBytes(): number {
     const cls = classIndexOf(this.flags);
-    return cls === 3 ? this.ext!.largeBase!.bytes : SIZE_CLASS_BYTES[CLASS_BY_INDEX[cls] as "micro"];
+    return cls === ClassIndex.Large ? this.ext!.largeBase!.bytes : POOL_SLOT_BYTES[cls];
   }
 
   private get baseEnd(): number {
@@ -153,8 +168,8 @@ export abstract class CoroStack implements StackOwner {
   /** The first segment's ref (rebuilt for a pool slot; the ref itself is not kept). */
   get base(): StackRef {
     const cls = classIndexOf(this.flags);
-    if (cls === 3) return this.ext!.largeBase!;
-    const sizeClass = CLASS_BY_INDEX[cls];
+    if (cls === ClassIndex.Large) return this.ext!.largeBase!;
+    const sizeClass = SIZE_CLASS_BY_INDEX[cls];
     return this.space.refAt(sizeClass, this.baseAddr) ?? { addr: this.baseAddr, bytes: this.baseBytes, sizeClass, generation: 0 };
   }
 
@@ -290,11 +305,11 @@ export abstract class CoroStack implements StackOwner {
       ext.top = null;
       ext.usedBytes = 0;
     }
-    this.space.freeStack(base);
+    freeOwnedStack(this.space, base);
     this.onSegment("free", base);
     if (ext !== null && ext.chained !== null) {
       for (const seg of ext.chained) {
-        this.space.freeStack(seg);
+        freeOwnedStack(this.space, seg);
         this.onSegment("free", seg);
       }
     }
@@ -337,7 +352,6 @@ export abstract class CoroStack implements StackOwner {
       this.onMigrate(cur.sizeClass, ref.sizeClass, frameBytes);
     }
     chain.push(pick);
-    this.views.sync(); // a new segment may lie in bytes the buffer just grew
     const seg = this.segmentAt(pick);
     ext.floor = seg.addr;
     this.sp = (seg.addr + seg.bytes) >>> 0;
@@ -349,10 +363,9 @@ export abstract class CoroStack implements StackOwner {
 
   /** The smallest class that holds the frame, at least one class above the current segment. */
   private allocSegment(cur: StackRef, frameBytes: number): StackRef {
-    let cls = NEXT_CLASS[cur.sizeClass];
-    while (cls !== "large" && SIZE_CLASS_BYTES[cls] < frameBytes) cls = NEXT_CLASS[cls];
-    if (cls !== "large") return this.space.allocStack(cls);
+    const cls = largerSizeClass(nextSizeClass(cur.sizeClass), classForBytes(frameBytes));
+    if (cls !== "large") return allocOwnedStack(this.space, cls);
     const bytes = Math.max(cur.sizeClass === "large" ? cur.bytes : DEFAULT_LARGE_STACK_BYTES, (frameBytes + 15) & ~15);
-    return this.space.allocStack("large", bytes);
+    return allocOwnedStack(this.space, "large", bytes);
   }
 }

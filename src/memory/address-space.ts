@@ -63,6 +63,10 @@ import {
   DEFAULT_MAX_BYTES,
   DEFAULT_POOL_SLOTS,
   FLAG_SHARED,
+  GEN_HANDED_OUT,
+  GEN_MARKS,
+  GEN_OWNED,
+  GEN_STEP,
   GROW_GRANULE_BYTES,
   HDR_CLASS_STATS_I32,
   HDR_FLAGS_I32,
@@ -81,22 +85,18 @@ import {
   HEADER_BYTES,
   HEAP_BLOCK_HEADER_BYTES,
   HEAP_CONTROL_BYTE_OFFSET,
+  KIND_FLAG_OWNED,
   LAYOUT_VERSION,
   MAX_ADDRESS_SPACE_BYTES,
   MAX_POOLS,
   MAX_THREADS,
-  MICRO_CLASS_INDEX,
   POOL_BASE_BYTE_OFFSET_I32,
-  POOL_CLASSES,
-  POOL_CLASS_COUNT,
   POOL_CLASS_I32,
   POOL_HEAP_BLOCK_I32,
   POOL_REGION_BYTES_I32,
   POOL_REGION_BYTE_OFFSET_I32,
   POOL_SLOTS_I32,
-  POOL_SLOT_BYTES,
   POOL_SLOT_BYTES_I32,
-  SIZE_CLASSES,
   THREAD_RECORD_BYTES,
   THREAD_RECORD_MAGIC,
   TR_COUNT_I32,
@@ -110,15 +110,51 @@ import {
   poolRecordI32,
   stackPoolRegionBytes,
   threadTableI32,
+} from "./layout.js";
+import {
+  MICRO_CLASS_INDEX,
+  POOL_CLASSES,
+  POOL_CLASS_COUNT,
+  POOL_SLOT_BYTES,
+  SIZE_CLASSES,
+  SIZE_CLASS_BYTES,
+  sizeClassIndex,
+  sizeClassList,
   type PoolSizeClass,
   type SizeClass,
-} from "./layout.js";
+} from "./size-classes.js";
 import { checkMemory } from "./validate.js";
+import { viewsOf, type BufferViews } from "./views.js";
+import { describeValue, isSharedArrayBuffer, readOptions } from "./describe.js";
 
 // The hot path writes `count << 1` for `count * TR_ENTRY_WORDS`: V8 reads an
 // imported (or module-level) constant from memory and checks it on every use,
 // a literal shift costs nothing.
 if (TR_ENTRY_WORDS !== 2) bug(`address-space.ts assumes 2 words per cache entry, layout says ${TR_ENTRY_WORDS}`);
+
+/** A pool slot's generation word (layout.ts GEN_*), as literals for the hot paths; checked below. */
+const enum Gen {
+  HandedOut = 1,
+  Owned = 2,
+  Marks = 3,
+  Step = 4,
+  /** `& CounterMask` clears the mark bits (-4 is ~3 as a 32-bit integer). */
+  CounterMask = -4,
+}
+if (
+  (Gen.HandedOut as number) !== GEN_HANDED_OUT ||
+  (Gen.Owned as number) !== GEN_OWNED ||
+  (Gen.Marks as number) !== GEN_MARKS ||
+  (Gen.Step as number) !== GEN_STEP ||
+  (Gen.CounterMask as number) !== ~GEN_MARKS
+) {
+  bug("address-space.ts: its Gen enum disagrees with layout.ts's GEN_* constants");
+}
+
+/** Set by AddressSpace's static block: the owner's paths to its private methods. */
+let allocOwned: (space: AddressSpace, sizeClass: SizeClass, bytes: number | undefined) => StackRef;
+let freeOwned: (space: AddressSpace, ref: StackRef) => void;
+let isSpace: (value: unknown) => boolean;
 
 /** A stack handed out by `allocStack`: where it is, how big, and which incarnation of the slot. */
 export interface StackRef {
@@ -129,6 +165,8 @@ export interface StackRef {
   /** The slot's (or large block's) generation when handed out (odd for a pool slot); a freed ref no longer matches. */
   readonly generation: number;
 }
+
+const ADDRESS_SPACE_OPTIONS = ["bytes", "maxBytes", "pools", "shared", "buffer"] as const;
 
 /** Pre-allocated slots per pool class. */
 export interface PoolConfig {
@@ -286,38 +324,75 @@ function classStatsI32(classIndex: number, field: number): number {
   return HDR_CLASS_STATS_I32 + classIndex * CLASS_STATS_WORDS + field;
 }
 
-/** 0, 1, 2 for the pool classes; -1 for anything else (large or invalid). */
+/**
+ * 0, 1, 2 for the pool classes; -1 for anything else (large or invalid).
+ * Literal comparisons (the free path uses it): a mirror of size-classes.ts,
+ * checked against it when this module loads.
+ */
 function poolClassIndex(sizeClass: unknown): number {
   return sizeClass === "micro" ? 0 : sizeClass === "small" ? 1 : sizeClass === "medium" ? 2 : -1;
 }
-
-function notAStackRef(ref: unknown): TypeError {
-  return new TypeError(`freeStack: expected a StackRef from allocStack, received ${String(ref)}`);
+for (const name of SIZE_CLASSES) {
+  const classIndex = sizeClassIndex(name);
+  if (poolClassIndex(name) !== (classIndex < POOL_CLASS_COUNT ? classIndex : -1))
+    bug(`address-space.ts: poolClassIndex("${name}") disagrees with size-classes.ts`);
 }
 
-function invalidSizeClass(operation: string, sizeClass: unknown): Error {
-  const expected = SIZE_CLASSES.map((name) => `"${name}"`).join(", ");
-  if (typeof sizeClass !== "string") {
-    return new TypeError(`${operation}: sizeClass must be one of ${expected}, received ${String(sizeClass)} (${typeof sizeClass})`);
+function notAStackRef(ref: unknown, why = ""): TypeError {
+  return new TypeError(`freeStack: expected a StackRef from allocStack, received ${describeValue(ref)}${why === "" ? "" : `: ${why}`}`);
+}
+
+function unreadableRef(operation: string, error: unknown): TypeError {
+  return new TypeError(`${operation}: expected a StackRef from allocStack, received an object whose fields cannot be read (${errorText(error)})`, {
+    cause: error,
+  });
+}
+
+function badRefField(operation: string, field: string, value: unknown): TypeError {
+  return new TypeError(`${operation}: a StackRef's ${field} is a number, received ${describeValue(value)}`);
+}
+
+function ownedError(sizeClass: string, addr: number): AllocatorError {
+  return new AllocatorError(
+    `freeStack: the ${sizeClass} stack at byte offset ${addr} is owned (a coroutine's stack, allocated with allocOwnedStack): only its owner frees it, when it ends`,
+  );
+}
+
+function errorText(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
+  } catch {
+    return "an error that cannot be read";
   }
-  return new RangeError(`${operation}: unknown size class "${sizeClass}": expected one of ${expected}`);
+}
+
+/** The error for a size class that is not one; `what` says whose class it is (an argument, or a StackRef's field). */
+function invalidSizeClass(operation: string, sizeClass: unknown, what = "sizeClass"): Error {
+  const expected = sizeClassList();
+  if (typeof sizeClass !== "string") {
+    return new TypeError(
+      `${operation}: expected ${what === "sizeClass" ? "sizeClass to be" : what} one of ${expected}, received ${describeValue(sizeClass)} (${typeof sizeClass})`,
+    );
+  }
+  return new RangeError(`${operation}: unknown size class ${describeValue(sizeClass)}: expected ${what === "sizeClass" ? "" : `${what} `}one of ${expected}`);
 }
 
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value > 0;
 }
 
-function resolvePoolConfig(pools: PoolConfig | undefined): [number, number, number] {
+function resolvePoolConfig(pools: unknown): [number, number, number] {
   if (pools !== undefined && (typeof pools !== "object" || pools === null)) {
-    throw new TypeError(`AddressSpace: pools must be an object like { micro: 10000 }, received ${String(pools)}`);
+    throw new TypeError(`AddressSpace: pools must be an object like { micro: 10000 }, received ${describeValue(pools)}`);
   }
-  for (const key of Object.keys(pools ?? {})) {
-    if (poolClassIndex(key) < 0) throw new RangeError(`AddressSpace: unknown pool class "${key}" in pools: expected micro, small or medium`);
-  }
+  const given = readOptions("AddressSpace pools", pools, POOL_CLASSES, "pool class");
   return POOL_CLASSES.map((name) => {
-    const slots = pools?.[name] ?? DEFAULT_POOL_SLOTS[name];
+    const slots = given[name] ?? DEFAULT_POOL_SLOTS[name];
     if (typeof slots !== "number" || !Number.isInteger(slots) || slots < 0) {
-      throw new RangeError(`AddressSpace: pools.${name} must be a non-negative integer, received ${String(slots)}`);
+      throw new RangeError(`AddressSpace: pools.${name} must be a non-negative integer, received ${describeValue(slots)}`);
+    }
+    if (slots * SIZE_CLASS_BYTES[name] > MAX_ADDRESS_SPACE_BYTES) {
+      throw new RangeError(`AddressSpace: pools.${name} of ${describeValue(slots)} slots of ${SIZE_CLASS_BYTES[name]} bytes exceeds the 4 GiB address space`);
     }
     return slots;
   }) as [number, number, number];
@@ -358,6 +433,14 @@ export class AddressSpace {
   private readonly header: Uint32Array;
   private readonly heap: Heap;
   /**
+   * The buffer's shared typed-array views (views.ts), which frames read and
+   * write locals through. Kept covering every address this object hands out:
+   * the heap refreshes them when it grows the buffer or finds it grown by
+   * another thread (so a large stack is covered), and this object when it
+   * adopts a pool, which another thread may have carved from such bytes.
+   */
+  private readonly views: BufferViews;
+  /**
    * Fixed view over the whole buffer, re-made when an adopted pool reaches
    * past it. The hot path reads the header counters, this object's thread
    * record and the slot generations through this one view (one typed array
@@ -378,10 +461,8 @@ export class AddressSpace {
   private readonly classPools: StackPool[][] = [[], [], []];
   private readonly classPoolStarts: number[][] = [[], [], []];
 
-  constructor(options: AddressSpaceOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`AddressSpace: options must be an object, received ${String(options)}`);
-    }
+  constructor(givenOptions: AddressSpaceOptions = {}) {
+    const options = readOptions("AddressSpace options", givenOptions, ADDRESS_SPACE_OPTIONS) as AddressSpaceOptions;
     if (options.buffer !== undefined) {
       this.buffer = AddressSpace.validateAttach(options.buffer);
       this.shared = true;
@@ -389,10 +470,11 @@ export class AddressSpace {
       this.header = new Uint32Array(this.buffer, 0, HEADER_BYTES >>> 2);
       this.heap = Heap.attach(this.buffer, HEAP_CONTROL_BYTE_OFFSET);
       this.words = AddressSpace.wholeView(this.buffer);
+      this.views = viewsOf(this.buffer);
       this.syncPools();
     } else {
       const shared = options.shared ?? false;
-      if (typeof shared !== "boolean") throw new TypeError(`AddressSpace: shared must be a boolean, received ${String(shared)}`);
+      if (typeof shared !== "boolean") throw new TypeError(`AddressSpace: shared must be a boolean, received ${describeValue(shared)}`);
       const slotsByClass = resolvePoolConfig(options.pools);
       const microRegionBytes = slotsByClass[MICRO_CLASS_INDEX] > 0 ? stackPoolRegionBytes(POOL_SLOT_BYTES[0], slotsByClass[0]) : 0;
       const heapStart = HEADER_BYTES + microRegionBytes;
@@ -416,6 +498,7 @@ export class AddressSpace {
       header[HDR_FLAGS_I32] = shared ? FLAG_SHARED : 0;
       this.heap = Heap.init(this.buffer, HEAP_CONTROL_BYTE_OFFSET, heapStart, maxBytes, { shared });
       this.words = AddressSpace.wholeView(this.buffer);
+      this.views = viewsOf(this.buffer);
       if (microRegionBytes > 0) this.installPool(MICRO_CLASS_INDEX, HEADER_BYTES, microRegionBytes, slotsByClass[0], 0);
       for (let classIndex = 1; classIndex < POOL_CLASS_COUNT; classIndex++) {
         const slots = slotsByClass[classIndex];
@@ -441,8 +524,80 @@ export class AddressSpace {
    */
   allocStack(sizeClass: SizeClass, bytes?: number): StackRef {
     const lane = this.laneOf(sizeClass);
-    if (lane === null) return this.allocLarge(sizeClass, bytes);
+    if (lane === null) return this.allocLarge(sizeClass, bytes, 0);
     if (bytes !== undefined) AddressSpace.checkPoolBytes(lane.classIndex, bytes);
+    return this.handOut(lane, sizeClass, Gen.HandedOut);
+  }
+
+  /**
+   * Returns a stack; AllocatorError (and no change) on a double free, a stale
+   * or a foreign ref, and on an owned stack (see `allocOwnedStack`: its owner
+   * frees it). A pool slot goes to this object's cache.
+   */
+  freeStack(ref: StackRef): void {
+    if (typeof ref !== "object" || ref === null) throw notAStackRef(ref);
+    let sizeClass: unknown;
+    let addr: unknown;
+    let generation: unknown;
+    try {
+      sizeClass = ref.sizeClass;
+      addr = ref.addr;
+      generation = ref.generation;
+    } catch (error) {
+      throw unreadableRef("freeStack", error);
+    }
+    const lane = this.laneOf(sizeClass);
+    if (lane === null) {
+      if (sizeClass !== "large") throw notAStackRef(ref, `its sizeClass is ${describeValue(sizeClass)}, not one of ${sizeClassList()}`);
+      return this.freeLarge(sizeClass, addr, generation, false);
+    }
+    if (typeof addr !== "number") throw badRefField("freeStack", "addr", addr);
+    // An owned slot's generation has both mark bits set, so `& Marks` refuses it here.
+    this.takeBack(lane, addr, generation, Gen.Marks);
+  }
+
+  /** Whether `ref` still names an allocated stack: its generation matches. O(1); never throws. */
+  isLive(ref: StackRef): boolean {
+    if (typeof ref !== "object" || ref === null) return false;
+    try {
+      return this.isLiveAt(ref.sizeClass, ref.addr, ref.generation);
+    } catch {
+      return false; // a ref whose fields cannot be read names nothing
+    }
+  }
+
+  private isLiveAt(sizeClass: unknown, addr: unknown, refGeneration: unknown): boolean {
+    if (typeof addr !== "number") return false;
+    const classIndex = poolClassIndex(sizeClass);
+    if (classIndex < 0) return sizeClass === "large" && typeof refGeneration === "number" && this.heap.holds(addr, BLOCK_LARGE, refGeneration);
+    const generation = this.slotGeneration(classIndex, addr);
+    return generation >= 0 && generation === refGeneration && (generation & Gen.HandedOut) !== 0;
+  }
+
+  /**
+   * The ref of the pool-class stack handed out at `addr`, as `allocStack`
+   * returned it; null if none is handed out there. Lets an owner keep only
+   * the address (a parked coroutine keeps no StackRef object; see
+   * coro/stack.ts) and rebuild the ref to free or describe it.
+   */
+  refAt(sizeClass: SizeClass, addr: number): StackRef | null {
+    const classIndex = poolClassIndex(sizeClass);
+    if (classIndex < 0) {
+      if (sizeClass === "large") return null;
+      throw invalidSizeClass("refAt", sizeClass);
+    }
+    if (typeof addr !== "number") throw new TypeError(`refAt: addr must be a byte offset (a number), received ${describeValue(addr)}`);
+    const generation = this.slotGeneration(classIndex, addr);
+    if (generation < 0 || (generation & Gen.HandedOut) === 0) return null; // no slot there, or not handed out
+    return { addr, bytes: POOL_SLOT_BYTES[classIndex], sizeClass, generation };
+  }
+
+  /**
+   * Pops a slot from the lane's cache (refilling it when empty) and hands it
+   * out with the generation mark `mark` (Gen.HandedOut, plus Gen.Owned for an
+   * owned stack). The hot path of every spawn: no Atomics in an unshared space.
+   */
+  private handOut(lane: ClassLane, sizeClass: SizeClass, mark: number): StackRef {
     let words = this.words;
     let count = words[lane.countI32];
     if (count === 0) {
@@ -454,7 +609,7 @@ export class AddressSpace {
     const entry = lane.entriesI32 + (count << 1);
     // The slot is ours while cached: nobody else writes its generation, so a plain store.
     const generationI32 = words[entry + 1];
-    const generation = (words[generationI32] + 1) >>> 0; // even → odd: handed out
+    const generation = (words[generationI32] | mark) >>> 0; // free → handed out (and owned)
     words[generationI32] = generation;
     if (this.sharedBit !== 0) this.countHandedOutShared(lane);
     else {
@@ -466,16 +621,14 @@ export class AddressSpace {
   }
 
   /**
-   * Returns a stack; AllocatorError (and no change) on a double free, a stale
-   * or a foreign ref. A pool slot goes to this object's cache (the cold
-   * cases live in other methods, so this one stays small enough for V8 to
-   * inline into its caller).
+   * Takes the pool slot at `addr` back into this object's cache if its
+   * generation equals `refGeneration` and its marks under `marksMask` are
+   * just Gen.HandedOut (the public free passes Gen.Marks, so an owned slot is
+   * refused; the owner's free passes Gen.HandedOut). AllocatorError, and no
+   * change, otherwise. Cold cases live in other methods, so this one stays
+   * small enough for V8 to inline.
    */
-  freeStack(ref: StackRef): void {
-    if (typeof ref !== "object" || ref === null) throw notAStackRef(ref);
-    const lane = this.laneOf(ref.sizeClass);
-    if (lane === null) return this.freeLarge(ref);
-    const addr = ref.addr;
+  private takeBack(lane: ClassLane, addr: number, refGeneration: unknown, marksMask: number): void {
     const current = lane.current;
     const stackPool = current !== null && addr >= current.slotsStart && addr < current.slotsEnd ? current : this.poolOf(lane.classIndex, addr);
     const offsetBytes = addr - stackPool.slotsStart;
@@ -484,13 +637,13 @@ export class AddressSpace {
     const words = this.words;
     const generationI32 = stackPool.generationsI32 + slot;
     const generation = words[generationI32];
-    // Odd and equal: this very incarnation is handed out. (A cached slot's generation is even.)
-    if (generation !== ref.generation || (generation & 1) === 0) throw this.refusedFreeError(stackPool, slot, ref);
+    // Equal, and handed out: this very incarnation. (A cached slot has no mark bits.)
+    if (generation !== refGeneration || (generation & marksMask) !== Gen.HandedOut) throw this.refusedFreeError(stackPool, slot, addr, refGeneration);
     let count = words[lane.countI32];
     if (count === lane.capacity) count = this.flush(lane);
-    if (this.sharedBit !== 0) this.returnShared(lane, generationI32, stackPool, slot, ref);
+    if (this.sharedBit !== 0) this.returnShared(lane, generationI32, stackPool, slot, addr, generation);
     else {
-      words[generationI32] = (generation + 1) >>> 0; // odd → even: free (cached)
+      words[generationI32] = ((generation & Gen.CounterMask) + Gen.Step) >>> 0; // handed out → free (cached), next incarnation
       words[lane.usedI32] -= 1;
     }
     const entry = lane.entriesI32 + (count << 1);
@@ -499,27 +652,26 @@ export class AddressSpace {
     words[lane.countI32] = count + 1;
   }
 
-  /** Whether `ref` still names an allocated stack: its generation matches. O(1); never throws. */
-  isLive(ref: StackRef): boolean {
-    if (typeof ref !== "object" || ref === null) return false;
-    const classIndex = poolClassIndex(ref.sizeClass);
-    if (classIndex < 0) return ref.sizeClass === "large" && this.heap.holds(ref.addr, BLOCK_LARGE, ref.generation);
-    const generation = this.slotGeneration(classIndex, ref.addr);
-    return generation >= 0 && generation === ref.generation && (generation & 1) === 1;
+  /** See `allocOwnedStack` below (module level, not exported from the package). */
+  #allocOwned(sizeClass: SizeClass, bytes: number | undefined): StackRef {
+    const lane = this.laneOf(sizeClass);
+    if (lane === null) return this.allocLarge(sizeClass, bytes, KIND_FLAG_OWNED);
+    if (bytes !== undefined) AddressSpace.checkPoolBytes(lane.classIndex, bytes);
+    return this.handOut(lane, sizeClass, Gen.HandedOut | Gen.Owned);
   }
 
-  /**
-   * The ref of the pool-class stack handed out at `addr`, as `allocStack`
-   * returned it; null if none is handed out there. Lets an owner keep only
-   * the address (a parked coroutine keeps no StackRef object; see
-   * coro/stack.ts) and rebuild the ref to free or describe it.
-   */
-  refAt(sizeClass: SizeClass, addr: number): StackRef | null {
-    const classIndex = poolClassIndex(sizeClass);
-    if (classIndex < 0) return null;
-    const generation = this.slotGeneration(classIndex, addr);
-    if (generation < 0 || (generation & 1) === 0) return null; // no slot there, or not handed out
-    return { addr, bytes: POOL_SLOT_BYTES[classIndex], sizeClass, generation };
+  /** See `freeOwnedStack` below. */
+  #freeOwned(ref: StackRef): void {
+    const lane = this.laneOf(ref.sizeClass);
+    if (lane === null) return this.freeLarge(ref.sizeClass, ref.addr, ref.generation, true);
+    this.takeBack(lane, ref.addr, ref.generation, Gen.HandedOut);
+  }
+
+  static {
+    allocOwned = (space, sizeClass, bytes) => space.#allocOwned(sizeClass, bytes);
+    freeOwned = (space, ref) => space.#freeOwned(ref);
+    // A brand check: runs no Proxy trap and is not fooled by a forged prototype.
+    isSpace = (value) => typeof value === "object" && value !== null && #allocOwned in value;
   }
 
   /** The generation of the pool slot starting at `addr`; -1 if no slot of the class starts there. */
@@ -713,10 +865,9 @@ export class AddressSpace {
    * The generation bump and used −= 1 of a free in a shared space: the CAS
    * is the claim, so of two threads freeing one ref exactly one wins.
    */
-  private returnShared(lane: ClassLane, generationI32: number, stackPool: StackPool, slot: number, ref: StackRef): void {
-    const generation = ref.generation;
-    if (Atomics.compareExchange(this.words, generationI32, generation, (generation + 1) >>> 0) !== generation) {
-      throw this.refusedFreeError(stackPool, slot, ref);
+  private returnShared(lane: ClassLane, generationI32: number, stackPool: StackPool, slot: number, addr: number, generation: number): void {
+    if (Atomics.compareExchange(this.words, generationI32, generation, ((generation & Gen.CounterMask) + Gen.Step) >>> 0) !== generation) {
+      throw this.refusedFreeError(stackPool, slot, addr, generation);
     }
     Atomics.sub(this.words, lane.usedI32, 1);
   }
@@ -896,6 +1047,8 @@ export class AddressSpace {
       header[record + POOL_HEAP_BLOCK_I32],
     );
     if (regionByteOffset + regionBytes > this.words.length * 4) this.ensureWholeView();
+    // Another thread may have grown the buffer for this pool: its slots must be inside the frames' views.
+    this.views.sync();
     this.pools.push(stackPool);
     const starts = this.classPoolStarts[classIndex];
     let insertAt = starts.length;
@@ -961,11 +1114,12 @@ export class AddressSpace {
 
   // ── Large stacks ───────────────────────────────────────────────────────────
 
-  private allocLarge(sizeClass: unknown, bytes: number | undefined): StackRef {
+  /** allocStack of anything that is not a pool class: a large stack (`flags` 0, or KIND_FLAG_OWNED), or an invalid class. */
+  private allocLarge(sizeClass: unknown, bytes: number | undefined, flags: number): StackRef {
     if (sizeClass !== "large") throw invalidSizeClass("allocStack", sizeClass);
     const requested = bytes ?? DEFAULT_LARGE_STACK_BYTES;
     if (!isPositiveInteger(requested) || requested > MAX_ADDRESS_SPACE_BYTES) {
-      throw new RangeError(`allocStack: bytes must be a positive integer below 4 GiB, received ${String(bytes)}`);
+      throw new RangeError(`allocStack: bytes must be a positive integer below 4 GiB, received ${describeValue(bytes)}`);
     }
     if (this.detached) throw this.detachedError("allocStack");
     const roundedBytes = alignUp(requested, 16);
@@ -974,7 +1128,7 @@ export class AddressSpace {
     heap.lock();
     try {
       const generation = (header[HDR_LARGE_GENERATION_I32] + 1) >>> 0 || 1;
-      const addr = heap.allocLocked(roundedBytes, BLOCK_LARGE, generation);
+      const addr = heap.allocLocked(roundedBytes, BLOCK_LARGE | flags, generation);
       if (addr === 0) throw this.outOfMemory(-1, "", roundedBytes);
       header[HDR_LARGE_GENERATION_I32] = generation;
       header[HDR_LARGE_COUNT_I32] += 1;
@@ -985,21 +1139,26 @@ export class AddressSpace {
     }
   }
 
-  /** freeStack of anything that is not a pool class: a large stack, or an invalid class (TypeError/RangeError). */
-  private freeLarge(ref: StackRef): void {
-    if (ref.sizeClass !== "large") throw invalidSizeClass("freeStack", ref.sizeClass);
+  /**
+   * freeStack of anything that is not a pool class: a large stack, or an
+   * invalid class (TypeError/RangeError). `byOwner`: the owner's free, which
+   * may free an owned stack; the public one refuses it.
+   */
+  private freeLarge(sizeClass: unknown, addr: unknown, generation: unknown, byOwner: boolean): void {
+    if (sizeClass !== "large") throw invalidSizeClass("freeStack", sizeClass, "a StackRef from allocStack, whose sizeClass is");
     if (this.detached) throw this.detachedError("freeStack");
     const header = this.header;
     const heap = this.heap;
     heap.lock();
     try {
-      if (!heap.holds(ref.addr, BLOCK_LARGE, ref.generation)) {
+      if (typeof addr !== "number" || typeof generation !== "number" || !heap.holds(addr, BLOCK_LARGE, generation)) {
         throw new AllocatorError(
-          `freeStack: no live large stack at byte offset ${String(ref.addr)} with generation ${String(ref.generation)} (already freed, stale, or not from this address space)`,
+          `freeStack: no live large stack at byte offset ${describeValue(addr)} with generation ${describeValue(generation)} (already freed, stale, or not from this address space)`,
         );
       }
-      const payloadBytes = heap.payloadBytesOf(ref.addr);
-      heap.freeLocked(ref.addr);
+      if (!byOwner && (heap.kindFlagsOf(addr) & KIND_FLAG_OWNED) !== 0) throw ownedError("large", addr);
+      const payloadBytes = heap.payloadBytesOf(addr);
+      heap.freeLocked(addr);
       header[HDR_LARGE_COUNT_I32] -= 1;
       header[HDR_LARGE_BYTES_I32] -= payloadBytes;
     } finally {
@@ -1036,29 +1195,34 @@ export class AddressSpace {
   }
 
   private foreignError(classIndex: number, addr: number): AllocatorError {
-    return new AllocatorError(`freeStack: byte offset ${String(addr)} is not in any ${POOL_CLASSES[classIndex]} pool of this address space (foreign StackRef)`);
+    return new AllocatorError(
+      `freeStack: byte offset ${describeValue(addr)} is not in any ${POOL_CLASSES[classIndex]} pool of this address space (foreign StackRef)`,
+    );
   }
 
   private misalignedError(stackPool: StackPool, addr: number): AllocatorError {
     return new AllocatorError(
-      `freeStack: byte offset ${String(addr)} is not the start of a ${POOL_CLASSES[stackPool.classIndex]} slot (pool ${stackPool.id}: ${stackPool.slotBytes}-byte slots from ${stackPool.slotsStart})`,
+      `freeStack: byte offset ${describeValue(addr)} is not the start of a ${POOL_CLASSES[stackPool.classIndex]} slot (pool ${stackPool.id}: ${stackPool.slotBytes}-byte slots from ${stackPool.slotsStart})`,
     );
   }
 
   /**
-   * Why a free of `ref` is refused: the slot is not handed out (double free:
-   * freed once since the ref was made, or never handed out at that
-   * generation), or it was freed and handed out again (a stale ref).
+   * Why a free of the stack at `addr` with generation `refGeneration` is
+   * refused: it is owned (only its owner frees it); the slot is not handed
+   * out (double free: freed once since the ref was made, or a ref forged to a
+   * free slot's generation); or it was freed and handed out again (stale).
    */
-  private refusedFreeError(stackPool: StackPool, slot: number, ref: StackRef): AllocatorError {
+  private refusedFreeError(stackPool: StackPool, slot: number, addr: number, refGeneration: unknown): AllocatorError {
     const name = POOL_CLASSES[stackPool.classIndex];
     const generation = Atomics.load(stackPool.generations, slot);
-    const since = typeof ref.generation === "number" ? (generation - ref.generation) >>> 0 : -1;
-    if (since === 1 || (since === 0 && (generation & 1) === 0)) {
-      return new AllocatorError(`freeStack: ${name} stack at byte offset ${ref.addr} is not allocated (double free?)`);
+    if (generation === refGeneration && (generation & Gen.Marks) === Gen.Marks) return ownedError(name, addr);
+    if (typeof refGeneration === "number" && Number.isInteger(refGeneration) && (generation & Gen.HandedOut) === 0) {
+      const freedSince = ((refGeneration & Gen.CounterMask) + Gen.Step) >>> 0 === generation;
+      if (freedSince || refGeneration === generation)
+        return new AllocatorError(`freeStack: ${name} stack at byte offset ${addr} is not allocated (double free?)`);
     }
     return new AllocatorError(
-      `freeStack: stale StackRef for the ${name} stack at byte offset ${ref.addr}: generation ${String(ref.generation)}, the slot is at generation ${generation} (freed and handed out again)`,
+      `freeStack: stale StackRef for the ${name} stack at byte offset ${addr}: generation ${describeValue(refGeneration)}, the slot is at generation ${generation} (freed and handed out again)`,
     );
   }
 
@@ -1069,7 +1233,7 @@ export class AddressSpace {
   // ── Validation ─────────────────────────────────────────────────────────────
 
   private static checkPoolBytes(classIndex: number, bytes: number): void {
-    if (!isPositiveInteger(bytes)) throw new RangeError(`allocStack: bytes must be a positive integer, received ${String(bytes)}`);
+    if (!isPositiveInteger(bytes)) throw new RangeError(`allocStack: bytes must be a positive integer, received ${describeValue(bytes)}`);
     if (bytes > POOL_SLOT_BYTES[classIndex]) {
       const name = POOL_CLASSES[classIndex];
       throw new RangeError(`allocStack: ${bytes} bytes do not fit a ${name} stack (${POOL_SLOT_BYTES[classIndex]} bytes); use a bigger class or "large"`);
@@ -1079,11 +1243,13 @@ export class AddressSpace {
   private static resolveSizes(options: AddressSpaceOptions, neededBytes: number): { bytes: number; maxBytes: number } {
     const askedBytes = options.bytes;
     if (askedBytes !== undefined && (!isPositiveInteger(askedBytes) || askedBytes > MAX_ADDRESS_SPACE_BYTES)) {
-      throw new RangeError(`AddressSpace: bytes must be a positive integer of at most ${MAX_ADDRESS_SPACE_BYTES}, received ${String(askedBytes)}`);
+      throw new RangeError(`AddressSpace: bytes must be a positive integer of at most ${MAX_ADDRESS_SPACE_BYTES}, received ${describeValue(askedBytes)}`);
     }
     const maxBytes = options.maxBytes ?? Math.min(Math.max(DEFAULT_MAX_BYTES, askedBytes ?? 0, neededBytes), MAX_ADDRESS_SPACE_BYTES);
     if (!isPositiveInteger(maxBytes) || maxBytes > MAX_ADDRESS_SPACE_BYTES) {
-      throw new RangeError(`AddressSpace: maxBytes must be a positive integer of at most ${MAX_ADDRESS_SPACE_BYTES} (4 GiB - 8), received ${String(maxBytes)}`);
+      throw new RangeError(
+        `AddressSpace: maxBytes must be a positive integer of at most ${MAX_ADDRESS_SPACE_BYTES} (4 GiB - 8), received ${describeValue(maxBytes)}`,
+      );
     }
     if (askedBytes !== undefined && askedBytes > maxBytes) {
       throw new RangeError(`AddressSpace: bytes ${askedBytes} exceeds maxBytes ${maxBytes}`);
@@ -1096,8 +1262,8 @@ export class AddressSpace {
   }
 
   private static validateAttach(buffer: unknown): SharedArrayBuffer {
-    if (!(buffer instanceof SharedArrayBuffer)) {
-      throw new TypeError(`AddressSpace: buffer must be a SharedArrayBuffer, received ${Object.prototype.toString.call(buffer)}`);
+    if (!isSharedArrayBuffer(buffer)) {
+      throw new TypeError(`AddressSpace: buffer must be a SharedArrayBuffer, received ${describeValue(buffer)}`);
     }
     const words = buffer.byteLength >= HEADER_BYTES ? new Uint32Array(buffer, 0, 4) : null;
     if (
@@ -1115,4 +1281,30 @@ export class AddressSpace {
     }
     return buffer;
   }
+}
+
+/**
+ * An *owned* stack: like `space.allocStack(sizeClass, bytes)`, but marked in
+ * the slot's generation word (a large stack: in its block's KIND flags) so
+ * that the public `freeStack` refuses it with AllocatorError. Only
+ * `freeOwnedStack` frees it. For stacks whose owner frees them itself (a
+ * coroutine's, see coro/stack.ts): nobody holding a copy of the ref can free
+ * the stack under its owner. Internal: not exported from the package.
+ */
+export function allocOwnedStack(space: AddressSpace, sizeClass: SizeClass, bytes?: number): StackRef {
+  return allocOwned(space, sizeClass, bytes);
+}
+
+/**
+ * Frees a stack handed out by `allocOwnedStack` (or `allocStack`): the
+ * owner's path, which the owned mark does not stop. AllocatorError, and no
+ * change, on a stale or foreign ref, as freeStack. Internal.
+ */
+export function freeOwnedStack(space: AddressSpace, ref: StackRef): void {
+  freeOwned(space, ref);
+}
+
+/** Whether `value` is an AddressSpace object (of this build). Never throws, runs no user code. */
+export function isAddressSpace(value: unknown): value is AddressSpace {
+  return isSpace(value);
 }

@@ -28,12 +28,18 @@
  * word (`syncSummary`). Two Atomics calls per alloc+free, no counter: in V8
  * each Atomics call is a builtin call, the main cost of the hot path.
  * `claimBatch` / `releaseBatch` claim or free up to 32 slots of one word
- * with one Atomics call: the address space's per-thread slot caches refill
- * and flush through them.
+ * with one Atomics call (releaseBatch a compare-and-swap, so a batch with a
+ * slot that is not allocated changes nothing): the address space's
+ * per-thread slot caches refill and flush through them.
+ *
+ * Misuse changes nothing: every public method refuses an index, word or
+ * address outside the pool (RangeError, or AllocatorError for `free`), so
+ * the padding bits and the memory past the bitmap are never written.
  *
  * Who may change what: only alloc/free touch the bitmap, the summary
  * and hint; the fixed words are written once by the constructor.
  */
+import { describeValue, isSharedArrayBuffer } from "./describe.js";
 import { AllocatorError } from "../errors.js";
 import {
   BITMAP_POOL_MAGIC,
@@ -104,8 +110,9 @@ export class BitmapPool {
   private readonly summaryWords: number;
   /** log2(slotSize) when it is a power of two, else -1 (then address → index divides). */
   private readonly slotShift: number;
-  /** Always-set bits past the last slot in the last bitmap word. */
+  /** Always-set bits past the last slot in the last bitmap word: how many, and which. */
   private readonly paddingBits: number;
+  private readonly paddingMask: number;
   /** The bitmap word of the last successful `claimBatch` (a second return value, so no object is made). */
   batchWord = 0;
 
@@ -122,6 +129,7 @@ export class BitmapPool {
     this.bitmapI32 = BP_SUMMARY_I32 + this.summaryWords;
     this.slotShift = (slotSize & (slotSize - 1)) === 0 ? 31 - Math.clz32(slotSize) : -1;
     this.paddingBits = this.bitmapWords * BITS_PER_WORD - slots;
+    this.paddingMask = this.paddingBits === 0 ? 0 : ~((1 << (BITS_PER_WORD - this.paddingBits)) - 1);
     if (attaching) this.verifyAttached();
     else this.initialise();
   }
@@ -183,6 +191,10 @@ export class BitmapPool {
    * bit changes nothing).
    */
   claimBatch(maxSlots: number): number {
+    if (typeof maxSlots !== "number" || !(maxSlots >= 1 && maxSlots <= BITS_PER_WORD) || maxSlots % 1 !== 0) {
+      // Refused before the loop: a zero or fractional batch would claim nothing and retry forever.
+      throw new RangeError(`BitmapPool.claimBatch: maxSlots must be an integer from 1 to ${BITS_PER_WORD}, received ${describeValue(maxSlots)}`);
+    }
     const meta = this.meta;
     const bitmapI32 = this.bitmapI32;
     const hintWord = meta[BP_HINT_I32];
@@ -211,18 +223,38 @@ export class BitmapPool {
 
   /**
    * Frees the slots whose bits are set in `mask`, all in bitmap word
-   * `wordIndex`, with a single `Atomics.and`. False (after clearing the ones
-   * that were set) if some of them were not allocated: callers treat that as
-   * a bug, since they only give back slots they own.
+   * `wordIndex`, with one compare-and-swap (retried only when another
+   * thread changed the word meanwhile). False, changing nothing, if some of
+   * them are not allocated: callers treat that as a bug, since they only
+   * give back slots they own. RangeError for a word outside the bitmap, a
+   * mask that is not a 32-bit integer, or bits past the last slot.
    */
   releaseBatch(wordIndex: number, mask: number): boolean {
-    const before = Atomics.and(this.meta, this.bitmapI32 + wordIndex, ~mask);
-    if (before === FULL_WORD) this.syncSummary(wordIndex);
-    return (before & mask) === mask;
+    if (typeof wordIndex !== "number" || !(wordIndex >= 0 && wordIndex < this.bitmapWords) || wordIndex % 1 !== 0) {
+      throw new RangeError(`BitmapPool.releaseBatch: wordIndex must be an integer from 0 to ${this.bitmapWords - 1}, received ${describeValue(wordIndex)}`);
+    }
+    if (typeof mask !== "number" || mask !== mask >> 0 || mask === 0) {
+      throw new RangeError(`BitmapPool.releaseBatch: mask must be a non-zero 32-bit integer, received ${describeValue(mask)}`);
+    }
+    if (wordIndex === this.bitmapWords - 1 && (mask & this.paddingMask) !== 0) {
+      throw new RangeError(`BitmapPool.releaseBatch: mask ${describeValue(mask)} has bits past the last of the pool's ${this.capacity} slots`);
+    }
+    const meta = this.meta;
+    const wordI32 = this.bitmapI32 + wordIndex;
+    for (let before = Atomics.load(meta, wordI32); ;) {
+      if ((before & mask) !== mask) return false;
+      const seen = Atomics.compareExchange(meta, wordI32, before, before & ~mask);
+      if (seen === before) {
+        if (before === FULL_WORD) this.syncSummary(wordIndex);
+        return true;
+      }
+      before = seen;
+    }
   }
 
   /** Frees the slot at `addr`; AllocatorError (and no change) if it is not an allocated slot of this pool. */
   free(addr: number): void {
+    if (typeof addr !== "number") throw new TypeError(`BitmapPool.free: addr must be a byte offset (a number), received ${describeValue(addr)}`);
     const slot = this.slotIndexOf(addr);
     if (slot < 0) throw this.badAddressError("free", addr);
     if (!this.freeIndex(slot)) {
@@ -232,9 +264,13 @@ export class BitmapPool {
 
   /**
    * Clears slot `slot`'s bit; false (and no change) if it was already clear.
-   * Precondition: 0 ≤ slot < capacity.
+   * RangeError for an index outside [0, capacity) (a bit past the last slot
+   * is padding that must stay set).
    */
   freeIndex(slot: number): boolean {
+    if (typeof slot !== "number" || !(slot >= 0 && slot < this.capacity) || slot % 1 !== 0) {
+      throw new RangeError(`BitmapPool.freeIndex: slot must be an integer from 0 to ${this.capacity - 1}, received ${describeValue(slot)}`);
+    }
     const wordI32 = this.bitmapI32 + (slot >>> 5);
     const bit = 1 << (slot & 31);
     const before = Atomics.and(this.meta, wordI32, ~bit);
@@ -244,17 +280,20 @@ export class BitmapPool {
   }
 
   isAllocated(addr: number): boolean {
+    if (typeof addr !== "number") return false;
     const slot = this.slotIndexOf(addr);
     return slot >= 0 && this.isSlotAllocated(slot);
   }
 
-  /** Precondition: 0 ≤ slot < capacity. */
+  /** Whether slot index `slot` is allocated; false for an index outside [0, capacity). */
   isSlotAllocated(slot: number): boolean {
+    if (typeof slot !== "number" || !(slot >= 0 && slot < this.capacity) || slot % 1 !== 0) return false;
     return (this.meta[this.bitmapI32 + (slot >>> 5)] & (1 << (slot & 31))) !== 0;
   }
 
   /** Index of the slot starting at `addr`; -1 if outside the pool, -2 if inside but not a slot start. */
   slotIndexOf(addr: number): number {
+    if (typeof addr !== "number") return -1;
     const offsetBytes = addr - this.slotsByteOffset;
     if (!(offsetBytes >= 0 && offsetBytes < this.capacity * this.slotSize)) return -1;
     const slot = this.slotShift >= 0 ? offsetBytes >>> this.slotShift : Math.floor(offsetBytes / this.slotSize);
@@ -293,7 +332,7 @@ export class BitmapPool {
     const slot = this.slotIndexOf(addr);
     const where = `pool at byte offset ${this.base} (${this.capacity} slots of ${this.slotSize} bytes from ${this.slotsByteOffset})`;
     if (slot === -2) return new AllocatorError(`BitmapPool.${operation}: byte offset ${addr} is not the start of a slot in the ${where}`);
-    return new AllocatorError(`BitmapPool.${operation}: byte offset ${String(addr)} is not in the ${where}`);
+    return new AllocatorError(`BitmapPool.${operation}: byte offset ${describeValue(addr)} is not in the ${where}`);
   }
 
   /**
@@ -368,10 +407,10 @@ export class BitmapPool {
 
   private static validateSizes(slotSize: number, slots: number): void {
     if (!Number.isInteger(slotSize) || slotSize <= 0 || slotSize % 8 !== 0) {
-      throw new RangeError(`BitmapPool: slotSize must be a positive multiple of 8, received ${String(slotSize)}`);
+      throw new RangeError(`BitmapPool: slotSize must be a positive multiple of 8, received ${describeValue(slotSize)}`);
     }
     if (!Number.isInteger(slots) || slots <= 0) {
-      throw new RangeError(`BitmapPool: slots must be a positive integer, received ${String(slots)}`);
+      throw new RangeError(`BitmapPool: slots must be a positive integer, received ${describeValue(slots)}`);
     }
     if (slots * slotSize > MAX_ADDRESS_SPACE_BYTES) {
       throw new RangeError(`BitmapPool: ${slots} slots of ${slotSize} bytes exceed the 4 GiB address space`);
@@ -379,11 +418,11 @@ export class BitmapPool {
   }
 
   private static validateGeometry(buffer: SharedArrayBuffer, base: number, slotSize: number, slots: number): void {
-    if (!(buffer instanceof SharedArrayBuffer)) {
-      throw new TypeError(`BitmapPool: buffer must be a SharedArrayBuffer, received ${Object.prototype.toString.call(buffer)}`);
+    if (!isSharedArrayBuffer(buffer)) {
+      throw new TypeError(`BitmapPool: buffer must be a SharedArrayBuffer, received ${describeValue(buffer)}`);
     }
     if (!Number.isInteger(base) || base < 0 || base % 8 !== 0) {
-      throw new RangeError(`BitmapPool: base must be a non-negative multiple of 8, received ${String(base)}`);
+      throw new RangeError(`BitmapPool: base must be a non-negative multiple of 8, received ${describeValue(base)}`);
     }
     BitmapPool.validateSizes(slotSize, slots);
     const endByteOffset = base + bitmapPoolMetaBytes(slots) + slotSize * slots;

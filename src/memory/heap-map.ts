@@ -26,8 +26,10 @@
  * about coroutines (the runtime passes its chained stack segments as
  * `highlight`).
  */
+import { describeValue, readGuarded, readOptions } from "./describe.js";
 import type { MemoryLayout, PoolLayout } from "./address-space.js";
-import { HEAP_BLOCK_HEADER_BYTES, POOL_CLASSES, type PoolSizeClass } from "./layout.js";
+import { HEAP_BLOCK_HEADER_BYTES } from "./layout.js";
+import { POOL_CLASSES, type PoolSizeClass } from "./size-classes.js";
 
 /** What `toSVG()` accepts. */
 export interface HeapMapOptions {
@@ -133,23 +135,32 @@ function hex(addr: number): string {
   return `0x${addr.toString(16).padStart(7, "0")}`;
 }
 
-function validateOptions(options: HeapMapOptions): { width: number; title: string; highlight: Array<{ addr: number; bytes: number; label: string }> } {
-  if (typeof options !== "object" || options === null) throw new TypeError(`toSVG: options must be an object, received ${String(options)}`);
+function validateOptions(givenOptions: HeapMapOptions): { width: number; title: string; highlight: Array<{ addr: number; bytes: number; label: string }> } {
+  if (typeof givenOptions !== "object" || givenOptions === null)
+    throw new TypeError(`toSVG: options must be an object, received ${describeValue(givenOptions)}`);
+  const options = readOptions("toSVG options", givenOptions, ["width", "title", "highlight"]) as HeapMapOptions;
   const width = options.width ?? DEFAULT_WIDTH;
   if (typeof width !== "number" || !Number.isFinite(width) || width < MIN_WIDTH) {
-    throw new RangeError(`toSVG: width must be a finite number of at least ${MIN_WIDTH} pixels, received ${String(width)}`);
+    throw new RangeError(`toSVG: width must be a finite number of at least ${MIN_WIDTH} pixels, received ${describeValue(width)}`);
   }
   const title = options.title ?? "Address space";
-  if (typeof title !== "string") throw new TypeError(`toSVG: title must be a string, received ${String(title)}`);
+  if (typeof title !== "string") throw new TypeError(`toSVG: title must be a string, received ${describeValue(title)}`);
   const highlight = options.highlight ?? [];
-  if (!Array.isArray(highlight)) throw new TypeError(`toSVG: highlight must be an array of { addr, bytes, label }, received ${String(highlight)}`);
+  if (!readGuarded("toSVG highlight", () => Array.isArray(highlight))) {
+    throw new TypeError(`toSVG: highlight must be an array of { addr, bytes, label }, received ${describeValue(highlight)}`);
+  }
+  const items = readGuarded("toSVG highlight", () =>
+    highlight.map((item: unknown) => {
+      const { addr, bytes, label } = (item ?? {}) as { addr?: unknown; bytes?: unknown; label?: unknown };
+      return { item, addr, bytes, label };
+    }),
+  );
   return {
     width,
     title,
-    highlight: highlight.map((item: unknown, index) => {
-      const { addr, bytes, label } = (item ?? {}) as { addr?: unknown; bytes?: unknown; label?: unknown };
+    highlight: items.map(({ item, addr, bytes, label }, index) => {
       if (typeof addr !== "number" || typeof bytes !== "number" || typeof label !== "string" || !(addr >= 0) || !(bytes > 0)) {
-        throw new TypeError(`toSVG: highlight[${index}] must be { addr: number ≥ 0, bytes: number > 0, label: string }, received ${JSON.stringify(item)}`);
+        throw new TypeError(`toSVG: highlight[${index}] must be { addr: number ≥ 0, bytes: number > 0, label: string }, received ${describeValue(item)}`);
       }
       return { addr, bytes, label };
     }),

@@ -40,9 +40,13 @@
  *
  * Growth: when no free block fits, the heap grows the SharedArrayBuffer at its
  * end (up to the limit) and frees the new space as one block, merged with a
- * free tail. Existing blocks never move.
+ * free tail. Existing blocks never move. A growth refreshes the buffer's
+ * shared typed-array views (views.ts) before the allocation returns, so no
+ * frame ever writes through a view shorter than the address it was given.
  */
+import { describeValue, isByteOffset, isSharedArrayBuffer, readOptions } from "./describe.js";
 import { AllocatorError, bug } from "../errors.js";
+import { refreshViewsOf } from "./views.js";
 import {
   ALIGN_BYTES,
   BLK_KIND_I32,
@@ -65,6 +69,8 @@ import {
   HC_HEADS_I32,
   HC_LIMIT_BYTES_I32,
   HC_LOCK_I32,
+  HC_MAGIC_I32,
+  HEAP_MAGIC,
   HC_QUICK_I32,
   HC_SL_BITMAPS_I32,
   HC_START_BYTE_OFFSET_I32,
@@ -135,6 +141,12 @@ const HOLDS_BY_KIND: Record<number, HeapBlockHolds> = {
   [BLOCK_THREAD]: "thread",
   [BLOCK_OTHER]: "other",
 };
+
+function badKind(kind: unknown): RangeError {
+  return new RangeError(
+    `Heap.alloc: kind must be one of BLOCK_LARGE (${BLOCK_LARGE}), BLOCK_POOL (${BLOCK_POOL}), BLOCK_THREAD (${BLOCK_THREAD}) or BLOCK_OTHER (${BLOCK_OTHER}), received ${describeValue(kind)}`,
+  );
+}
 
 /** Whether this thread may block in Atomics.wait (not on a browser's main thread). */
 const CAN_WAIT = (() => {
@@ -322,14 +334,14 @@ export class Heap {
    * takes the lock); without it only this object may use the heap.
    */
   static init(buffer: SharedArrayBuffer, controlByteOffset: number, startByteOffset: number, limitBytes?: number, options: HeapOptions = {}): Heap {
-    if (!(buffer instanceof SharedArrayBuffer)) {
-      throw new TypeError(`Heap.init: buffer must be a SharedArrayBuffer, received ${Object.prototype.toString.call(buffer)}`);
+    if (!isSharedArrayBuffer(buffer)) {
+      throw new TypeError(`Heap.init: buffer must be a SharedArrayBuffer, received ${describeValue(buffer)}`);
     }
     if (!Number.isInteger(controlByteOffset) || controlByteOffset < 0 || controlByteOffset % 8 !== 0) {
-      throw new RangeError(`Heap.init: controlByteOffset must be a non-negative multiple of 8, received ${String(controlByteOffset)}`);
+      throw new RangeError(`Heap.init: controlByteOffset must be a non-negative multiple of 8, received ${describeValue(controlByteOffset)}`);
     }
     if (!Number.isInteger(startByteOffset) || startByteOffset < ALIGN_BYTES || startByteOffset % ALIGN_BYTES !== 0) {
-      throw new RangeError(`Heap.init: startByteOffset must be a positive multiple of 16, received ${String(startByteOffset)}`);
+      throw new RangeError(`Heap.init: startByteOffset must be a positive multiple of 16, received ${describeValue(startByteOffset)}`);
     }
     const endByteOffset = buffer.byteLength - (buffer.byteLength % ALIGN_BYTES);
     const controlEnd = controlByteOffset + HEAP_CONTROL_BYTES;
@@ -341,13 +353,16 @@ export class Heap {
         `Heap.init: a heap from byte offset ${startByteOffset} needs a buffer of at least ${startByteOffset + HEAP_BLOCK_HEADER_BYTES} bytes, it has ${buffer.byteLength}`,
       );
     }
+    if (limitBytes !== undefined && typeof limitBytes !== "number") {
+      throw new TypeError(`Heap.init: limitBytes must be a number of bytes, received ${describeValue(limitBytes)}`);
+    }
     const growableLimit = buffer.growable ? buffer.maxByteLength : buffer.byteLength;
     const limit = Math.min(limitBytes ?? growableLimit, growableLimit, MAX_ADDRESS_SPACE_BYTES);
     if (!Number.isInteger(limit) || limit < endByteOffset) {
-      throw new RangeError(`Heap.init: limitBytes must be an integer of at least ${endByteOffset}, received ${String(limitBytes)}`);
+      throw new RangeError(`Heap.init: limitBytes must be an integer of at least ${endByteOffset}, received ${describeValue(limitBytes)}`);
     }
-    const shared = options.shared ?? false;
-    if (typeof shared !== "boolean") throw new TypeError(`Heap.init: shared must be a boolean, received ${String(shared)}`);
+    const shared = readOptions("Heap.init options", options, ["shared"]).shared ?? false;
+    if (typeof shared !== "boolean") throw new TypeError(`Heap.init: shared must be a boolean, received ${describeValue(shared)}`);
     new Uint32Array(buffer, controlByteOffset, HEAP_CONTROL_BYTES >>> 2).fill(0);
     const heap = new Heap(buffer, controlByteOffset, shared);
     const words = heap.words;
@@ -363,6 +378,7 @@ export class Heap {
       words[(sentinel >>> 2) + BLK_PREV_PHYS_I32] = startByteOffset;
       heap.insertFree(startByteOffset);
     }
+    Atomics.store(words, control + HC_MAGIC_I32, HEAP_MAGIC); // publish: the control block is complete
     return heap;
   }
 
@@ -372,9 +388,13 @@ export class Heap {
    * made with `{ shared: true }` (its owner skips the lock).
    */
   static attach(buffer: SharedArrayBuffer, controlByteOffset: number): Heap {
+    if (!isSharedArrayBuffer(buffer)) throw new TypeError(`Heap.attach: buffer must be a SharedArrayBuffer, received ${describeValue(buffer)}`);
+    if (!isByteOffset(controlByteOffset, 8) || controlByteOffset + HEAP_CONTROL_BYTES > buffer.byteLength) {
+      throw new RangeError(`Heap.attach: controlByteOffset must be a multiple of 8 inside the buffer, received ${describeValue(controlByteOffset)}`);
+    }
     const words = new Uint32Array(buffer, controlByteOffset, HEAP_CONTROL_BYTES >>> 2);
     const start = words[HC_START_BYTE_OFFSET_I32];
-    if (start < ALIGN_BYTES || start % ALIGN_BYTES !== 0) {
+    if (Atomics.load(words, HC_MAGIC_I32) !== HEAP_MAGIC || start < ALIGN_BYTES || start % ALIGN_BYTES !== 0) {
       throw new AllocatorError(`Heap.attach: no heap control block at byte offset ${controlByteOffset}`);
     }
     if ((words[HC_FLAGS_I32] & HEAP_FLAG_SHARED) === 0) {
@@ -420,8 +440,12 @@ export class Heap {
    * offset, or 0 when no block fits even after growing to the limit.
    */
   alloc(bytes: number, kind: HeapAllocKind = Kind.Other, tag = 0): number {
-    if (!(bytes > 0 && bytes <= Limit.MaxBytes) || !Number.isInteger(bytes)) {
-      throw new RangeError(`Heap.alloc: bytes must be a positive integer below 4 GiB, received ${String(bytes)}`);
+    if (typeof bytes !== "number" || !(bytes > 0 && bytes <= Limit.MaxBytes) || !Number.isInteger(bytes)) {
+      throw new RangeError(`Heap.alloc: bytes must be a positive integer below 4 GiB, received ${describeValue(bytes)}`);
+    }
+    if (kind !== Kind.Large && kind !== Kind.Pool && kind !== Kind.Thread && kind !== Kind.Other) throw badKind(kind);
+    if (typeof tag !== "number" || !Number.isInteger(tag) || tag < 0 || tag > 0xffffffff) {
+      throw new RangeError(`Heap.alloc: tag must be an integer from 0 to 2^32 - 1, received ${describeValue(tag)}`);
     }
     if (!this.shared) return this.allocLocked(bytes, kind, tag);
     this.lock();
@@ -638,6 +662,11 @@ export class Heap {
     if (nextFree !== 0) words[(nextFree >>> 2) + Blk.PrevFree] = block;
     if (prevFree !== 0) words[(prevFree >>> 2) + Blk.NextFree] = block;
     else words[control + Hc.Heads + listIndex] = block;
+  }
+
+  /** The KIND flags (KIND_FLAG_*) of the allocated block at `payloadAddr`. Precondition: an allocated block. */
+  kindFlagsOf(payloadAddr: number): number {
+    return this.words[((payloadAddr - HEAP_BLOCK_HEADER_BYTES) >>> 2) + BLK_KIND_I32] & ~0xffff;
   }
 
   /** Bytes the allocation at `payloadAddr` asked for, rounded to 16. Precondition: an allocated block. */
@@ -857,6 +886,7 @@ export class Heap {
     if (newEnd > this.buffer.byteLength) this.buffer.grow(newEnd);
     words[control + HC_END_BYTE_OFFSET_I32] = newEnd;
     this.ensureView();
+    refreshViewsOf(this.buffer); // the growth reaches every frame's views before the allocation returns (views.ts)
     const grownBytes = newEnd - end;
     const newSentinel = newEnd - HEAP_BLOCK_HEADER_BYTES;
     this.writeHeader(oldSentinel, grownBytes, tail, BLOCK_FREE, 0);
@@ -881,11 +911,16 @@ export class Heap {
     return this.words[this.control + HC_END_BYTE_OFFSET_I32];
   }
 
-  /** Re-makes the view when the heap (maybe grown by another thread) reaches past it. */
+  /**
+   * Re-makes the view when the heap (maybe grown by another thread) reaches
+   * past it, and brings the buffer's shared views (views.ts) along: every
+   * address this heap returns lies inside them.
+   */
   private ensureView(): void {
     if (this.words[this.control + HC_END_BYTE_OFFSET_I32] > this.viewBytes) {
       this.viewBytes = this.buffer.byteLength - (this.buffer.byteLength % 4);
       this.words = new Uint32Array(this.buffer, 0, this.viewBytes >>> 2);
+      refreshViewsOf(this.buffer);
     }
   }
 
@@ -918,7 +953,7 @@ export class Heap {
     const start = this.words[this.control + HC_START_BYTE_OFFSET_I32];
     const end = this.endLocked();
     if (typeof payloadAddr !== "number" || !(payloadAddr >= start && payloadAddr < end)) {
-      return new AllocatorError(`Heap.free: byte offset ${String(payloadAddr)} is not in the heap [${start}, ${end})`);
+      return new AllocatorError(`Heap.free: byte offset ${describeValue(payloadAddr)} is not in the heap [${start}, ${end})`);
     }
     if (payloadAddr % ALIGN_BYTES !== 0) {
       return new AllocatorError(`Heap.free: byte offset ${payloadAddr} is not 16-byte aligned, so not a block's payload`);

@@ -11,11 +11,8 @@ export {
   HEAP_BLOCK_HEADER_BYTES,
   HEAP_CONTROL_BYTES,
   MAX_ADDRESS_SPACE_BYTES,
-  SIZE_CLASSES,
-  SIZE_CLASS_BYTES,
-  type PoolSizeClass,
-  type SizeClass,
 } from "./layout.js";
+export { SIZE_CLASSES, SIZE_CLASS_BYTES, type PoolSizeClass, type SizeClass } from "./size-classes.js";
 export {
   AddressSpace,
   type AddressSpaceOptions,

@@ -18,7 +18,7 @@
  *  header:
  *   0     fields  (HDR_*_I32)           magic, version, region offsets, counters
  *   64    class stats (3 × 4 words)     capacity, used, highWater, pools per class
- *   128   heap control (HC_*_I32)       lock, bounds, byte counts, TLSF bitmaps and list heads, quick lists
+ *   128   heap control (HC_*_I32)       lock, bounds, byte counts, flags, magic, TLSF bitmaps and list heads, quick lists
  *   1984  pool table (MAX_POOLS × 8 words)  one record per stack pool, append-only
  *   34752 thread table (MAX_THREADS words)  byte offset of each registered thread record, 0 = free entry
  *
@@ -26,11 +26,12 @@
  *   ┌──────────────────────┬─────────────────────────────────────────────────┐
  *   │ generations u32×slots│ BitmapPool: meta │ summary │ bitmap │ slots ...  │
  *   └──────────────────────┴─────────────────────────────────────────────────┘
+ *   generation word: bit 0 handed out │ bit 1 owned │ bits 2..31 incarnation (+1 per free)
  *
  *  heap block (16-byte header, 16-byte aligned; payload = block + 16):
  *   word 0 SIZE       block bytes, header included, multiple of 16
  *   word 1 PREV_PHYS  byte offset of the previous block, 0 for the first
- *   word 2 KIND       kind (low 8 bits) | unused tail bytes << 8
+ *   word 2 KIND       kind (low 8 bits) | unused tail bytes << 8 | flags << 16 (large: OWNED)
  *   word 3 TAG        large: generation; pool: pool id; thread record: its index; free: 0
  *   free blocks only: word 4 NEXT_FREE, word 5 PREV_FREE (byte offsets, 0 = none)
  *   quick blocks only: TAG its depth in its quick list, word 4 NEXT_FREE the next block of the list
@@ -45,6 +46,8 @@
  * Invariants (checked by `checkMemory()`, see validate.ts):
  * - A slot's generation is odd ⇔ the slot is handed out; bitmap bit set ⇔
  *   handed out or in some thread's cache (so popcount == used + Σ cached).
+ *   Its owned bit is set only while it is handed out as an owned stack.
+ * - Only a LARGE block carries KIND flags (OWNED); every other block's are 0.
  * - 0 < HEADER_BYTES ≤ micro region ≤ heap start < heap end ≤ buffer.byteLength ≤ maxBytes.
  * - Every region and every block starts on a 16-byte boundary, so a stack
  *   slot is aligned for any local (an f64 needs 8).
@@ -59,32 +62,7 @@
  * nobody else writes it; other threads only read it, at quiescence).
  */
 
-// ── Size classes ──────────────────────────────────────────────────────────────
-
-/** Stack size classes: three pool classes of fixed slot size, and `large` from the heap. */
-export type SizeClass = "micro" | "small" | "medium" | "large";
-
-/** The pool classes, whose stacks are fixed-size slots. */
-export type PoolSizeClass = "micro" | "small" | "medium";
-
-export const SIZE_CLASSES: readonly SizeClass[] = Object.freeze(["micro", "small", "medium", "large"] as const);
-
-/** Slot size of each pool class, in bytes. */
-export const SIZE_CLASS_BYTES: { readonly micro: 256; readonly small: 2048; readonly medium: 16384 } = Object.freeze({
-  micro: 256,
-  small: 2048,
-  medium: 16384,
-} as const);
-
-/** Pool classes by index: the index is what the header and pool records store. */
-export const POOL_CLASSES: readonly PoolSizeClass[] = Object.freeze(["micro", "small", "medium"] as const);
-export const POOL_CLASS_COUNT = 3;
-export const MICRO_CLASS_INDEX = 0;
-export const SMALL_CLASS_INDEX = 1;
-export const MEDIUM_CLASS_INDEX = 2;
-
-/** Slot bytes by class index (same numbers as SIZE_CLASS_BYTES, indexable on the hot path). */
-export const POOL_SLOT_BYTES: readonly number[] = Object.freeze([256, 2048, 16384]);
+// ── Per-class allocator parameters (the class table itself is size-classes.ts) ─
 
 /** A large stack's size when `allocStack("large")` is given no `bytes`. */
 export const DEFAULT_LARGE_STACK_BYTES = 65536;
@@ -129,7 +107,7 @@ export function alignUp(byteCount: number, alignBytes: number): number {
 
 /** "CPRM" little-endian: marks a buffer laid out by AddressSpace. */
 export const ADDRESS_SPACE_MAGIC = 0x4d525043;
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 export const HDR_MAGIC_I32 = 0;
 export const HDR_VERSION_I32 = 1;
@@ -188,6 +166,9 @@ export const HC_USED_BYTES_I32 = 4;
 export const HC_FLAGS_I32 = 5;
 /** HC_FLAGS bit: other Heap instances may attach, so every operation takes the lock. */
 export const HEAP_FLAG_SHARED = 1;
+/** "HEAP" little-endian, written last by Heap.init: marks an initialised control block (attach and checkHeap refuse garbage). */
+export const HC_MAGIC_I32 = 6;
+export const HEAP_MAGIC = 0x50414548;
 /** Bit f set ⇔ some second-level list of first level f is non-empty. */
 export const HC_FL_BITMAP_I32 = 8;
 /** TLSF_FL_COUNT words: bit s of word f set ⇔ list (f, s) is non-empty. */
@@ -232,6 +213,10 @@ export const BLK_PREV_FREE_I32 = 5;
 export const KIND_MASK = 0xff;
 /** Bits 8..15 of the KIND word: payload bytes past the request, left because too small to split off. */
 export const KIND_UNUSED_TAIL_SHIFT = 8;
+/** Bits 16..23 of the KIND word: flags of an allocated block. */
+export const KIND_FLAGS_SHIFT = 16;
+/** KIND flag of a LARGE block: an owned stack (allocOwnedStack), which the public freeStack refuses. */
+export const KIND_FLAG_OWNED = 1 << KIND_FLAGS_SHIFT;
 
 export const BLOCK_FREE = 1;
 export const BLOCK_LARGE = 2;
@@ -334,6 +319,17 @@ export function bitmapPoolMetaBytes(slots: number): number {
 
 /** i32 index (relative to the pool base) of the first summary word. */
 export const BP_SUMMARY_I32 = BP_FIXED_WORDS;
+
+/**
+ * A pool slot's generation word. Bit 0: handed out. Bit 1: handed out as an
+ * owned stack (allocOwnedStack), which only its owner may free. Bits 2..31:
+ * the incarnation, bumped when the slot is freed, so a ref kept past a free
+ * never matches the slot again (until 2^30 frees of one slot wrap it).
+ */
+export const GEN_HANDED_OUT = 1;
+export const GEN_OWNED = 2;
+export const GEN_MARKS = GEN_HANDED_OUT | GEN_OWNED;
+export const GEN_STEP = 4;
 
 /** Bytes of a stack pool's generation array (one u32 per slot), 16-aligned. */
 export function generationBytes(slots: number): number {

@@ -30,7 +30,8 @@
  * - large stacks: count and bytes == the LARGE blocks in the heap.
  */
 import { bug } from "../errors.js";
-import type { AddressSpace } from "./address-space.js";
+import { isAddressSpace, type AddressSpace } from "./address-space.js";
+import { describeValue, isByteOffset, isSharedArrayBuffer } from "./describe.js";
 import { popcount } from "./bitmap-pool.js";
 import { quickListIndex, tlsfListIndex } from "./heap.js";
 import {
@@ -51,6 +52,7 @@ import {
   BLOCK_QUICK,
   BLOCK_SENTINEL,
   BLOCK_THREAD,
+  BP_FIXED_WORDS,
   BP_HINT_I32,
   BP_MAGIC_I32,
   BP_SLOTS_I32,
@@ -68,6 +70,9 @@ import {
   HC_FL_BITMAP_I32,
   HC_HEADS_I32,
   HC_LIMIT_BYTES_I32,
+  HC_MAGIC_I32,
+  HEAP_CONTROL_BYTES,
+  HEAP_MAGIC,
   HC_QUICK_I32,
   HC_SL_BITMAPS_I32,
   HC_START_BYTE_OFFSET_I32,
@@ -92,18 +97,20 @@ import {
   HEAP_MIN_BLOCK_BYTES,
   KIND_MASK,
   KIND_UNUSED_TAIL_SHIFT,
+  KIND_FLAGS_SHIFT,
+  KIND_FLAG_OWNED,
+  GEN_HANDED_OUT,
+  GEN_MARKS,
+  GEN_OWNED,
   LAYOUT_VERSION,
   MAX_POOLS,
   MAX_THREADS,
   POOL_BASE_BYTE_OFFSET_I32,
-  POOL_CLASSES,
-  POOL_CLASS_COUNT,
   POOL_CLASS_I32,
   POOL_HEAP_BLOCK_I32,
   POOL_REGION_BYTES_I32,
   POOL_REGION_BYTE_OFFSET_I32,
   POOL_SLOTS_I32,
-  POOL_SLOT_BYTES,
   POOL_SLOT_BYTES_I32,
   QUICK_DEPTH,
   QUICK_ENTRY_WORDS,
@@ -126,6 +133,7 @@ import {
   summaryWordsFor,
   threadTableI32,
 } from "./layout.js";
+import { POOL_CLASSES, POOL_CLASS_COUNT, POOL_SLOT_BYTES } from "./size-classes.js";
 
 /** Throws, naming the invariant, when `ok` is false. */
 function ensure(ok: boolean, what: () => string): void {
@@ -147,11 +155,18 @@ interface WalkedBlock {
 
 /** Checks every BitmapPool invariant of the pool at `base`; returns its capacity and used slots. */
 export function checkBitmapPool(buffer: SharedArrayBuffer, base: number): { capacity: number; used: number; slotBytes: number } {
+  requireBuffer("checkBitmapPool", buffer);
+  if (!isByteOffset(base, 8) || base + BP_FIXED_WORDS * 4 > buffer.byteLength) {
+    throw new RangeError(`checkBitmapPool: base must be a multiple of 8 inside the buffer (${buffer.byteLength} bytes), received ${describeValue(base)}`);
+  }
   const words = wordsOf(buffer);
   const meta = base >>> 2;
   const where = `BitmapPool at byte offset ${base}`;
-  ensure(base % 8 === 0 && base + 32 <= buffer.byteLength, () => `${where}: base is not a multiple of 8 inside the buffer`);
-  ensure(Atomics.load(words, meta + BP_MAGIC_I32) === BITMAP_POOL_MAGIC, () => `${where}: bad magic`);
+  if (Atomics.load(words, meta + BP_MAGIC_I32) !== BITMAP_POOL_MAGIC) {
+    throw new TypeError(
+      `checkBitmapPool: there is no BitmapPool at byte offset ${base} (its magic word is ${words[meta + BP_MAGIC_I32]}, a pool's is ${BITMAP_POOL_MAGIC})`,
+    );
+  }
   const slotBytes = words[meta + BP_SLOT_BYTES_I32];
   const capacity = words[meta + BP_SLOTS_I32];
   ensure(slotBytes > 0 && slotBytes % 8 === 0 && capacity > 0, () => `${where}: bad geometry (${capacity} slots of ${slotBytes} bytes)`);
@@ -184,8 +199,17 @@ export function checkBitmapPool(buffer: SharedArrayBuffer, base: number): { capa
 
 /** Checks every heap invariant of the heap whose control block is at `controlByteOffset`; returns its blocks. */
 export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number): WalkedBlock[] {
+  requireBuffer("checkHeap", buffer);
+  if (!isByteOffset(controlByteOffset, 8) || controlByteOffset + HEAP_CONTROL_BYTES > buffer.byteLength) {
+    throw new RangeError(
+      `checkHeap: controlByteOffset must be a multiple of 8 with a control block inside the buffer (${buffer.byteLength} bytes), received ${describeValue(controlByteOffset)}`,
+    );
+  }
   const words = wordsOf(buffer);
   const control = controlByteOffset >>> 2;
+  if (Atomics.load(words, control + HC_MAGIC_I32) !== HEAP_MAGIC) {
+    throw new TypeError(`checkHeap: there is no heap control block at byte offset ${controlByteOffset} (no Heap.init wrote one there)`);
+  }
   const start = words[control + HC_START_BYTE_OFFSET_I32];
   const end = words[control + HC_END_BYTE_OFFSET_I32];
   const limit = words[control + HC_LIMIT_BYTES_I32];
@@ -209,6 +233,8 @@ export function checkHeap(buffer: SharedArrayBuffer, controlByteOffset: number):
     const bytes = words[header + BLK_SIZE_I32];
     const kind = words[header + BLK_KIND_I32] & KIND_MASK;
     const unusedTail = (words[header + BLK_KIND_I32] >>> KIND_UNUSED_TAIL_SHIFT) & 0xff;
+    const flags = (words[header + BLK_KIND_I32] >>> KIND_FLAGS_SHIFT) << KIND_FLAGS_SHIFT;
+    ensure(flags === 0 || (kind === BLOCK_LARGE && flags === KIND_FLAG_OWNED), () => `heap block at ${block}: kind ${kind} with flags ${flags >>> 0}`);
     ensure(bytes >= HEAP_MIN_BLOCK_BYTES && bytes % ALIGN_BYTES === 0 && block + bytes <= sentinel, () => `heap block at ${block}: bad size ${bytes}`);
     ensure(words[header + BLK_PREV_PHYS_I32] === prev, () => `heap block at ${block}: PREV_PHYS ${words[header + BLK_PREV_PHYS_I32]}, expected ${prev}`);
     ensure(
@@ -332,10 +358,16 @@ interface WalkedPool {
 
 /** Checks every invariant of the address space in `buffer` (see the module comment). */
 export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
+  requireBuffer("checkAddressSpaceBuffer", buffer);
   const words = wordsOf(buffer);
-  ensure(words.length * 4 >= HEADER_BYTES, () => `buffer of ${buffer.byteLength} bytes is smaller than the header`);
-  ensure(Atomics.load(words, HDR_MAGIC_I32) === ADDRESS_SPACE_MAGIC && words[HDR_VERSION_I32] === LAYOUT_VERSION, () => "header magic or version is wrong");
-  ensure(words[HDR_HEADER_BYTES_I32] === HEADER_BYTES, () => `header says ${words[HDR_HEADER_BYTES_I32]} header bytes, layout says ${HEADER_BYTES}`);
+  if (words.length * 4 < HEADER_BYTES || Atomics.load(words, HDR_MAGIC_I32) !== ADDRESS_SPACE_MAGIC) {
+    throw new TypeError(`checkAddressSpaceBuffer: this ${buffer.byteLength}-byte SharedArrayBuffer is not a cprime-coro address space (no header magic)`);
+  }
+  if (words[HDR_VERSION_I32] !== LAYOUT_VERSION || words[HDR_HEADER_BYTES_I32] !== HEADER_BYTES) {
+    throw new TypeError(
+      `checkAddressSpaceBuffer: the buffer holds an address space of layout version ${words[HDR_VERSION_I32]} (${words[HDR_HEADER_BYTES_I32]} header bytes); this build reads version ${LAYOUT_VERSION} (${HEADER_BYTES})`,
+    );
+  }
   const microStart = words[HDR_MICRO_REGION_BYTE_OFFSET_I32];
   const microEnd = microStart + words[HDR_MICRO_REGION_BYTES_I32];
   const heapStart = words[HDR_HEAP_BYTE_OFFSET_I32];
@@ -421,9 +453,11 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
       handedOut: 0,
       cached: 0,
     };
-    // A handed-out slot (odd generation) has its bit set; a clear bit means an even generation.
+    // A handed-out slot (odd generation) has its bit set; a clear bit means an even generation; only a handed-out slot is owned.
     for (let slot = 0; slot < slots; slot++) {
-      if ((words[walked.generationsI32 + slot] & 1) === 0) continue;
+      const generation = words[walked.generationsI32 + slot];
+      ensure((generation & GEN_MARKS) !== GEN_OWNED, () => `${where}: slot ${slot} is marked owned (generation ${generation}) but not handed out`);
+      if ((generation & GEN_HANDED_OUT) === 0) continue;
       walked.handedOut++;
       const bitSet = (words[walked.bitmapI32 + (slot >>> 5)] >>> (slot & 31)) & 1;
       ensure(bitSet === 1, () => `${where}: slot ${slot} has an odd generation (handed out) but its bitmap bit is clear`);
@@ -547,5 +581,10 @@ function poolAt(poolsByStart: WalkedPool[], addr: number): WalkedPool | null {
 
 /** Throws (naming the broken invariant) unless every invariant of `space` holds. */
 export function checkMemory(space: AddressSpace): void {
+  if (!isAddressSpace(space)) throw new TypeError(`checkMemory: expected an AddressSpace (rt.memory), received ${describeValue(space)}`);
   checkAddressSpaceBuffer(space.buffer);
+}
+
+function requireBuffer(operation: string, buffer: unknown): asserts buffer is SharedArrayBuffer {
+  if (!isSharedArrayBuffer(buffer)) throw new TypeError(`${operation}: buffer must be a SharedArrayBuffer, received ${describeValue(buffer)}`);
 }

@@ -98,7 +98,7 @@ describe("coro() definitions", () => {
     expect(errs).toEqual([
       'local "n" is i64; it takes a bigint, received 3',
       'local "x" is f64; it takes a number, received "1"',
-      'local "b" is bytes(2); cannot store Array(3)',
+      'local "b" is bytes(2); cannot store an object (Array)',
     ]);
   });
 

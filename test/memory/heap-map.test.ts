@@ -150,7 +150,7 @@ describe("AddressSpace.toSVG()", () => {
 
   it.each([
     ["a width below 400", { width: 100 }, RangeError, /width must be .* at least 400 .* received 100/],
-    ["a width that is not a number", { width: "wide" as never }, RangeError, /received wide/],
+    ["a width that is not a number", { width: "wide" as never }, RangeError, /received "wide"/],
     ["a highlight without a label", { highlight: [{ addr: 0, bytes: 16 }] as never }, TypeError, /highlight\[0\] must be/],
     ["a highlight list that is not an array", { highlight: 5 as never }, TypeError, /must be an array/],
     ["a title that is not a string", { title: 7 as never }, TypeError, /title must be a string/],

@@ -5,6 +5,7 @@
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { AddressSpace, BitmapPool, checkBitmapPool, checkMemory, type StackRef } from "../../src/memory/index.js";
+import { viewsOf } from "../../src/memory/views.js";
 import type { PoolJob, SpaceJob } from "./memory-worker.js";
 
 /** A plain-JS entry that registers tsx and imports memory-worker.ts (Node 20 will not start a worker on a .ts file). */
@@ -65,6 +66,25 @@ describe("memory shared by worker threads", () => {
     expect(stats.large.count).toBe(kept.filter((ref) => ref.sizeClass === "large").length);
     for (const ref of kept) space.freeStack(ref);
     expect(space.stats().micro.used).toBe(0);
+    checkMemory(space);
+  }, 30_000);
+
+  it("stacks in pools and heap blocks other threads grew the buffer for lie inside this thread's views (frames write through them)", async () => {
+    const space = new AddressSpace({ pools: { micro: 100, small: 10, medium: 2 }, bytes: 1, shared: true });
+    const views = viewsOf(space.buffer); // made before the workers grow the buffer
+    const viewedBytes = views.u8.length;
+    const [first, second] = await raceTwoWorkers<StackRef[]>({ mode: "space", buffer: space.buffer, gate: new SharedArrayBuffer(8), count: 6_000 });
+    expect(space.buffer.byteLength).toBeGreaterThan(viewedBytes); // the workers grew it
+    // Two cache refills from the workers' pools (adopted, not carved: the heap is not involved)…
+    const mine: StackRef[] = [];
+    for (let i = 0; i < 64; i++) mine.push(space.allocStack("micro"));
+    expect(mine.some((ref) => ref.addr >= viewedBytes)).toBe(true);
+    expect(mine.filter((ref) => ref.addr + ref.bytes > views.u8.length).map((ref) => ref.addr)).toEqual([]);
+    // …and a large stack from the heap the workers grew.
+    const large = space.allocStack("large", 4096);
+    mine.push(large);
+    expect(large.addr + large.bytes).toBeLessThanOrEqual(views.u8.length);
+    for (const ref of [...first, ...second, ...mine]) space.freeStack(ref);
     checkMemory(space);
   }, 30_000);
 });
