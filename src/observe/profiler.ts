@@ -26,7 +26,8 @@
  * Cost: nothing per switch; one record lookup per finished coroutine (a
  * one-entry cache lets a run of one definition's coroutines skip the map).
  */
-import { SIZE_CLASS_BYTES, type SizeClass, type StackRef } from "../memory/index.js";
+import type { SizeClass, StackRef } from "../memory/index.js";
+import { classForBytes, largerSizeClass, sizeClassIndex } from "../memory/size-classes.js";
 import type { ProfileData, ProfileEntry } from "../sched/profile-data.js";
 import type { Scheduler } from "../sched/scheduler.js";
 import type { RuntimeObserver } from "../sched/observer.js";
@@ -55,20 +56,6 @@ export interface ProfileFeedback {
   overestimated: { name: string; predictedClass: SizeClass; predictedBytes: number | null; observedHighWater: number; neededClass: SizeClass }[];
   /** Definitions whose coroutines migrated, most migrations first. */
   migrationHotspots: { name: string; migrations: number; spawns: number; migrationsPerSpawn: number }[];
-}
-
-const CLASS_RANK: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, large: 3 };
-
-function larger(a: SizeClass, b: SizeClass): SizeClass {
-  return CLASS_RANK[b] > CLASS_RANK[a] ? b : a;
-}
-
-/** The smallest class whose slot holds `bytes` ("large" above the medium slot). */
-function classHolding(bytes: number): SizeClass {
-  if (bytes <= SIZE_CLASS_BYTES.micro) return "micro";
-  if (bytes <= SIZE_CLASS_BYTES.small) return "small";
-  if (bytes <= SIZE_CLASS_BYTES.medium) return "medium";
-  return "large";
 }
 
 /** Per-name accumulator. */
@@ -141,7 +128,7 @@ export class Profiler implements RuntimeObserver {
     const highWater = t.highWater;
     if (highWater > r.highWater) r.highWater = highWater;
     const applied = t.sizeClass;
-    if (applied !== r.appliedClass) r.appliedClass = larger(r.appliedClass, applied);
+    if (applied !== r.appliedClass) r.appliedClass = largerSizeClass(r.appliedClass, applied);
   }
 
   private recordFor(t: TaskImpl): DefinitionRecord {
@@ -180,7 +167,7 @@ export class Profiler implements RuntimeObserver {
 
 /** Two definitions under one name: keep the larger prediction (null = unbounded is the largest). */
 function mergePrediction(into: DefinitionRecord, other: DefinitionRecord): void {
-  into.predictedClass = larger(into.predictedClass, other.predictedClass);
+  into.predictedClass = largerSizeClass(into.predictedClass, other.predictedClass);
   if (into.predictedBytes !== null) into.predictedBytes = other.predictedBytes === null ? null : Math.max(into.predictedBytes, other.predictedBytes);
   into.frameBytes = Math.max(into.frameBytes, other.frameBytes);
 }
@@ -190,7 +177,7 @@ function toEntry(r: DefinitionRecord): ProfiledDefinition {
     name: r.name,
     predictedClass: r.predictedClass,
     appliedClass: r.appliedClass,
-    recommendedClass: larger(r.predictedClass, classHolding(r.highWater)),
+    recommendedClass: largerSizeClass(r.predictedClass, classForBytes(r.highWater)),
     predictedBytes: r.predictedBytes,
     frameBytes: r.frameBytes,
     observedHighWater: r.highWater,
@@ -234,8 +221,8 @@ export function profileFeedback(profile: ProfileData): ProfileFeedback {
         recommendedClass: e.recommendedClass,
       });
     }
-    const needed = classHolding(observed);
-    if (e.spawns > 0 && e.migrations === 0 && CLASS_RANK[e.predictedClass] > CLASS_RANK[needed]) {
+    const needed = classForBytes(observed);
+    if (e.spawns > 0 && e.migrations === 0 && sizeClassIndex(e.predictedClass) > sizeClassIndex(needed)) {
       feedback.overestimated.push({
         name: e.name,
         predictedClass: e.predictedClass,

@@ -41,6 +41,7 @@ import type { RuntimeObserver } from "../sched/observer.js";
 import type { TaskImpl } from "../sched/task.js";
 import type { SizeClass, StackRef } from "../memory/index.js";
 import { running } from "../coro/context.js";
+import { SIZE_CLASS_BY_INDEX, sizeClassIndex } from "../memory/size-classes.js";
 
 /** One Chrome Trace Event. Which optional fields are present depends on `ph`. */
 export interface TraceEvent {
@@ -95,13 +96,10 @@ const FIRST_CHUNK_NUMBERS = 4096;
 const LARGEST_CHUNK_NUMBERS = 8192; // 64 KiB: small enough for the allocator to recycle without fresh pages
 
 const INSTANT_NAMES = ["run", "spawn", "block", "wake", "wake", "wake", "end", "alloc", "free", "migrate"];
-const CLASSES: readonly SizeClass[] = ["micro", "small", "medium", "large"];
 const END_STATES = ["done", "failed", "cancelled"];
 const PID = 1;
 
-function classIndex(c: SizeClass): number {
-  return c === "micro" ? 0 : c === "small" ? 1 : c === "medium" ? 2 : 3;
-}
+const classIndex = sizeClassIndex;
 
 export class Tracer implements RuntimeObserver {
   /** Every chunk, the current one (`chunk`) last; `filled[i]` = numbers used in a full chunks[i]. */
@@ -261,7 +259,7 @@ export class Tracer implements RuntimeObserver {
         return { name: "run", cat: "sched", ph: "X", ts, dur, pid: PID, tid, args: { cycles, durCycles } };
       }
       case SPAWN:
-        return instant("sched", { sizeClass: CLASSES[a], bytes: rows[r + 3] });
+        return instant("sched", { sizeClass: SIZE_CLASS_BY_INDEX[a], bytes: rows[r + 3] });
       case BLOCK:
         return instant("sched", { on: this.details[a] });
       case WAKE:
@@ -273,9 +271,9 @@ export class Tracer implements RuntimeObserver {
         return instant("sched", { state: END_STATES[a], highWater: rows[r + 3] });
       case ALLOC:
       case FREE:
-        return instant("memory", { sizeClass: CLASSES[rows[r + 4]], addr: a, bytes: rows[r + 3] });
+        return instant("memory", { sizeClass: SIZE_CLASS_BY_INDEX[rows[r + 4]], addr: a, bytes: rows[r + 3] });
       default: // MIGRATE
-        return instant("memory", { from: CLASSES[a], to: CLASSES[rows[r + 3]], frameBytes: rows[r + 4] });
+        return instant("memory", { from: SIZE_CLASS_BY_INDEX[a], to: SIZE_CLASS_BY_INDEX[rows[r + 3]], frameBytes: rows[r + 4] });
     }
   }
 

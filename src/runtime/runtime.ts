@@ -156,7 +156,7 @@ export class Runtime {
 
   /** The size class a definition gets here: a saved profile may raise it above its metadata. */
   classFor(def: CoroDef): SizeClass {
-    if (!(def instanceof CoroDefImpl)) throw new TypeError(`classFor(def): def must be a coro() definition, received ${describeValue(def)}`);
+    if (!CoroDefImpl.isDef(def)) throw new TypeError(`classFor(def): def must be a coro() definition, received ${describeValue(def)}`);
     return this.#s.classFor(def);
   }
 

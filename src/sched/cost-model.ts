@@ -6,7 +6,7 @@
  * for every default are in docs/DESIGN.md ("Cost model").
  */
 import { describeValue } from "../describe.js";
-import type { SizeClass } from "../memory/index.js";
+import { isSizeClass, SIZE_CLASSES, type SizeClass } from "../memory/size-classes.js";
 
 export interface CostModel {
   /** Resuming a coroutine of this class (save + restore of its context). */
@@ -62,7 +62,6 @@ export const costModels: { readonly cprime: CostModel; readonly go: CostModel; r
   cppThreads,
 });
 
-const CLASSES: readonly SizeClass[] = ["micro", "small", "medium", "large"];
 const COST_KEYS: readonly string[] = ["contextSwitch", "alloc", "free", "migrate", "channelOp", "selectCase"];
 
 /** Merges a partial model over the defaults; every figure must be a finite number ≥ 0. */
@@ -82,8 +81,7 @@ export function resolveCostModel(partial: Partial<CostModel> | undefined): CostM
         throw new TypeError(`cost.${key} must be an object of cycles per size class ({ micro, small, medium, large }), received ${describeValue(given)}`);
       }
       for (const c of Object.keys(given)) {
-        if (!CLASSES.includes(c as SizeClass))
-          throw new TypeError(`cost.${key} has unknown size class ${JSON.stringify(c)}; the classes are ${CLASSES.join(", ")}`);
+        if (!isSizeClass(c)) throw new TypeError(`cost.${key} has unknown size class ${JSON.stringify(c)}; the classes are ${SIZE_CLASSES.join(", ")}`);
         out[c as SizeClass] = checkCost(`cost.${key}.${c}`, given[c as SizeClass]);
       }
     }

@@ -3,7 +3,7 @@
  * Kept in the scheduler layer because the runtime applies it at spawn; the
  * profiler that produces it lives in observe/.
  */
-import type { SizeClass } from "../memory/index.js";
+import { isSizeClass, type SizeClass } from "../memory/size-classes.js";
 
 export interface ProfileEntry {
   /** Definition name (profiles are keyed by name). */
@@ -26,8 +26,6 @@ export interface ProfileData {
   definitions: ProfileEntry[];
 }
 
-const CLASSES: readonly string[] = ["micro", "small", "medium", "large"];
-
 /** Validates a saved profile and returns the classes it raises: name → class. */
 export function classOverridesOf(profile: ProfileData): Map<string, SizeClass> {
   if (
@@ -43,7 +41,7 @@ export function classOverridesOf(profile: ProfileData): Map<string, SizeClass> {
   }
   const out = new Map<string, SizeClass>();
   for (const e of profile.definitions) {
-    if (e === null || typeof e !== "object" || typeof e.name !== "string" || !CLASSES.includes(e.recommendedClass)) {
+    if (e === null || typeof e !== "object" || typeof e.name !== "string" || !isSizeClass(e.recommendedClass)) {
       throw new TypeError(`profile entry ${JSON.stringify(e)?.slice(0, 80)} needs a name and a recommendedClass (micro, small, medium or large)`);
     }
     out.set(e.name, e.recommendedClass);

@@ -36,6 +36,8 @@
 import { bug, CancelledError, DeadlockError } from "../errors.js";
 import { describeValue } from "../describe.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
+import { allocOwnedStack } from "../memory/address-space.js";
+import { largerSizeClass } from "../memory/size-classes.js";
 import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { mixedCopiesMessage, otherCopyRunning, running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
@@ -337,14 +339,14 @@ export class Scheduler {
     const metaClass = def.metadata.sizeClass;
     if (this.classOverrides === null) return metaClass;
     const learned = this.classOverrides.get(def.name);
-    return learned !== undefined && CLASS_RANK[learned] > CLASS_RANK[metaClass] ? learned : metaClass;
+    return learned !== undefined ? largerSizeClass(metaClass, learned) : metaClass;
   }
 
   private createTask<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A, verb: string): TaskImpl<R> {
     let def: CoroDefImpl<A, R> | null = null;
     let sizeClass: SizeClass;
     let bytes: number | undefined;
-    if (fn instanceof CoroDefImpl) {
+    if (CoroDefImpl.isDef(fn)) {
       def = fn as CoroDefImpl<A, R>;
       sizeClass = this.classFor(def as CoroDefImpl);
       if (sizeClass === "large") {
@@ -356,7 +358,7 @@ export class Scheduler {
     } else {
       throw new TypeError(`${verb}() needs a generator function (function*) or a coro() definition, received ${describeCallee(fn)}`);
     }
-    const ref = this.memory.allocStack(sizeClass, bytes); // OutOfMemoryError: nothing changed yet
+    const ref = allocOwnedStack(this.memory, sizeClass, bytes); // owned: the public freeStack refuses it. OutOfMemoryError: nothing changed yet
     const parent = running.current;
     const parentId = parent instanceof TaskImpl && parent.sched === this ? parent.id : 0;
     const t = new TaskImpl<R>(this, this.nextTaskId, parentId, def ?? fn, ref);
@@ -923,8 +925,6 @@ export function resourceOf(a: object): Resource | null {
   }
   return null;
 }
-
-const CLASS_RANK: Record<SizeClass, number> = { micro: 0, small: 1, medium: 2, large: 3 };
 
 /**
  * The running scheduled task, for an operation starting now; a TypeError that

@@ -166,7 +166,7 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   }
 
   get def(): CoroDefImpl | null {
-    return this.origin instanceof CoroDefImpl ? this.origin : null;
+    return CoroDefImpl.isDef(this.origin) ? this.origin : null;
   }
 
   /** Read when needed, not stored: a parked task should weigh as little as possible. */

@@ -437,3 +437,25 @@ describe("determinism", () => {
     expect(first.dump).toContain('Channel#1 "a"');
   });
 });
+
+describe("the allocator is safe from the public API", () => {
+  test("freeStack of a stack a live coroutine owns is refused, and nothing changes", () => {
+    const rt = new Runtime();
+    const ch = new Channel<number>();
+    const t = rt.spawn(function* parked() {
+      yield* ch.recv();
+    });
+    try {
+      rt.run();
+    } catch {
+      // deadlocked on purpose: the coroutine stays parked, owning its stack
+    }
+    const ref = rt.memory.refAt(t.stack.sizeClass, t.stack.addr)!;
+    expect(ref).toBeDefined();
+    const before = rt.stats().memory;
+    expect(() => rt.memory.freeStack(ref)).toThrow(/owned|owns|coroutine/);
+    expect(rt.stats().memory).toEqual(before);
+    rt.shutdown();
+    expect(rt.stats().memory.micro.used).toBe(0);
+  });
+});
