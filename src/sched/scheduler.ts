@@ -919,9 +919,13 @@ export const resourceResolvers: ((a: object) => Resource | null)[] = [];
 
 /** The resource `a` stands for (a channel for itself or its ports), or null. */
 export function resourceOf(a: object): Resource | null {
-  for (const r of resourceResolvers) {
-    const x = r(a);
-    if (x !== null) return x;
+  try {
+    for (const r of resourceResolvers) {
+      const x = r(a);
+      if (x !== null) return x;
+    }
+  } catch {
+    // A Proxy whose traps throw (instanceof runs getPrototypeOf) stands for no resource of ours.
   }
   return null;
 }
@@ -973,10 +977,15 @@ function bareYieldMessage(t: TaskImpl, value: unknown): string {
 
 function describeCallee(fn: unknown): string {
   if (typeof fn === "function") {
-    const tag = Object.prototype.toString.call(fn);
+    let tag: string;
+    try {
+      tag = Object.prototype.toString.call(fn);
+    } catch {
+      return `${describeValue(fn)} (a Proxy whose traps throw)`;
+    }
     const kind =
       tag === "[object AsyncFunction]" ? "async function" : tag === "[object AsyncGeneratorFunction]" ? "async generator function" : "plain function";
-    return `${kind} ${(fn as { name?: string }).name || "(anonymous)"}`;
+    return `${kind} ${describeValue(fn).slice("function ".length)}`;
   }
   return describeValue(fn);
 }
