@@ -27,6 +27,7 @@ import {
   waitFor,
   type Operation,
 } from "../src/index.js";
+import { describeValue } from "../src/describe.js";
 import { runs } from "./support/fc.js";
 
 /** A value a careless or hostile caller might pass. Built fresh per use: proxies can be revoked. */
@@ -54,6 +55,7 @@ const HOSTILE: Hostile[] = [
   { label: "arrow function", make: () => () => 1 },
   { label: "empty object", make: () => ({}) },
   { label: "empty array", make: () => [] },
+  { label: "frozen object", make: () => Object.freeze({ size: "huge", capacity: -1 }) },
   { label: "null-prototype object", make: () => Object.create(null) as object },
   {
     label: "object whose conversions throw",
@@ -149,7 +151,15 @@ const ENTRIES: Entry[] = [
 ];
 
 /** Entries whose fixes wait on the channel layer's rework (select typing, channel options): removed from this list as they land. */
-const PENDING = new Set(["new Channel(0, v)", "checkChannel(v)", "select([v])", "select([after(1)], v)", "select([recv(v)])", "select([send(v, 1)])"]);
+const PENDING = new Set([
+  "select(v)",
+  "new Channel(0, v)",
+  "checkChannel(v)",
+  "select([v])",
+  "select([after(1)], v)",
+  "select([recv(v)])",
+  "select([send(v, 1)])",
+]);
 
 function isTyped(e: unknown): e is Error {
   return e instanceof TypeError || e instanceof RangeError || e instanceof CoroError;
@@ -165,7 +175,11 @@ function snapshot(rt: Runtime): string {
 type Outcome = { kind: "accepted" } | { kind: "refused"; error: unknown };
 
 /** Runs one entry with one hostile value; returns what a caller would see. */
-function attempt(entry: Entry, value: unknown): { outcome: Outcome; before: string; after: string; rt: Runtime } {
+function attempt(entry: Entry, value: unknown): { outcome: Outcome; before: string; after: string; rt: Runtime; value: unknown } {
+  return { ...attemptRaw(entry, value), value };
+}
+
+function attemptRaw(entry: Entry, value: unknown): { outcome: Outcome; before: string; after: string; rt: Runtime } {
   const rt = new Runtime({ name: "hostile", memoryBytes: 1 << 20 });
   if (entry.where === "outside") {
     const before = snapshot(rt);
@@ -212,6 +226,14 @@ function problem(entry: Entry, h: Hostile, r: ReturnType<typeof attempt>): strin
   if (!isTyped(e)) return `refused with an untyped error: ${String(e)}`;
   if (INTERNAL.test(e.message)) return `engine error from our internals: ${e.constructor.name}: ${e.message}`;
   if (e.message.trim() === "") return "empty message";
+  if (e instanceof TypeError || e instanceof RangeError) {
+    const v = r.value;
+    const named =
+      typeof v === "object" || typeof v === "function"
+        ? /received|given|got|must|needs|cannot|could not|unknown|has no|expected|no cases/.test(e.message)
+        : e.message.includes(describeValue(v));
+    if (!named) return `message does not name the bad value ${describeValue(v)}: ${e.message}`;
+  }
   if (entry.where === "outside" && r.before !== r.after && !(e instanceof AllocatorError)) return `state changed by a refused call`;
   void h;
   return null;
