@@ -53,6 +53,15 @@ export abstract class Resource {
   /** A short kind for machines: "channel", "mutex", … */
   abstract readonly kind: string;
 
+  /**
+   * The tasks that alone can end a wait on it — a mutex's holder, a running
+   * Once's caller — for the deadlock reports' wait-for edges; null (the
+   * default, a channel) when anyone who has touched it can.
+   */
+  holders(): readonly TaskImpl[] | null {
+    return null;
+  }
+
   /** Binds to `t`'s runtime on first use; refuses a coroutine of another runtime. */
   bindTo(t: TaskImpl): void {
     const s = this.sched;
