@@ -36,3 +36,6 @@ export type { CoroDump, CoroutineDump, FrameDump } from "./observe/dump.js";
 export type { DeadlockReport } from "./observe/deadlocks.js";
 export type { TraceJson, TraceEvent } from "./observe/trace.js";
 export { profileFeedback, type Profile, type ProfiledDefinition, type ProfileFeedback } from "./observe/profiler.js";
+export { join, settled, type CaseResult, type Sent, type SelectDefault, type SelectResultOf } from "./chan/select.js";
+export type { Outcome } from "./chan/events.js";
+export { timer, ticker, timeAfter, afterFunc, Timer, Ticker, type TimerOptions } from "./time/timer.js";

@@ -67,11 +67,16 @@ export abstract class Resource {
     const s = this.sched;
     if (s === t.sched) return;
     if (s === null) {
-      this.sched = t.sched;
-      this.id = t.sched.nextResourceId++;
+      this.attach(t.sched);
       return;
     }
     throw this.foreignError(t.sched, `coroutine ${String(t)}`);
+  }
+
+  /** Binds an unbound resource to runtime `s` (one made outside coroutines that needs a clock at once: a timer). */
+  attach(s: Scheduler): void {
+    this.sched = s;
+    this.id = s.nextResourceId++;
   }
 
   /** The refusal of a use by `who` of runtime `other`. */

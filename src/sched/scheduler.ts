@@ -737,6 +737,11 @@ export class Scheduler {
   private tellOwner(t: TaskImpl): void {
     const owner = t.owner;
     if (owner !== null) owner.childEnded(t);
+    const watchers = t.endWatchers;
+    if (watchers !== null) {
+      t.endWatchers = null;
+      for (const w of watchers) w.taskEnded(t);
+    }
   }
 
   /** Frees the task's stack and drops it from the live list. */
@@ -755,8 +760,8 @@ export class Scheduler {
     }
   }
 
-  /** A failure reached somebody: run() need not report it. */
-  private observe(t: TaskImpl): void {
+  /** A failure reached somebody (a joiner, a select's join case): run() need not report it. */
+  observe(t: TaskImpl): void {
     if (t.observed) return;
     t.observed = true;
     const i = this.unobserved.indexOf(t);
@@ -963,7 +968,8 @@ function handIteratedMessage(t: TaskImpl): string {
   );
 }
 
-function cancelledError(t: TaskImpl): CancelledError {
+/** What a joiner of cancelled task `t` gets. */
+export function cancelledError(t: TaskImpl): CancelledError {
   return new CancelledError(`task #${t.id} ${t.name} was cancelled`);
 }
 
