@@ -192,6 +192,8 @@ function readLocalType(t: unknown): unknown {
 export interface FrameOwner {
   readonly id: number;
   readonly name: string;
+  /** Guarded spaces: the GuardError for a write at `addr` that lands in a guard region, else null (coro/stack.ts). */
+  guardHit?(addr: number, frame: FrameBase, what: string): Error | null;
 }
 
 /**
@@ -417,7 +419,16 @@ class CheckedBytesHandler implements ProxyHandler<Uint8Array> {
 
   set(target: Uint8Array, key: PropertyKey, value: unknown): boolean {
     this.check();
+    // An index past the view writes nothing (typed-array semantics), but in a guarded space one that
+    // would land in a guard region is the overrun the guard exists to catch: say so at the access.
+    if (typeof key === "string" && key.length < 16 && /^\d+$/.test(key) && Number(key) >= target.length) this.guardCheck(target, Number(key));
     return Reflect.set(target, key, value, target);
+  }
+
+  private guardCheck(target: Uint8Array, index: number): void {
+    const owner = this.frame.$$owner;
+    const error = owner.guardHit === undefined ? null : owner.guardHit(target.byteOffset + index, this.frame, `${this.name}[${index}]`);
+    if (error !== null) throw error;
   }
 
   has(target: Uint8Array, key: PropertyKey): boolean {

@@ -23,9 +23,9 @@
  * - A pushed frame's locals read zero until written (the slot is cleared on
  *   push: it may hold a previous coroutine's bytes).
  */
-import { StackOverflowError, bug } from "../errors.js";
+import { GuardError, StackOverflowError, bug } from "../errors.js";
 import { DEFAULT_LARGE_STACK_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
-import { allocOwnedStack, freeOwnedStack } from "../memory/address-space.js";
+import { allocOwnedStack, freeOwnedStack, guardDamage, restoreGuard } from "../memory/address-space.js";
 import {
   LARGE_CLASS_INDEX,
   POOL_SLOT_BYTES,
@@ -158,7 +158,7 @@ export abstract class CoroStack implements StackOwner {
   /** Bytes of the first segment. */
   get baseBytes(): number {
     const cls = classIndexOf(this.flags);
-    return cls === ClassIndex.Large ? this.ext!.largeBase!.bytes : POOL_SLOT_BYTES[cls];
+    return cls === ClassIndex.Large ? this.ext!.largeBase!.bytes : POOL_SLOT_BYTES[cls] - this.space.guardBytes;
   }
 
   private get baseEnd(): number {
@@ -305,6 +305,7 @@ export abstract class CoroStack implements StackOwner {
       ext.top = null;
       ext.usedBytes = 0;
     }
+    if (this.space.guardBytes !== 0) for (const seg of this.segments) restoreGuard(this.space, seg); // reported already, or the task failed anyway
     freeOwnedStack(this.space, base);
     this.onSegment("free", base);
     if (ext !== null && ext.chained !== null) {
@@ -313,6 +314,62 @@ export abstract class CoroStack implements StackOwner {
         this.onSegment("free", seg);
       }
     }
+  }
+
+  /**
+   * Guarded spaces (`guard: true`): the first segment whose guard region no
+   * longer holds its pattern, as a GuardError naming the coroutine, the frame
+   * next to the guard (the first frame pushed into that segment: the only one
+   * a write running up out of its frame reaches the guard from without
+   * crossing another frame) and the offset from that frame's base. The guard
+   * is restored, so the space checks clean after the report. null when every
+   * guard is intact. `when` says where it was found ("at its next switch").
+   */
+  guardViolation(when: string): GuardError | null {
+    const space = this.space;
+    if (space.guardBytes === 0) return null;
+    const segments = this.segments;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i];
+      const offset = guardDamage(space, seg);
+      if (offset < 0) continue;
+      restoreGuard(space, seg);
+      const guardStart = (seg.addr + seg.bytes) >>> 0;
+      let frameName = this.name;
+      let frameBase = (guardStart - FRAME_HEADER_BYTES) >>> 0;
+      for (let f = this.top; f !== null; f = f.$$prev) {
+        if (f.$$addr + f.$$layout.frameBytes === guardStart) {
+          frameName = f.$$defName;
+          frameBase = f.$$addr;
+        }
+      }
+      return new GuardError(
+        `guard region overwritten in coroutine #${this.id} ${this.name}: byte +${offset} of the ${space.guardBytes}-byte guard ` +
+          `at ${guardStart + offset} after its ${seg.sizeClass} stack${i === 0 ? "" : ` segment ${i + 1}`} [${seg.addr}, ${guardStart}), ` +
+          `offset ${guardStart + offset - frameBase} from the base of frame "${frameName}" (found ${when}; a raw write through $addr or a view ran past the stack)`,
+      );
+    }
+    return null;
+  }
+
+  /**
+   * A write at `addr` by `frame` (through a checked bytes() view, past its
+   * end) that would land in one of this stack's guard regions: the GuardError
+   * to throw instead of writing. null when `addr` is in no guard.
+   */
+  guardHit(addr: number, frame: FrameBase, what: string): GuardError | null {
+    const guardBytes = this.space.guardBytes;
+    if (guardBytes === 0) return null;
+    for (const seg of this.segments) {
+      const guardStart = (seg.addr + seg.bytes) >>> 0;
+      if (addr >= guardStart && addr < guardStart + guardBytes) {
+        return new GuardError(
+          `guard region hit in coroutine #${this.id} ${this.name}: ${what} would write byte +${addr - guardStart} of the ${guardBytes}-byte guard ` +
+            `after its ${seg.sizeClass} stack [${seg.addr}, ${guardStart}), offset ${addr - frame.$$addr} from the base of frame "${frame.$$defName}"; nothing was written`,
+        );
+      }
+    }
+    return null;
   }
 
   /** The stack object (itself: see the class doc); what `call()` pushes on. */

@@ -62,7 +62,14 @@ import {
   DEFAULT_LARGE_STACK_BYTES,
   DEFAULT_MAX_BYTES,
   DEFAULT_POOL_SLOTS,
+  FLAG_GUARD,
   FLAG_SHARED,
+  GUARD_BYTES,
+  GUARD_BYTE,
+  GUARD_WORD,
+  AFFINITY_CARVE_MIN_SLOTS,
+  MAX_AFFINITY_TAG,
+  POOL_AFFINITY_I32,
   GEN_HANDED_OUT,
   GEN_MARKS,
   GEN_OWNED,
@@ -154,6 +161,7 @@ if (
 /** Set by AddressSpace's static block: the owner's paths to its private methods. */
 let allocOwned: (space: AddressSpace, sizeClass: SizeClass, bytes: number | undefined) => StackRef;
 let freeOwned: (space: AddressSpace, ref: StackRef) => void;
+let allocAffinity: (space: AddressSpace, sizeClass: SizeClass, tag: number) => StackRef;
 let isSpace: (value: unknown) => boolean;
 
 /** A stack handed out by `allocStack`: where it is, how big, and which incarnation of the slot. */
@@ -166,7 +174,7 @@ export interface StackRef {
   readonly generation: number;
 }
 
-const ADDRESS_SPACE_OPTIONS = ["bytes", "maxBytes", "pools", "shared", "buffer"] as const;
+const ADDRESS_SPACE_OPTIONS = ["bytes", "maxBytes", "pools", "shared", "buffer", "guard"] as const;
 
 /** Pre-allocated slots per pool class. */
 export interface PoolConfig {
@@ -189,6 +197,14 @@ export interface AddressSpaceOptions {
   shared?: boolean;
   /** Attach to an address space another thread created with `{ shared: true }`; the other options are then ignored. */
   buffer?: SharedArrayBuffer;
+  /**
+   * Guard regions (default false): the last 16 bytes of every slot and large
+   * stack are a guard, filled with a pattern and never part of a StackRef
+   * (`bytes` stops before it), so a write running past a stack's end lands
+   * in its guard, and `checkMemory()` finds it. `guardDamage(space, ref)`
+   * says whether a stack's guard is intact.
+   */
+  guard?: boolean;
 }
 
 export interface ClassStats {
@@ -230,6 +246,8 @@ export interface PoolLayout {
   usedRuns: Array<[first: number, count: number]>;
   /** "micro-region" for the pre-allocated micro pool, "heap" for a pool carved from a heap block. */
   placement: "micro-region" | "heap";
+  /** 0 for a general pool of its class; else the affinity tag it is reserved to (allocAffinityStack). */
+  affinity: number;
 }
 
 /** One registered AddressSpace object (thread) and the slots it holds in its caches. */
@@ -246,6 +264,8 @@ export interface MemoryLayout {
   bufferBytes: number;
   maxBytes: number;
   shared: boolean;
+  /** Bytes of the guard region at the end of every slot and large stack; 0 when the space is not guarded. */
+  guardBytes: number;
   header: { addr: number; bytes: number };
   microRegion: { addr: number; bytes: number };
   heap: { addr: number; bytes: number; usedBytes: number; freeBytes: number };
@@ -274,6 +294,8 @@ class StackPool {
     readonly regionBytes: number,
     /** Payload of the heap block holding the region; 0 for the micro region. */
     readonly heapBlock: number,
+    /** 0: a general pool of its class; else the one affinity tag it serves (layout.ts POOL_AFFINITY_I32). */
+    readonly affinity: number,
   ) {
     this.slotsStart = pool.slotsByteOffset;
     this.slotBytes = pool.slotSize;
@@ -294,6 +316,8 @@ class ClassLane {
   /** Slots the cache may hold; 0 after detach(). */
   capacity: number;
   readonly slotBytes: number;
+  /** Bytes of a handed-out ref: the slot less its guard (guarded spaces). Set once by the AddressSpace constructor. */
+  refBytes: number;
   /**
    * i32 indices (in the whole buffer) of the cached-slot count and the first
    * entry in this object's thread record. After detach() the count index
@@ -309,6 +333,7 @@ class ClassLane {
   constructor(readonly classIndex: number) {
     this.capacity = CACHE_CAPACITY[classIndex];
     this.slotBytes = POOL_SLOT_BYTES[classIndex];
+    this.refBytes = this.slotBytes;
     this.usedI32 = classStatsI32(classIndex, CLASS_USED);
     this.highWaterI32 = classStatsI32(classIndex, CLASS_HIGH_WATER);
   }
@@ -427,6 +452,10 @@ export class AddressSpace {
   readonly buffer: SharedArrayBuffer;
   /** Made with `{ shared: true }` (read from the header when attaching). */
   readonly shared: boolean;
+  /** Made with `{ guard: true }` (read from the header when attaching): every stack ends in a guard region. */
+  readonly guarded: boolean;
+  /** @internal Bytes of each stack's guard region: GUARD_BYTES when guarded, else 0. */
+  readonly guardBytes: number;
   /** `shared` as 0 or 1: the hot path tests a small integer (a boolean field costs a generic truthiness check). */
   private readonly sharedBit: number;
   /** Fixed view over the header: the header never grows. */
@@ -460,6 +489,8 @@ export class AddressSpace {
   /** Per class: pools sorted by slotsStart, and those starts (binary search on free). */
   private readonly classPools: StackPool[][] = [[], [], []];
   private readonly classPoolStarts: number[][] = [[], [], []];
+  /** Tagged pools by `classIndex * 256 + tag`, in carving order (allocAffinityStack looks for room there). */
+  private readonly affinityPools = new Map<number, StackPool[]>();
 
   constructor(givenOptions: AddressSpaceOptions = {}) {
     const options = readOptions("AddressSpace options", givenOptions, ADDRESS_SPACE_OPTIONS) as AddressSpaceOptions;
@@ -468,6 +499,8 @@ export class AddressSpace {
       this.shared = true;
       this.sharedBit = 1;
       this.header = new Uint32Array(this.buffer, 0, HEADER_BYTES >>> 2);
+      this.guarded = (this.header[HDR_FLAGS_I32] & FLAG_GUARD) !== 0;
+      this.guardBytes = this.guarded ? GUARD_BYTES : 0;
       this.heap = Heap.attach(this.buffer, HEAP_CONTROL_BYTE_OFFSET);
       this.words = AddressSpace.wholeView(this.buffer);
       this.views = viewsOf(this.buffer);
@@ -475,6 +508,10 @@ export class AddressSpace {
     } else {
       const shared = options.shared ?? false;
       if (typeof shared !== "boolean") throw new TypeError(`AddressSpace: shared must be a boolean, received ${describeValue(shared)}`);
+      const guard = options.guard ?? false;
+      if (typeof guard !== "boolean") throw new TypeError(`AddressSpace: guard must be a boolean, received ${describeValue(guard)}`);
+      this.guarded = guard;
+      this.guardBytes = guard ? GUARD_BYTES : 0;
       const slotsByClass = resolvePoolConfig(options.pools);
       const microRegionBytes = slotsByClass[MICRO_CLASS_INDEX] > 0 ? stackPoolRegionBytes(POOL_SLOT_BYTES[0], slotsByClass[0]) : 0;
       const heapStart = HEADER_BYTES + microRegionBytes;
@@ -495,7 +532,7 @@ export class AddressSpace {
       header[HDR_MICRO_REGION_BYTE_OFFSET_I32] = HEADER_BYTES;
       header[HDR_MICRO_REGION_BYTES_I32] = microRegionBytes;
       header[HDR_HEAP_BYTE_OFFSET_I32] = heapStart;
-      header[HDR_FLAGS_I32] = shared ? FLAG_SHARED : 0;
+      header[HDR_FLAGS_I32] = (shared ? FLAG_SHARED : 0) | (guard ? FLAG_GUARD : 0);
       this.heap = Heap.init(this.buffer, HEAP_CONTROL_BYTE_OFFSET, heapStart, maxBytes, { shared });
       this.words = AddressSpace.wholeView(this.buffer);
       this.views = viewsOf(this.buffer);
@@ -509,6 +546,7 @@ export class AddressSpace {
         this.installPool(classIndex, payload, regionBytes, slots, payload);
       }
     }
+    for (const lane of this.lanes) lane.refBytes = lane.slotBytes - this.guardBytes;
     const [threadIndex, recordAddr] = this.registerThread();
     this.threadIndex = threadIndex;
     this.recordAddr = recordAddr;
@@ -525,7 +563,7 @@ export class AddressSpace {
   allocStack(sizeClass: SizeClass, bytes?: number): StackRef {
     const lane = this.laneOf(sizeClass);
     if (lane === null) return this.allocLarge(sizeClass, bytes, 0);
-    if (bytes !== undefined) AddressSpace.checkPoolBytes(lane.classIndex, bytes);
+    if (bytes !== undefined) this.checkPoolBytes(lane.classIndex, bytes);
     return this.handOut(lane, sizeClass, Gen.HandedOut);
   }
 
@@ -589,7 +627,7 @@ export class AddressSpace {
     if (typeof addr !== "number") throw new TypeError(`refAt: addr must be a byte offset (a number), received ${describeValue(addr)}`);
     const generation = this.slotGeneration(classIndex, addr);
     if (generation < 0 || (generation & Gen.HandedOut) === 0) return null; // no slot there, or not handed out
-    return { addr, bytes: POOL_SLOT_BYTES[classIndex], sizeClass, generation };
+    return { addr, bytes: POOL_SLOT_BYTES[classIndex] - this.guardBytes, sizeClass, generation };
   }
 
   /**
@@ -617,7 +655,7 @@ export class AddressSpace {
       words[lane.usedI32] = used;
       if (used > words[lane.highWaterI32]) words[lane.highWaterI32] = used;
     }
-    return { addr: words[entry], bytes: lane.slotBytes, sizeClass, generation };
+    return { addr: words[entry], bytes: lane.refBytes, sizeClass, generation };
   }
 
   /**
@@ -629,8 +667,12 @@ export class AddressSpace {
    * small enough for V8 to inline.
    */
   private takeBack(lane: ClassLane, addr: number, refGeneration: unknown, marksMask: number): void {
-    const current = lane.current;
-    const stackPool = current !== null && addr >= current.slotsStart && addr < current.slotsEnd ? current : this.poolOf(lane.classIndex, addr);
+    let stackPool = lane.current;
+    if (stackPool === null || addr < stackPool.slotsStart || addr >= stackPool.slotsEnd) {
+      // Off the common path: the current pool is never tagged, so only here can a slot be an affinity pool's.
+      stackPool = this.poolOf(lane.classIndex, addr);
+      if (stackPool.affinity !== 0) return this.takeBackTagged(lane, stackPool, addr, refGeneration, marksMask);
+    }
     const offsetBytes = addr - stackPool.slotsStart;
     const slot = offsetBytes >>> stackPool.slotShift;
     if (slot << stackPool.slotShift !== offsetBytes) throw this.misalignedError(stackPool, addr);
@@ -652,11 +694,71 @@ export class AddressSpace {
     words[lane.countI32] = count + 1;
   }
 
+  /**
+   * A slot of a tagged pool goes straight back to its bitmap (never to a
+   * cache, which would hand it to anyone): the generation check and bump as
+   * in takeBack, then one Atomics.and.
+   */
+  private takeBackTagged(lane: ClassLane, stackPool: StackPool, addr: number, refGeneration: unknown, marksMask: number): void {
+    if (this.detached) throw this.detachedError("freeStack");
+    const offsetBytes = addr - stackPool.slotsStart;
+    const slot = offsetBytes >>> stackPool.slotShift;
+    if (slot << stackPool.slotShift !== offsetBytes) throw this.misalignedError(stackPool, addr);
+    const words = this.words;
+    const generationI32 = stackPool.generationsI32 + slot;
+    const generation = words[generationI32];
+    if (generation !== refGeneration || (generation & marksMask) !== Gen.HandedOut) throw this.refusedFreeError(stackPool, slot, addr, refGeneration);
+    if (this.sharedBit !== 0) this.returnShared(lane, generationI32, stackPool, slot, addr, generation);
+    else {
+      words[generationI32] = ((generation & Gen.CounterMask) + Gen.Step) >>> 0;
+      words[lane.usedI32] -= 1;
+    }
+    if (!stackPool.pool.freeIndex(slot)) bug(`AddressSpace: handed-out slot ${slot} of tagged pool ${stackPool.id} had a clear bitmap bit`);
+  }
+
+  /** See `allocAffinityStack` below. */
+  #allocAffinity(sizeClass: SizeClass, tag: number): StackRef {
+    const lane = this.laneOf(sizeClass);
+    if (lane === null) throw new RangeError(`allocAffinityStack: ${describeValue(sizeClass)} is not a pool class (micro, small or medium)`);
+    if (!Number.isInteger(tag) || tag < 1 || tag > MAX_AFFINITY_TAG) {
+      throw new RangeError(`allocAffinityStack: tag must be an integer from 1 to ${MAX_AFFINITY_TAG}, received ${describeValue(tag)}`);
+    }
+    if (this.detached) throw this.detachedError("allocStack");
+    const classIndex = lane.classIndex;
+    this.syncPools();
+    let stackPool: StackPool | null = null;
+    let slot = -1;
+    for (const candidate of this.affinityPools.get(classIndex * 256 + tag) ?? []) {
+      slot = candidate.pool.allocIndex();
+      if (slot >= 0) {
+        stackPool = candidate;
+        break;
+      }
+    }
+    while (stackPool === null) {
+      const carved = this.carvePool(classIndex, tag);
+      slot = carved.pool.allocIndex();
+      if (slot >= 0) stackPool = carved;
+    }
+    const words = this.words;
+    const generationI32 = stackPool.generationsI32 + slot;
+    // The bit is ours now and the slot was free: nobody else writes its generation.
+    const generation = (words[generationI32] | Gen.HandedOut | Gen.Owned) >>> 0;
+    words[generationI32] = generation;
+    if (this.sharedBit !== 0) this.countHandedOutShared(lane);
+    else {
+      const used = words[lane.usedI32] + 1;
+      words[lane.usedI32] = used;
+      if (used > words[lane.highWaterI32]) words[lane.highWaterI32] = used;
+    }
+    return { addr: stackPool.slotsStart + slot * stackPool.slotBytes, bytes: lane.refBytes, sizeClass, generation };
+  }
+
   /** See `allocOwnedStack` below (module level, not exported from the package). */
   #allocOwned(sizeClass: SizeClass, bytes: number | undefined): StackRef {
     const lane = this.laneOf(sizeClass);
     if (lane === null) return this.allocLarge(sizeClass, bytes, KIND_FLAG_OWNED);
-    if (bytes !== undefined) AddressSpace.checkPoolBytes(lane.classIndex, bytes);
+    if (bytes !== undefined) this.checkPoolBytes(lane.classIndex, bytes);
     return this.handOut(lane, sizeClass, Gen.HandedOut | Gen.Owned);
   }
 
@@ -669,6 +771,7 @@ export class AddressSpace {
 
   static {
     allocOwned = (space, sizeClass, bytes) => space.#allocOwned(sizeClass, bytes);
+    allocAffinity = (space, sizeClass, tag) => space.#allocAffinity(sizeClass, tag);
     freeOwned = (space, ref) => space.#freeOwned(ref);
     // A brand check: runs no Proxy trap and is not fooled by a forged prototype.
     isSpace = (value) => typeof value === "object" && value !== null && #allocOwned in value;
@@ -745,6 +848,7 @@ export class AddressSpace {
       bufferBytes: this.buffer.byteLength,
       maxBytes: header[HDR_MAX_BYTES_I32],
       shared: this.shared,
+      guardBytes: this.guardBytes,
       header: { addr: 0, bytes: HEADER_BYTES },
       microRegion: { addr: header[HDR_MICRO_REGION_BYTE_OFFSET_I32], bytes: header[HDR_MICRO_REGION_BYTES_I32] },
       heap: {
@@ -956,6 +1060,7 @@ export class AddressSpace {
       cached: claimed - used,
       usedRuns,
       placement: stackPool.heapBlock === 0 ? "micro-region" : "heap",
+      affinity: stackPool.affinity,
     };
   }
 
@@ -963,7 +1068,7 @@ export class AddressSpace {
 
   private poolWithRoom(classIndex: number): StackPool | null {
     this.syncPools();
-    for (const stackPool of this.classPools[classIndex]) if (stackPool.pool.hasRoom()) return stackPool;
+    for (const stackPool of this.classPools[classIndex]) if (stackPool.affinity === 0 && stackPool.pool.hasRoom()) return stackPool;
     return null;
   }
 
@@ -973,22 +1078,23 @@ export class AddressSpace {
    * while it does not fit. Returns an existing pool instead if another thread
    * freed or carved one meanwhile.
    */
-  private carvePool(classIndex: number): StackPool {
+  private carvePool(classIndex: number, affinity = 0): StackPool {
     const heap = this.heap;
     heap.lock();
     try {
-      const withRoom = this.poolWithRoom(classIndex);
+      const withRoom = affinity === 0 ? this.poolWithRoom(classIndex) : this.affinityPoolWithRoom(classIndex, affinity);
       if (withRoom !== null) return withRoom;
       const header = this.header;
       const slotBytes = POOL_SLOT_BYTES[classIndex];
-      const capacity = header[classStatsI32(classIndex, CLASS_CAPACITY)];
+      const capacity = affinity === 0 ? header[classStatsI32(classIndex, CLASS_CAPACITY)] : this.affinityCapacity(classIndex, affinity);
       const poolId = header[HDR_POOL_COUNT_I32];
       if (poolId >= MAX_POOLS) throw this.outOfMemory(classIndex, `the pool table is full (${MAX_POOLS} pools)`);
-      const targetSlots = Math.min(Math.max(capacity, CARVE_MIN_SLOTS[classIndex]), CARVE_MAX_SLOTS[classIndex]);
+      const minSlots = affinity === 0 ? CARVE_MIN_SLOTS[classIndex] : AFFINITY_CARVE_MIN_SLOTS[classIndex];
+      const targetSlots = Math.min(Math.max(capacity, minSlots), CARVE_MAX_SLOTS[classIndex]);
       for (let slots = targetSlots; slots >= 1; slots = Math.floor(slots / 2)) {
         const regionBytes = stackPoolRegionBytes(slotBytes, slots);
         const payload = heap.allocLocked(regionBytes, BLOCK_POOL, poolId);
-        if (payload !== 0) return this.installPool(classIndex, payload, regionBytes, slots, payload);
+        if (payload !== 0) return this.installPool(classIndex, payload, regionBytes, slots, payload, affinity);
       }
       throw this.outOfMemory(classIndex, `no new pool fits (even one slot needs ${heapBlockBytesFor(stackPoolRegionBytes(slotBytes, 1))} heap bytes)`);
     } finally {
@@ -1000,7 +1106,19 @@ export class AddressSpace {
    * Lays out a stack pool in [regionByteOffset, + regionBytes) and publishes
    * its record. Caller holds the heap lock (or is the constructor).
    */
-  private installPool(classIndex: number, regionByteOffset: number, regionBytes: number, slots: number, heapBlock: number): StackPool {
+  private affinityPoolWithRoom(classIndex: number, affinity: number): StackPool | null {
+    this.syncPools();
+    for (const stackPool of this.affinityPools.get(classIndex * 256 + affinity) ?? []) if (stackPool.pool.hasRoom()) return stackPool;
+    return null;
+  }
+
+  private affinityCapacity(classIndex: number, affinity: number): number {
+    let slots = 0;
+    for (const stackPool of this.affinityPools.get(classIndex * 256 + affinity) ?? []) slots += stackPool.pool.capacity;
+    return slots;
+  }
+
+  private installPool(classIndex: number, regionByteOffset: number, regionBytes: number, slots: number, heapBlock: number, affinity = 0): StackPool {
     const header = this.header;
     const poolId = header[HDR_POOL_COUNT_I32];
     const slotBytes = POOL_SLOT_BYTES[classIndex];
@@ -1016,6 +1134,8 @@ export class AddressSpace {
     header[record + POOL_SLOTS_I32] = slots;
     header[record + POOL_SLOT_BYTES_I32] = slotBytes;
     header[record + POOL_HEAP_BLOCK_I32] = heapBlock;
+    header[record + POOL_AFFINITY_I32] = affinity;
+    if (this.guardBytes !== 0) this.fillGuards(pool.slotsByteOffset, slotBytes, slots);
     Atomics.add(header, classStatsI32(classIndex, CLASS_CAPACITY), slots);
     Atomics.add(header, classStatsI32(classIndex, CLASS_POOLS), 1);
     Atomics.store(header, HDR_POOL_COUNT_I32, poolId + 1); // publish: the record is complete
@@ -1045,6 +1165,7 @@ export class AddressSpace {
       regionByteOffset,
       regionBytes,
       header[record + POOL_HEAP_BLOCK_I32],
+      header[record + POOL_AFFINITY_I32],
     );
     if (regionByteOffset + regionBytes > this.words.length * 4) this.ensureWholeView();
     // Another thread may have grown the buffer for this pool: its slots must be inside the frames' views.
@@ -1055,8 +1176,24 @@ export class AddressSpace {
     while (insertAt > 0 && starts[insertAt - 1] > stackPool.slotsStart) insertAt--;
     starts.splice(insertAt, 0, stackPool.slotsStart);
     this.classPools[classIndex].splice(insertAt, 0, stackPool);
+    if (stackPool.affinity !== 0) {
+      const key = classIndex * 256 + stackPool.affinity;
+      const tagged = this.affinityPools.get(key);
+      if (tagged === undefined) this.affinityPools.set(key, [stackPool]);
+      else tagged.push(stackPool);
+      return;
+    }
     const lane = this.lanes[classIndex];
     if (lane.current === null) lane.current = stackPool;
+  }
+
+  /** Writes the guard pattern into the last GUARD_BYTES of each of `slots` slots from `slotsStart`. */
+  private fillGuards(slotsStart: number, slotBytes: number, slots: number): void {
+    const u32 = this.views.u32;
+    for (let slot = 0; slot < slots; slot++) {
+      const guardI32 = (slotsStart + (slot + 1) * slotBytes - GUARD_BYTES) >>> 2;
+      for (let word = 0; word < GUARD_BYTES >>> 2; word++) u32[guardI32 + word] = GUARD_WORD;
+    }
   }
 
   /** Re-makes the whole-buffer view when the buffer has grown past it. */
@@ -1128,11 +1265,13 @@ export class AddressSpace {
     heap.lock();
     try {
       const generation = (header[HDR_LARGE_GENERATION_I32] + 1) >>> 0 || 1;
-      const addr = heap.allocLocked(roundedBytes, BLOCK_LARGE | flags, generation);
-      if (addr === 0) throw this.outOfMemory(-1, "", roundedBytes);
+      const blockBytes = roundedBytes + this.guardBytes;
+      const addr = heap.allocLocked(blockBytes, BLOCK_LARGE | flags, generation);
+      if (addr === 0) throw this.outOfMemory(-1, "", blockBytes);
+      if (this.guardBytes !== 0) this.fillGuards(addr, blockBytes, 1);
       header[HDR_LARGE_GENERATION_I32] = generation;
       header[HDR_LARGE_COUNT_I32] += 1;
-      header[HDR_LARGE_BYTES_I32] += roundedBytes;
+      header[HDR_LARGE_BYTES_I32] += blockBytes;
       return { addr, bytes: roundedBytes, sizeClass: "large", generation };
     } finally {
       heap.unlock();
@@ -1232,11 +1371,13 @@ export class AddressSpace {
 
   // ── Validation ─────────────────────────────────────────────────────────────
 
-  private static checkPoolBytes(classIndex: number, bytes: number): void {
+  private checkPoolBytes(classIndex: number, bytes: number): void {
     if (!isPositiveInteger(bytes)) throw new RangeError(`allocStack: bytes must be a positive integer, received ${describeValue(bytes)}`);
-    if (bytes > POOL_SLOT_BYTES[classIndex]) {
+    const usable = POOL_SLOT_BYTES[classIndex] - this.guardBytes;
+    if (bytes > usable) {
       const name = POOL_CLASSES[classIndex];
-      throw new RangeError(`allocStack: ${bytes} bytes do not fit a ${name} stack (${POOL_SLOT_BYTES[classIndex]} bytes); use a bigger class or "large"`);
+      const guardNote = this.guardBytes === 0 ? "" : `: the ${POOL_SLOT_BYTES[classIndex]}-byte slot less its ${this.guardBytes}-byte guard`;
+      throw new RangeError(`allocStack: ${bytes} bytes do not fit a ${name} stack (${usable} bytes${guardNote}); use a bigger class or "large"`);
     }
   }
 
@@ -1300,6 +1441,40 @@ export function allocOwnedStack(space: AddressSpace, sizeClass: SizeClass, bytes
  * owner's path, which the owned mark does not stop. AllocatorError, and no
  * change, on a stale or foreign ref, as freeStack. Internal.
  */
+/**
+ * An owned stack of a pool class from a pool reserved to affinity `tag`
+ * (1..255): such pools are carved apart from the class's general pools, so
+ * stacks of one tag sit together in the address space, and a tagged pool
+ * only ever holds stacks of its tag. Freed through `freeOwnedStack`, like
+ * any owned stack (the slot goes back to its pool's bitmap, not a cache).
+ * The runtime maps its channel patterns to tags; the memory layer gives the
+ * number no meaning. Not exported from the package.
+ */
+export function allocAffinityStack(space: AddressSpace, sizeClass: SizeClass, tag: number): StackRef {
+  return allocAffinity(space, sizeClass, tag);
+}
+
+/**
+ * Where a stack's guard region is damaged: the offset (0..GUARD_BYTES-1) of
+ * its first byte that no longer holds the pattern, or -1 when it is intact
+ * (or the space is not guarded). The guard is `[ref.addr + ref.bytes, + guardBytes)`.
+ */
+export function guardDamage(space: AddressSpace, ref: StackRef): number {
+  const guardBytes = space.guardBytes;
+  if (guardBytes === 0) return -1;
+  const u8 = viewsOf(space.buffer).u8;
+  const start = (ref.addr + ref.bytes) >>> 0;
+  for (let k = 0; k < guardBytes; k++) if (u8[start + k] !== GUARD_BYTE) return k;
+  return -1;
+}
+
+/** Writes the guard pattern back over a damaged guard (after it was reported), so the space checks clean again. */
+export function restoreGuard(space: AddressSpace, ref: StackRef): void {
+  const guardBytes = space.guardBytes;
+  if (guardBytes === 0) return;
+  viewsOf(space.buffer).u8.fill(GUARD_BYTE, (ref.addr + ref.bytes) >>> 0, (ref.addr + ref.bytes + guardBytes) >>> 0);
+}
+
 export function freeOwnedStack(space: AddressSpace, ref: StackRef): void {
   freeOwned(space, ref);
 }

@@ -39,6 +39,8 @@ export interface HeapMapOptions {
   title?: string;
   /** Byte ranges to outline on top of the map, e.g. a coroutine's chained stack segments. */
   highlight?: ReadonlyArray<{ addr: number; bytes: number; label: string }>;
+  /** Names for affinity tags 1..4 in the legend (the runtime passes its channel patterns); default "affinity tag N". */
+  affinityNames?: readonly string[];
 }
 
 /** What a region of the map holds: one colour each. */
@@ -51,11 +53,18 @@ type RegionKind =
   | "free-small"
   | "used-medium"
   | "free-medium"
+  | AffinityKind
+  | "guard"
   | "large"
   | "thread"
   | "other"
   | "heap-free"
   | "heap-meta";
+
+/** Slots of a pool reserved to affinity tag 1..4 (a tag above 4 draws as 4's colour). */
+type AffinityKind = "used-aff1" | "free-aff1" | "used-aff2" | "free-aff2" | "used-aff3" | "free-aff3" | "used-aff4" | "free-aff4";
+const AFFINITY_USED: readonly RegionKind[] = ["used-aff1", "used-aff2", "used-aff3", "used-aff4"];
+const AFFINITY_FREE: readonly RegionKind[] = ["free-aff1", "free-aff2", "free-aff3", "free-aff4"];
 
 /** A run of bytes of one kind, in address order. Slot runs count their slots. */
 interface Region {
@@ -85,6 +94,15 @@ const KIND_STYLE: Record<RegionKind, { fill: string; name: string }> = {
   "free-small": { fill: "#c8e6c9", name: "small slots free" },
   "used-medium": { fill: "#fb8c00", name: "medium stacks in use" },
   "free-medium": { fill: "#ffe0b2", name: "medium slots free" },
+  "used-aff1": { fill: "#d81b60", name: "affinity tag 1 stacks in use" },
+  "free-aff1": { fill: "#f8bbd0", name: "affinity tag 1 slots free" },
+  "used-aff2": { fill: "#3949ab", name: "affinity tag 2 stacks in use" },
+  "free-aff2": { fill: "#c5cae9", name: "affinity tag 2 slots free" },
+  "used-aff3": { fill: "#00acc1", name: "affinity tag 3 stacks in use" },
+  "free-aff3": { fill: "#b2ebf2", name: "affinity tag 3 slots free" },
+  "used-aff4": { fill: "#c0ca33", name: "affinity tag 4 stacks in use" },
+  "free-aff4": { fill: "#f0f4c3", name: "affinity tag 4 slots free" },
+  guard: { fill: "#d50000", name: "guard regions (never handed out)" },
   large: { fill: "#8e24aa", name: "large stacks" },
   thread: { fill: "#00897b", name: "thread records (slot caches)" },
   other: { fill: "#6d4c41", name: "other heap blocks" },
@@ -135,10 +153,19 @@ function hex(addr: number): string {
   return `0x${addr.toString(16).padStart(7, "0")}`;
 }
 
-function validateOptions(givenOptions: HeapMapOptions): { width: number; title: string; highlight: Array<{ addr: number; bytes: number; label: string }> } {
+function validateOptions(givenOptions: HeapMapOptions): {
+  width: number;
+  title: string;
+  highlight: Array<{ addr: number; bytes: number; label: string }>;
+  affinityNames: readonly string[];
+} {
   if (typeof givenOptions !== "object" || givenOptions === null)
     throw new TypeError(`toSVG: options must be an object, received ${describeValue(givenOptions)}`);
-  const options = readOptions("toSVG options", givenOptions, ["width", "title", "highlight"]) as HeapMapOptions;
+  const options = readOptions("toSVG options", givenOptions, ["width", "title", "highlight", "affinityNames"]) as HeapMapOptions;
+  const affinityNames = options.affinityNames ?? [];
+  if (!readGuarded("toSVG affinityNames", () => Array.isArray(affinityNames) && affinityNames.every((name) => typeof name === "string"))) {
+    throw new TypeError(`toSVG: affinityNames must be an array of strings, received ${describeValue(affinityNames)}`);
+  }
   const width = options.width ?? DEFAULT_WIDTH;
   if (typeof width !== "number" || !Number.isFinite(width) || width < MIN_WIDTH) {
     throw new RangeError(`toSVG: width must be a finite number of at least ${MIN_WIDTH} pixels, received ${describeValue(width)}`);
@@ -158,6 +185,7 @@ function validateOptions(givenOptions: HeapMapOptions): { width: number; title: 
   return {
     width,
     title,
+    affinityNames: [...affinityNames],
     highlight: items.map(({ item, addr, bytes, label }, index) => {
       if (typeof addr !== "number" || typeof bytes !== "number" || typeof label !== "string" || !(addr >= 0) || !(bytes > 0)) {
         throw new TypeError(`toSVG: highlight[${index}] must be { addr: number ≥ 0, bytes: number > 0, label: string }, received ${describeValue(item)}`);
@@ -181,18 +209,23 @@ function pushRegion(regions: Region[], region: Region): void {
   }
 }
 
-/** A pool's region: its metadata, then its slots as alternating used and free runs. */
-function poolRegions(regions: Region[], pool: PoolLayout): void {
+/** A pool's region: its metadata, then its slots as alternating used and free runs (each slot then its guard, when guarded). */
+function poolRegions(regions: Region[], pool: PoolLayout, guardBytes: number): void {
   pushRegion(regions, { addr: pool.addr, bytes: pool.slotsAddr - pool.addr, kind: "pool-meta", slots: 0, pool: pool.id });
   let slot = 0;
-  const slotRun = (first: number, count: number, used: boolean) =>
-    pushRegion(regions, {
-      addr: pool.slotsAddr + first * pool.slotSize,
-      bytes: count * pool.slotSize,
-      kind: used ? USED_KIND[pool.sizeClass] : FREE_KIND[pool.sizeClass],
-      slots: count,
-      pool: pool.id,
-    });
+  const tag = Math.min(pool.affinity, 4) - 1;
+  const usedKind = tag < 0 ? USED_KIND[pool.sizeClass] : AFFINITY_USED[tag];
+  const freeKind = tag < 0 ? FREE_KIND[pool.sizeClass] : AFFINITY_FREE[tag];
+  const slotRun = (first: number, count: number, used: boolean) => {
+    const kind = used ? usedKind : freeKind;
+    const addr = pool.slotsAddr + first * pool.slotSize;
+    if (guardBytes === 0) return pushRegion(regions, { addr, bytes: count * pool.slotSize, kind, slots: count, pool: pool.id });
+    for (let k = 0; k < count; k++) {
+      const at = addr + k * pool.slotSize;
+      pushRegion(regions, { addr: at, bytes: pool.slotSize - guardBytes, kind, slots: 1, pool: pool.id });
+      pushRegion(regions, { addr: at + pool.slotSize - guardBytes, bytes: guardBytes, kind: "guard", slots: 0, pool: pool.id });
+    }
+  };
   for (const [first, count] of pool.usedRuns) {
     if (first > slot) slotRun(slot, first - slot, false);
     slotRun(first, count, true);
@@ -210,7 +243,7 @@ function regionsOf(layout: MemoryLayout): Region[] {
   const none = { slots: 0, pool: -1 };
   pushRegion(regions, { addr: layout.header.addr, bytes: layout.header.bytes, kind: "header", ...none });
   const microPool = layout.pools.find((pool) => pool.placement === "micro-region");
-  if (microPool !== undefined) poolRegions(regions, microPool);
+  if (microPool !== undefined) poolRegions(regions, microPool, layout.guardBytes);
   for (const block of layout.blocks) {
     const payload = block.payloadAddr;
     if (block.holds === "free") {
@@ -221,11 +254,13 @@ function regionsOf(layout: MemoryLayout): Region[] {
     const pool = block.holds === "pool" ? poolById.get(block.tag) : undefined;
     let drawnTo = payload;
     if (pool !== undefined) {
-      poolRegions(regions, pool);
+      poolRegions(regions, pool, layout.guardBytes);
       drawnTo = pool.addr + pool.bytes;
     } else {
       const kind: RegionKind = block.holds === "large" ? "large" : block.holds === "thread" ? "thread" : "other";
-      pushRegion(regions, { addr: payload, bytes: block.payloadBytes, kind, ...none });
+      const guard = kind === "large" ? layout.guardBytes : 0;
+      pushRegion(regions, { addr: payload, bytes: block.payloadBytes - guard, kind, ...none });
+      pushRegion(regions, { addr: payload + block.payloadBytes - guard, bytes: guard, kind: "guard", ...none });
       drawnTo = payload + block.payloadBytes;
     }
     pushRegion(regions, { addr: drawnTo, bytes: block.addr + block.bytes - drawnTo, kind: "heap-meta", ...none });
@@ -319,7 +354,12 @@ function poolClassLine(layout: MemoryLayout, sizeClass: PoolSizeClass): string |
  * module comment for what the drawing promises.
  */
 export function renderHeapMap(layout: MemoryLayout, options: HeapMapOptions = {}): string {
-  const { width, title, highlight } = validateOptions(options);
+  const { width, title, highlight, affinityNames } = validateOptions(options);
+  const kindName = (kind: RegionKind): string => {
+    const tag = kind.startsWith("used-aff") || kind.startsWith("free-aff") ? Number(kind.slice(8)) : 0;
+    if (tag === 0 || affinityNames[tag - 1] === undefined) return KIND_STYLE[kind].name;
+    return `${affinityNames[tag - 1]} ${kind.startsWith("used") ? "stacks in use" : "slots free"}`;
+  };
   const mapWidth = width - MARGIN_LEFT - MARGIN_RIGHT;
   const bytesPerRow = Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, layout.bufferBytes / TARGET_ROWS))));
   const bytesPerPixel = bytesPerRow / mapWidth;
@@ -340,6 +380,16 @@ export function renderHeapMap(layout: MemoryLayout, options: HeapMapOptions = {}
   for (const region of regions) kindTotals.set(region.kind, (kindTotals.get(region.kind) ?? 0) + region.bytes);
   const legendKinds = KIND_ORDER.filter((kind) => (kindTotals.get(kind) ?? 0) > 0);
   const classLines = POOL_CLASSES.map((sizeClass) => poolClassLine(layout, sizeClass)).filter((line): line is string => line !== null);
+  for (const tag of [...new Set(layout.pools.map((pool) => pool.affinity).filter((tag) => tag !== 0))].sort((a, b) => a - b)) {
+    const pools = layout.pools.filter((pool) => pool.affinity === tag);
+    const slots = pools.reduce((sum, pool) => sum + pool.slots, 0);
+    const used = pools.reduce((sum, pool) => sum + pool.used, 0);
+    const span = `${hex(Math.min(...pools.map((pool) => pool.addr)))}–${hex(Math.max(...pools.map((pool) => pool.addr + pool.bytes)))}`;
+    classLines.push(
+      `${affinityNames[tag - 1] ?? `affinity tag ${tag}`} (${pools[0].sizeClass}): ${pools.length} pool${pools.length === 1 ? "" : "s"} at ${span}, ${slots} slots, ${used} in use`,
+    );
+  }
+  if (layout.guardBytes > 0) classLines.push(`guards: ${layout.guardBytes} bytes at the end of every slot and large stack`);
   const largeBlocks = layout.blocks.filter((block) => block.holds === "large");
   const legendTop = top + mapHeight + 18;
   const legendRows = legendKinds.length + 1 + classLines.length + (highlight.length > 0 ? 1 + highlight.length : 0);
@@ -407,7 +457,7 @@ export function renderHeapMap(layout: MemoryLayout, options: HeapMapOptions = {}
     const bytes = kindTotals.get(kind)!;
     const share = ((100 * bytes) / layout.bufferBytes).toFixed(1);
     out.push(`<rect x="0" y="${line * 16}" width="12" height="12" class="${kind}"/>`);
-    out.push(`<text x="18" y="${line * 16 + 10}" class="lbl">${escapeXml(`${KIND_STYLE[kind].name}: ${formatBytes(bytes)} (${share}%)`)}</text>`);
+    out.push(`<text x="18" y="${line * 16 + 10}" class="lbl">${escapeXml(`${kindName(kind)}: ${formatBytes(bytes)} (${share}%)`)}</text>`);
     line++;
   }
   out.push(

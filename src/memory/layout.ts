@@ -27,6 +27,7 @@
  *   │ generations u32×slots│ BitmapPool: meta │ summary │ bitmap │ slots ...  │
  *   └──────────────────────┴─────────────────────────────────────────────────┘
  *   generation word: bit 0 handed out │ bit 1 owned │ bits 2..31 incarnation (+1 per free)
+ *   with `guard: true` each slot's last GUARD_BYTES are its guard: [slot │ frames ↓ … │ guard][next slot …]
  *
  *  heap block (16-byte header, 16-byte aligned; payload = block + 16):
  *   word 0 SIZE       block bytes, header included, multiple of 16
@@ -128,6 +129,24 @@ export const HDR_FLAGS_I32 = 11;
 export const HDR_ZERO_I32 = 15;
 /** HDR_FLAGS bit: created with `{ shared: true }`, so other threads may attach (and every operation synchronises). */
 export const FLAG_SHARED = 1;
+/** HDR_FLAGS bit: created with `{ guard: true }`: the last GUARD_BYTES of every slot and large block are a guard region. */
+export const FLAG_GUARD = 2;
+
+/**
+ * Guard regions (`guard: true`). Frames grow down from a stack's end, so a
+ * write that runs past a frame upwards (past the first frame, past the
+ * slot) reaches the stack's last bytes first: those GUARD_BYTES are the
+ * guard, filled with GUARD_WORD when the pool is laid out (a large stack:
+ * when it is allocated) and never handed out — a StackRef's `bytes` stops
+ * before its guard, so `[addr, addr + bytes)` never covers one, and slot
+ * i's guard sits between slot i's frames and slot i + 1. The guard stays
+ * intact while the slot is free or cached (nobody writes a free slot), so
+ * checkMemory() checks every guard of the space at any quiescent moment.
+ * 0xFD in every byte: MSVC's "no man's land" fill, unlikely as real data.
+ */
+export const GUARD_BYTES = 16;
+export const GUARD_WORD = 0xfdfdfdfd;
+export const GUARD_BYTE = 0xfd;
 
 /** Per pool class: 4 words from HDR_CLASS_STATS_I32 + classIndex * CLASS_STATS_WORDS. */
 export const HDR_CLASS_STATS_I32 = 16;
@@ -245,6 +264,17 @@ export const POOL_SLOTS_I32 = 4;
 export const POOL_SLOT_BYTES_I32 = 5;
 /** Payload byte offset of the heap block holding the region; 0 for the micro region. */
 export const POOL_HEAP_BLOCK_I32 = 6;
+/**
+ * The pool's affinity tag: 0 for a general pool of its class, 1..MAX_AFFINITY_TAG
+ * for a pool reserved to one tag (the runtime's channel patterns). A tagged
+ * pool serves only `allocAffinityStack` of its tag: its slots never enter a
+ * thread's cache (they go straight back to its bitmap), so they are only ever
+ * handed out to that tag. The memory layer attaches no meaning to the number.
+ */
+export const POOL_AFFINITY_I32 = 7;
+export const MAX_AFFINITY_TAG = 255;
+/** Slots of the first pool carved for a tag (then the tag's capacity so far, as for a class): 256 KiB micro, 256 KiB small, 256 KiB medium. */
+export const AFFINITY_CARVE_MIN_SLOTS: readonly number[] = Object.freeze([1024, 128, 16]);
 
 export function poolRecordI32(poolId: number): number {
   return (POOL_TABLE_BYTE_OFFSET >>> 2) + poolId * POOL_RECORD_WORDS;

@@ -64,7 +64,12 @@ import {
   CACHE_CAPACITY,
   CLASS_STATS_WORDS,
   CLASS_USED,
+  FLAG_GUARD,
   FLAG_SHARED,
+  GUARD_BYTES,
+  GUARD_WORD,
+  MAX_AFFINITY_TAG,
+  POOL_AFFINITY_I32,
   HC_END_BYTE_OFFSET_I32,
   HC_FLAGS_I32,
   HC_FL_BITMAP_I32,
@@ -354,6 +359,8 @@ interface WalkedPool {
   claimed: number;
   handedOut: number;
   cached: number;
+  /** 0 general; else the affinity tag the pool is reserved to (its slots are never cached). */
+  affinity: number;
 }
 
 /** Checks every invariant of the address space in `buffer` (see the module comment). */
@@ -386,7 +393,8 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
     () => `header word ${HDR_ZERO_I32} (always zero: detached objects read their cache counts there) is ${words[HDR_ZERO_I32]}`,
   );
   const flags = words[HDR_FLAGS_I32];
-  ensure((flags & ~FLAG_SHARED) === 0, () => `header flags ${flags} has unknown bits`);
+  ensure((flags & ~(FLAG_SHARED | FLAG_GUARD)) === 0, () => `header flags ${flags} has unknown bits`);
+  const guarded = (flags & FLAG_GUARD) !== 0;
   const shared = (flags & FLAG_SHARED) !== 0;
   ensure(
     ((words[control + HC_FLAGS_I32] & HEAP_FLAG_SHARED) !== 0) === shared,
@@ -410,7 +418,12 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
     const regionBytes = words[record + POOL_REGION_BYTES_I32];
     const slots = words[record + POOL_SLOTS_I32];
     const heapBlock = words[record + POOL_HEAP_BLOCK_I32];
+    const affinity = words[record + POOL_AFFINITY_I32];
     const where = `pool ${poolId}`;
+    ensure(
+      affinity <= MAX_AFFINITY_TAG && (affinity === 0 || heapBlock !== 0),
+      () => `${where}: affinity tag ${affinity} (at most ${MAX_AFFINITY_TAG}, never the micro region's pool)`,
+    );
     ensure(classIndex < POOL_CLASS_COUNT, () => `${where}: unknown class ${classIndex}`);
     ensure(
       words[record + POOL_SLOT_BYTES_I32] === POOL_SLOT_BYTES[classIndex],
@@ -452,7 +465,9 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
       claimed: pool.used,
       handedOut: 0,
       cached: 0,
+      affinity,
     };
+    if (guarded) checkGuards(words, where, POOL_CLASSES[classIndex], walked.slotsStart, pool.slotBytes, slots);
     // A handed-out slot (odd generation) has its bit set; a clear bit means an even generation; only a handed-out slot is owned.
     for (let slot = 0; slot < slots; slot++) {
       const generation = words[walked.generationsI32 + slot];
@@ -517,6 +532,25 @@ export function checkAddressSpaceBuffer(buffer: SharedArrayBuffer): void {
   const largeBytes = largeBlocks.reduce((sum, block) => sum + block.payloadBytes, 0);
   ensure(words[HDR_LARGE_COUNT_I32] === largeBlocks.length, () => `large count ${words[HDR_LARGE_COUNT_I32]}, heap has ${largeBlocks.length} large blocks`);
   ensure(words[HDR_LARGE_BYTES_I32] === largeBytes, () => `large bytes ${words[HDR_LARGE_BYTES_I32]}, large blocks hold ${largeBytes}`);
+  if (guarded)
+    for (const block of largeBlocks) checkGuards(words, `large block at ${block.addr}`, "large", block.addr + HEAP_BLOCK_HEADER_BYTES, block.payloadBytes, 1);
+}
+
+/**
+ * Guarded spaces: the last GUARD_BYTES of each of `slots` stacks of `stackBytes`
+ * from `start` hold GUARD_WORD (layout.ts), handed out or not.
+ */
+function checkGuards(words: Uint32Array, where: string, sizeClass: string, start: number, stackBytes: number, slots: number): void {
+  for (let slot = 0; slot < slots; slot++) {
+    const guard = start + (slot + 1) * stackBytes - GUARD_BYTES;
+    for (let word = 0; word < GUARD_BYTES >>> 2; word++) {
+      ensure(
+        words[(guard >>> 2) + word] === GUARD_WORD,
+        () =>
+          `${where}: the guard of ${sizeClass} stack ${slot} at ${start + slot * stackBytes} ([${guard}, ${guard + GUARD_BYTES})) is damaged at byte +${word * 4} (word ${words[(guard >>> 2) + word] >>> 0})`,
+      );
+    }
+  }
 }
 
 /**
@@ -547,6 +581,10 @@ function checkThreadRecords(words: Uint32Array, blocks: WalkedBlock[], blockByPa
         const addr = words[entry];
         const pool = poolAt(poolsByStart, addr);
         ensure(pool !== null && pool.classIndex === classIndex, () => `${where}: cached ${name} slot ${addr} is in no ${name} pool`);
+        ensure(
+          pool!.affinity === 0,
+          () => `${where}: cached ${name} slot ${addr} belongs to pool ${pool!.id}, reserved to affinity tag ${pool!.affinity} (its slots are never cached)`,
+        );
         const slot = (addr - pool!.slotsStart) / pool!.slotBytes;
         ensure(Number.isInteger(slot), () => `${where}: cached ${name} address ${addr} is not a slot start`);
         ensure(!seen.has(addr), () => `${where}: ${name} slot ${addr} is cached twice`);

@@ -46,6 +46,13 @@ export interface RuntimeOptions {
   detectLeaks?: boolean | ((reports: DeadlockReport[]) => void);
   /** Name for reports (dumps, traces, errors). Default "runtime". */
   name?: string;
+  /**
+   * Guard regions between stacks (default false): the last 16 bytes of every
+   * stack slot and segment are a guard; a write that reaches one is a
+   * GuardError (at the access through a bytes() view, else at the
+   * coroutine's next switch or end), and checkMemory() verifies every guard.
+   */
+  guard?: boolean;
 }
 
 /** The options after checking, every field present or explicitly absent. */
@@ -64,6 +71,7 @@ export interface CheckedOptions {
   profiling: boolean;
   detectLeaks: boolean | ((reports: DeadlockReport[]) => void);
   name: string;
+  guard: boolean;
 }
 
 /** Every option, with the check its value must pass (undefined always passes: the default). */
@@ -92,6 +100,7 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   profiling: boolean,
   detectLeaks: (v) => (typeof v !== "boolean" && typeof v !== "function" ? "must be a boolean or a function (reports) => void" : null),
   name: (v) => (typeof v !== "string" ? "must be a string" : null),
+  guard: boolean,
 };
 
 const KNOWN = Object.keys(CHECKS) as (keyof RuntimeOptions)[];
@@ -146,6 +155,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     profiling: (read("profiling") as boolean | undefined) ?? false,
     detectLeaks: (read("detectLeaks") as CheckedOptions["detectLeaks"] | undefined) ?? false,
     name: (read("name") as string | undefined) ?? "runtime",
+    guard: (read("guard") as boolean | undefined) ?? false,
   };
 }
 

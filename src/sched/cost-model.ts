@@ -21,6 +21,13 @@ export interface CostModel {
   channelOp: number;
   /** Each case a select polls or enqueues. */
   selectCase: number;
+  /**
+   * Verifying one stack segment's guard region (`guard: true`), at each
+   * switch to a coroutine and when it ends: a 16-byte compare, ~4 cycles.
+   * (Hardware guard pages cost nothing per switch; their price is a page of
+   * address space per stack and a fault to report.)
+   */
+  guardCheck: number;
 }
 
 const freeze = <T extends object>(o: T): Readonly<T> => Object.freeze(o);
@@ -33,6 +40,7 @@ const cprime: CostModel = freeze({
   migrate: 5000,
   channelOp: 40,
   selectCase: 20,
+  guardCheck: 4,
 });
 
 /** What-if: Go's goroutines, as the seed's comparison column describes them. */
@@ -43,6 +51,7 @@ const go: CostModel = freeze({
   migrate: 5000,
   channelOp: 90,
   selectCase: 50,
+  guardCheck: 4,
 });
 
 /** What-if: one OS thread per coroutine, as the seed's "traditional C++" column describes it. */
@@ -53,6 +62,7 @@ const cppThreads: CostModel = freeze({
   migrate: 0,
   channelOp: 300,
   selectCase: 150,
+  guardCheck: 4,
 });
 
 /** Presets for what-if runs: `new Runtime({ cost: costModels.go })`. */
@@ -62,7 +72,7 @@ export const costModels: { readonly cprime: CostModel; readonly go: CostModel; r
   cppThreads,
 });
 
-const COST_KEYS: readonly string[] = ["contextSwitch", "alloc", "free", "migrate", "channelOp", "selectCase"];
+const COST_KEYS: readonly string[] = ["contextSwitch", "alloc", "free", "migrate", "channelOp", "selectCase", "guardCheck"];
 
 /** Merges a partial model over the defaults; every figure must be a finite number ≥ 0. */
 export function resolveCostModel(partial: Partial<CostModel> | undefined): CostModel {
@@ -95,6 +105,7 @@ export function resolveCostModel(partial: Partial<CostModel> | undefined): CostM
     migrate: p.migrate === undefined ? cprime.migrate : checkCost("cost.migrate", p.migrate),
     channelOp: p.channelOp === undefined ? cprime.channelOp : checkCost("cost.channelOp", p.channelOp),
     selectCase: p.selectCase === undefined ? cprime.selectCase : checkCost("cost.selectCase", p.selectCase),
+    guardCheck: p.guardCheck === undefined ? cprime.guardCheck : checkCost("cost.guardCheck", p.guardCheck),
   };
 }
 

@@ -37,7 +37,7 @@ import { bug, CancelledError, DeadlockError } from "../errors.js";
 import { describeValue } from "../describe.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
 import { allocOwnedStack } from "../memory/address-space.js";
-import { largerSizeClass } from "../memory/size-classes.js";
+import { classForBytes, largerSizeClass } from "../memory/size-classes.js";
 import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { mixedCopiesMessage, otherCopyRunning, running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
@@ -173,6 +173,8 @@ export class Scheduler {
   readonly channelOpCycles: number;
   /** `cost.selectCase`, likewise. */
   readonly selectCaseCycles: number;
+  /** `cost.guardCheck` when the address space is guarded; -1 when it is not (the switch path tests only this). */
+  readonly guardCycles: number;
   /** Ids for channels (and other resources) first used here: per runtime, so two runs of one program print the same. */
   nextResourceId = 1;
   /**
@@ -222,6 +224,7 @@ export class Scheduler {
     this.switchCosts = [cs.micro, cs.small, cs.medium, cs.large];
     this.channelOpCycles = this.cost.channelOp;
     this.selectCaseCycles = this.cost.selectCase;
+    this.guardCycles = this.memory.guarded ? this.cost.guardCheck : -1;
   }
 
   /** Simulated cycles elapsed: the clock (model output, not measured time). */
@@ -349,6 +352,9 @@ export class Scheduler {
     if (CoroDefImpl.isDef(fn)) {
       def = fn as CoroDefImpl<A, R>;
       sizeClass = this.classFor(def as CoroDefImpl);
+      // A guarded slot holds its guard too: the class must fit the stack plus the guard.
+      if (this.guardCycles >= 0 && sizeClass !== "large")
+        sizeClass = largerSizeClass(sizeClass, classForBytes((def.metadata.maxStackBytes ?? def.layout.frameBytes) + this.memory.guardBytes));
       if (sizeClass === "large") {
         const m = def.metadata.maxStackBytes;
         bytes = Math.max(DEFAULT_LARGE_STACK_BYTES, m === null ? 0 : (m + 15) & ~15);
@@ -507,9 +513,14 @@ export class Scheduler {
     this.switchCount++;
     if (this.observer !== null) this.observer.onSwitch(t);
     const gen = t.gen;
+    // Guarded spaces: a guard the task damaged during its last run is reported now, thrown into it (at its next switch).
+    const guardError = this.guardCycles < 0 ? null : this.checkGuards(t, "at its next switch");
     let r: IteratorResult<unknown, unknown>;
     try {
-      if ((f & Flag.Cancel) === Flag.CancelRequested && (f & Flag.Woken) === 0) {
+      if (guardError !== null) {
+        t.resume = undefined;
+        r = gen.throw(guardError);
+      } else if ((f & Flag.Cancel) === Flag.CancelRequested && (f & Flag.Woken) === 0) {
         t.cancelState = CANCEL_DELIVERED;
         r = gen.return(undefined as never);
       } else if ((f & Flag.ResumeError) !== 0) {
@@ -538,6 +549,10 @@ export class Scheduler {
         this.fail(t, new TypeError(handIteratedMessage(t)));
         return;
       }
+      if (this.guardCycles >= 0) {
+        const late = this.checkGuards(t, "when it returned");
+        if (late !== null) return this.fail(t, late);
+      }
       if (t.cancelState === CANCEL_DELIVERED) this.finishCancelled(t);
       else this.complete(t, r.value);
       return;
@@ -554,6 +569,12 @@ export class Scheduler {
       // SUSPEND reached the scheduler without an operation having parked the task.
       this.fail(t, new TypeError(handIteratedMessage(t)));
     }
+  }
+
+  /** Verifies `t`'s guard regions, charging `cost.guardCheck` per segment; the violation, if any (restored). */
+  private checkGuards(t: TaskImpl, when: string): Error | null {
+    this.charge(this.guardCycles * t.segmentCount);
+    return t.guardViolation(when);
   }
 
   /** A task that ended while parked or queued by a hand-iterated operation: take it off again. */
