@@ -31,6 +31,10 @@ export { select, recv, send, after, type SelectCase, type SelectResult } from ".
 export { checkChannel } from "./chan/validate.js";
 export { Mutex } from "./sync/mutex.js";
 export { WaitGroup } from "./sync/waitgroup.js";
+export { RWMutex } from "./sync/rwmutex.js";
+export { Once, type OnceFn } from "./sync/once.js";
+export { Cond } from "./sync/cond.js";
+export { Semaphore } from "./sync/semaphore.js";
 export type { SyncOptions } from "./sync/primitive.js";
 export type { CoroDump, CoroutineDump, FrameDump } from "./observe/dump.js";
 export type { DeadlockReport } from "./observe/deadlocks.js";

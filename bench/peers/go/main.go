@@ -1,5 +1,5 @@
-// Command main is the Go peer of bench/chan.bench.ts: the same channel
-// workloads, timed by hand (no testing package, no go.mod), so the runner can
+// Command main is the Go peer of bench/chan.bench.ts and bench/sync.bench.ts: the same
+// channel and sync workloads, timed by hand (no testing package, no go.mod), so the runner can
 // compare cprime-coro with Go's own scheduler and channels in the same run.
 //
 // Each benchmark is a "call" that does opsPerCall operations, spawning its
@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -113,6 +114,59 @@ var benchmarks = []benchmark{
 	{"chan/throughput/cap=1024/go", throughputMessages, throughput},
 	{"select/ready=2/go", selectsPerCall, selectReady2},
 	{"chan/fanin/100/go", fanInProducers * fanInPerProducer, fanIn},
+	{"sync/mutex/uncontended/go", uncontendedPairs, mutexUncontended},
+	{"sync/mutex/contended/4/go", contendedGoroutines * contendedPairsEach, mutexContended},
+	{"sync/waitgroup/fanout=1000/go", waitGroupFanOut, waitGroupFanOutCall},
+}
+
+// The sizes of the sync workloads mirror bench/sync.bench.ts; change both together.
+const (
+	uncontendedPairs    = 10000
+	contendedGoroutines = 4
+	contendedPairsEach  = 2500
+	waitGroupFanOut     = 1000
+)
+
+var benchMutex sync.Mutex
+
+// mutexUncontended: one goroutine locks and unlocks a free mutex.
+func mutexUncontended() {
+	count := 0
+	for i := 0; i < uncontendedPairs; i++ {
+		benchMutex.Lock()
+		count++
+		benchMutex.Unlock()
+	}
+	if count != uncontendedPairs {
+		panic("mutexUncontended: wrong count")
+	}
+}
+
+// mutexContended: four goroutines hold the lock across runtime.Gosched(), so the others queue on it.
+func mutexContended() {
+	var wg sync.WaitGroup
+	wg.Add(contendedGoroutines)
+	for g := 0; g < contendedGoroutines; g++ {
+		go func() {
+			defer wg.Done()
+			for i := 0; i < contendedPairsEach; i++ {
+				benchMutex.Lock()
+				runtime.Gosched()
+				benchMutex.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// waitGroupFanOutCall: Add(n), n goroutines calling Done, one Wait.
+func waitGroupFanOutCall() {
+	var wg sync.WaitGroup
+	wg.Add(waitGroupFanOut)
+	for i := 0; i < waitGroupFanOut; i++ {
+		go wg.Done()
+	}
+	wg.Wait()
 }
 
 // sample runs calls until minDuration has passed and returns ns per operation.
