@@ -39,7 +39,7 @@ import { currentTaskOrThrow, formatMs } from "../sched/scheduler.js";
 import { Timer } from "../sched/timers.js";
 import { touch, type Task, type TaskImpl, takeResumeValue } from "../sched/task.js";
 import type { WaitRecord } from "../sched/wait.js";
-import { Channel, closedError, recvNow, sendNow, takeBuffered, type RecvResult } from "./channel.js";
+import { Channel, recvNow, sendNow, sendOnClosed, takeBuffered, type RecvResult } from "./channel.js";
 import { joinSource, settledSource, type Outcome } from "./events.js";
 import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
 import { EventSource, Listener, SourceOp, type SourceResult } from "./source.js";
@@ -342,7 +342,7 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
         if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
       } else if (tag === Tag.Send) {
         const ch = sendCaseChannel(c as SendCase);
-        if (ch.isClosed) throw closedError(ch, "send on");
+        if (ch.isClosed) throw sendOnClosed(ch, caseValue(c as SendCase));
         if (sendNow(ch, caseValue(c as SendCase))) return { done: true, value: { index: i, ok: true, value: undefined } };
       } else if (tag === Tag.Event) {
         const r = (c as EventCase).source.poll(t);
