@@ -43,3 +43,5 @@ export { profileFeedback, type Profile, type ProfiledDefinition, type ProfileFee
 export { join, settled, type CaseResult, type Sent, type SelectDefault, type SelectResultOf } from "./chan/select.js";
 export type { Outcome } from "./chan/events.js";
 export { timer, ticker, timeAfter, afterFunc, Timer, Ticker, type TimerOptions } from "./time/timer.js";
+export { forEach, type ForEachBody } from "./chan/range.js";
+export type { ChannelOptions } from "./chan/channel.js";

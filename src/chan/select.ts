@@ -39,7 +39,7 @@ import { currentTaskOrThrow, formatMs } from "../sched/scheduler.js";
 import { Timer } from "../sched/timers.js";
 import { touch, type Task, type TaskImpl, takeResumeValue } from "../sched/task.js";
 import type { WaitRecord } from "../sched/wait.js";
-import { Channel, closedError, recvNow, sendNow, takeBuffered, type RecvResult } from "./channel.js";
+import { Channel, recvNow, sendNow, sendOnClosed, takeBuffered, type RecvResult } from "./channel.js";
 import { joinSource, settledSource, type Outcome } from "./events.js";
 import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
 import { EventSource, Listener, SourceOp, type SourceResult } from "./source.js";
@@ -115,7 +115,9 @@ function caseChannel(c: RecvCase | SendCase): Channel<unknown> {
 
 class RecvCase implements SelectCase<RecvResult<unknown>> {
   readonly tag = Tag.Recv;
-  readonly kind = "recv";
+  get kind(): "recv" {
+    return "recv";
+  }
   readonly #channel: Channel<unknown>;
   static {
     recvCaseChannel = (c) => c.#channel;
@@ -129,7 +131,9 @@ class RecvCase implements SelectCase<RecvResult<unknown>> {
 }
 class SendCase implements SelectCase<Sent> {
   readonly tag = Tag.Send;
-  readonly kind = "send";
+  get kind(): "send" {
+    return "send";
+  }
   readonly #channel: Channel<unknown>;
   readonly #value: unknown;
   static {
@@ -147,7 +151,9 @@ class SendCase implements SelectCase<Sent> {
 }
 class AfterCase implements SelectCase<Sent> {
   readonly tag = Tag.After;
-  readonly kind = "after";
+  get kind(): "after" {
+    return "after";
+  }
   constructor(readonly ms: number) {}
   *[Symbol.iterator](): Iterator<unknown, Sent, unknown> {
     yield* sleep(this.ms);
@@ -211,6 +217,7 @@ function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> | Event
 export function recv(ch: null): SelectCase<never>;
 export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvResult<T>>;
 export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvResult<T>> {
+  if (ch instanceof Channel) return new RecvCase(ch as Channel<unknown>) as SelectCase<RecvResult<T>>; // the common case first
   if (ch === null) return new NilCase("recv");
   const target = channelFor(ch, "recv");
   return (target instanceof Channel ? new RecvCase(target) : new EventCase(target)) as SelectCase<RecvResult<T>>;
@@ -218,6 +225,7 @@ export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvRes
 
 /** A select case that sends `value` on `ch`; on `null` (Go's nil channel) it is never ready. */
 export function send<T>(ch: Channel<T> | SendPort<T> | null, value: T): SelectCase<Sent> {
+  if (ch instanceof Channel) return new SendCase(ch as Channel<unknown>, value);
   if (ch === null) return new NilCase("send");
   return new SendCase(channelFor(ch, "send") as Channel<unknown>, value);
 }
@@ -334,7 +342,7 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
         if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
       } else if (tag === Tag.Send) {
         const ch = sendCaseChannel(c as SendCase);
-        if (ch.isClosed) throw closedError(ch, "send on");
+        if (ch.isClosed) throw sendOnClosed(ch, caseValue(c as SendCase));
         if (sendNow(ch, caseValue(c as SendCase))) return { done: true, value: { index: i, ok: true, value: undefined } };
       } else if (tag === Tag.Event) {
         const r = (c as EventCase).source.poll(t);
