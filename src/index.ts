@@ -12,6 +12,8 @@ export {
   Interrupt,
   SyncError,
   GuardError,
+  ScopeError,
+  LeftoverError,
 } from "./errors.js";
 export * from "./memory/index.js";
 export { bytes, type Bytes, type Frame, type LocalType, type LocalValue } from "./coro/frame.js";
@@ -29,6 +31,7 @@ export { Channel, type RecvResult } from "./chan/channel.js";
 export type { SendPort, RecvPort } from "./chan/ports.js";
 export { select, recv, send, after, type SelectCase, type SelectResult } from "./chan/select.js";
 export { checkChannel } from "./chan/validate.js";
+export { scope, withTimeout, withDeadline, type Scope, type ScopeOptions, type Context } from "./scope/index.js";
 export type { CoroDump, CoroutineDump, FrameDump } from "./observe/dump.js";
 export type { DeadlockReport } from "./observe/deadlocks.js";
 export type { TraceJson, TraceEvent } from "./observe/trace.js";

@@ -46,6 +46,15 @@ export interface RuntimeOptions {
   detectLeaks?: boolean | ((reports: DeadlockReport[]) => void);
   /** Name for reports (dumps, traces, errors). Default "runtime". */
   name?: string;
+  /**
+   * What `run(main)` does with coroutines still live when main returns.
+   * "cancel" (default): cancel them, as a Go program's end stops its
+   * goroutines (their finally blocks run, in that instant). "report": the
+   * same, and a report of kind "leftover" listing them goes to the
+   * `detectLeaks` function (console.warn without one). "error": the same,
+   * then throw a LeftoverError listing them.
+   */
+  leftover?: "cancel" | "report" | "error";
 }
 
 /** The options after checking, every field present or explicitly absent. */
@@ -64,6 +73,7 @@ export interface CheckedOptions {
   profiling: boolean;
   detectLeaks: boolean | ((reports: DeadlockReport[]) => void);
   name: string;
+  leftover: "cancel" | "report" | "error";
 }
 
 /** Every option, with the check its value must pass (undefined always passes: the default). */
@@ -92,6 +102,7 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   profiling: boolean,
   detectLeaks: (v) => (typeof v !== "boolean" && typeof v !== "function" ? "must be a boolean or a function (reports) => void" : null),
   name: (v) => (typeof v !== "string" ? "must be a string" : null),
+  leftover: (v) => (v !== "cancel" && v !== "report" && v !== "error" ? 'must be "cancel", "report" or "error"' : null),
 };
 
 const KNOWN = Object.keys(CHECKS) as (keyof RuntimeOptions)[];
@@ -146,6 +157,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     profiling: (read("profiling") as boolean | undefined) ?? false,
     detectLeaks: (read("detectLeaks") as CheckedOptions["detectLeaks"] | undefined) ?? false,
     name: (read("name") as string | undefined) ?? "runtime",
+    leftover: (read("leftover") as CheckedOptions["leftover"] | undefined) ?? "cancel",
   };
 }
 
