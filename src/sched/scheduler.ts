@@ -576,18 +576,24 @@ export class Scheduler {
   /**
    * runAsync's loop: drive, letting the event loop run before each clock jump
    * while promises are pending, and sleeping on it when only promises are
-   * left (unless `stopWhenQuiescent`: run({ until }) does not wait on them).
+   * left — unless `stopWhenQuiescent` (run({ until })): then it lets the
+   * event loop run once, and stops if that brought no work.
    */
   private async driveAsync(stopWhenQuiescent: boolean): Promise<Idle> {
     try {
       let mayJump = false;
+      let lastSwitches = -1;
       for (;;) {
         const idle = this.drive(!mayJump);
         mayJump = false;
         if (idle === Idle.Failed || idle === Idle.Halted || idle === Idle.Until) return idle;
-        if (idle === Idle.Quiescent && (this.promiseWaits === 0 || stopWhenQuiescent)) return idle;
+        if (idle === Idle.Quiescent && this.promiseWaits === 0) return idle;
+        if (idle === Idle.Quiescent && stopWhenQuiescent) {
+          if (this.switchCount === lastSwitches) return idle; // a turn of the event loop settled nothing
+          lastSwitches = this.switchCount;
+        }
         this.eventLoopTurns++;
-        if (idle === Idle.BeforeJump) {
+        if (idle === Idle.BeforeJump || stopWhenQuiescent) {
           // Let promises that have settled deliver before virtual time moves on; then jump.
           await new Promise<void>((resolve) => {
             this.wakeExternal = resolve;
