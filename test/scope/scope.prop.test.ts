@@ -48,7 +48,7 @@ const scopeSpec: fc.Memo<ScopeSpec> = fc.memo((depth) =>
 class Tagged extends Error {}
 
 /** Runs a spec, recording what the rules need to check it. */
-function build(rt: Runtime) {
+function build() {
   let nextId = 0;
   const finallies = new Map<string, number>();
   const started = new Set<string>();
@@ -121,7 +121,7 @@ describe("random trees of scopes", () => {
     fc.assert(
       fc.property(scopeSpec(3), fc.option(fc.integer({ min: 0, max: 50 })), (spec, cancelAt) => {
         const rt = new Runtime();
-        const b = build(rt);
+        const b = build();
         const root = rt.spawn(function* root() {
           try {
             yield* b.run(spec);
