@@ -45,7 +45,7 @@ import { formatMs } from "../sched/waits.js";
 import { currentTaskOrThrow, type Scheduler } from "../sched/scheduler.js";
 import { Timer } from "../sched/timers.js";
 import type { WaitRecord } from "../sched/wait.js";
-import { CANCEL_NONE, RETURN_SIGNAL, TaskImpl, type HostedScope, type Task, type TaskOwner } from "../sched/task.js";
+import { CANCEL_NONE, RETURN_SIGNAL, TaskImpl, touch, type HostedScope, type Task, type TaskOwner } from "../sched/task.js";
 import type { Channel } from "../chan/channel.js";
 import { ContextImpl, makeDoneChannel, type Context } from "./context.js";
 
@@ -188,8 +188,9 @@ export class ScopeImpl implements TaskOwner, HostedScope {
   /** TaskOwner: a child has finished. */
   childEnded(t: TaskImpl): void {
     this.children.delete(t);
-    if (this.active.delete(t)) this.admit();
-    if (t.state === "failed") this.fail(t.error);
+    const wasActive = this.active.delete(t);
+    if (t.state === "failed") this.fail(t.error); // first: a failure cancels the queued children rather than starting one
+    if (wasActive) this.admit();
     if (this.children.size === 0) this.wakeHost();
   }
 
@@ -272,6 +273,8 @@ export class ScopeImpl implements TaskOwner, HostedScope {
   doneChannel(): Channel<never> {
     if (this.doneCh === null) {
       this.doneCh = makeDoneChannel(this.label);
+      // The host can close it (by cancelling the scope): the leak detector must count it among who holds it.
+      touch(this.host, this.doneCh.ref);
       if (this.cancelled) this.doneCh.close();
     }
     return this.doneCh;

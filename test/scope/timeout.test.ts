@@ -188,3 +188,28 @@ describe("withDeadline", () => {
     expect(r).toBe("TimeoutError at 25");
   });
 });
+
+describe("contexts and the leak detector", () => {
+  test("a coroutine waiting only on ctx.done() of a scope with a deadline is not a leak", () => {
+    const rt = new Runtime({ detectLeaks: true });
+    const r = rt.run(function* () {
+      try {
+        yield* withTimeout(
+          50,
+          scope(function* (s) {
+            s.spawn(function* waiter() {
+              yield* s.context.done().recv();
+            });
+            s.spawn(function* ticker() {
+              for (let i = 0; i < 10; i++) yield* sleep(1); // clock jumps: the leak watch looks
+            });
+          }),
+        );
+      } catch (e) {
+        return (e as Error).name;
+      }
+      return "no timeout";
+    });
+    expect(r).toBe("TimeoutError");
+  });
+});
