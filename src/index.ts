@@ -12,6 +12,8 @@ export {
   Interrupt,
   SyncError,
   GuardError,
+  ScopeError,
+  LeftoverError,
 } from "./errors.js";
 export * from "./memory/index.js";
 export { bytes, type Bytes, type Frame, type LocalType, type LocalValue } from "./coro/frame.js";
@@ -36,6 +38,7 @@ export { Once, type OnceFn } from "./sync/once.js";
 export { Cond } from "./sync/cond.js";
 export { Semaphore } from "./sync/semaphore.js";
 export type { SyncOptions } from "./sync/primitive.js";
+export { scope, withTimeout, withDeadline, type Scope, type ScopeOptions, type Context } from "./scope/index.js";
 export type { CoroDump, CoroutineDump, FrameDump } from "./observe/dump.js";
 export type { DeadlockReport } from "./observe/deadlocks.js";
 export type { TraceJson, TraceEvent } from "./observe/trace.js";

@@ -53,6 +53,15 @@ export interface RuntimeOptions {
    * coroutine's next switch or end), and checkMemory() verifies every guard.
    */
   guard?: boolean;
+  /**
+   * What `run(main)` does with coroutines still live when main returns.
+   * "cancel" (default): cancel them, as a Go program's end stops its
+   * goroutines (their finally blocks run, in that instant). "report": the
+   * same, and a report of kind "leftover" listing them goes to the
+   * `detectLeaks` function (console.warn without one). "error": the same,
+   * then throw a LeftoverError listing them.
+   */
+  leftover?: "cancel" | "report" | "error";
 }
 
 /** The options after checking, every field present or explicitly absent. */
@@ -72,6 +81,7 @@ export interface CheckedOptions {
   detectLeaks: boolean | ((reports: DeadlockReport[]) => void);
   name: string;
   guard: boolean;
+  leftover: "cancel" | "report" | "error";
 }
 
 /** Every option, with the check its value must pass (undefined always passes: the default). */
@@ -101,6 +111,7 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   detectLeaks: (v) => (typeof v !== "boolean" && typeof v !== "function" ? "must be a boolean or a function (reports) => void" : null),
   name: (v) => (typeof v !== "string" ? "must be a string" : null),
   guard: boolean,
+  leftover: (v) => (v !== "cancel" && v !== "report" && v !== "error" ? 'must be "cancel", "report" or "error"' : null),
 };
 
 const KNOWN = Object.keys(CHECKS) as (keyof RuntimeOptions)[];
@@ -156,6 +167,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     detectLeaks: (read("detectLeaks") as CheckedOptions["detectLeaks"] | undefined) ?? false,
     name: (read("name") as string | undefined) ?? "runtime",
     guard: (read("guard") as boolean | undefined) ?? false,
+    leftover: (read("leftover") as CheckedOptions["leftover"] | undefined) ?? "cancel",
   };
 }
 

@@ -31,9 +31,18 @@
  * - while `driving`, `run()`/`runAsync()` refuse to start again;
  * - `wakeExternal` is non-null only while `runAsync()` awaits the event loop;
  *   whatever makes work from outside the loop then (a wake, a spawn, a
- *   cancel) calls it, so runAsync never sleeps on ready work.
+ *   cancel) calls it, so runAsync never sleeps on ready work;
+ * - `halted` is true only between the end of `run(main)`'s main task and the
+ *   return of the drive loop that ran it; `untilCycles` is Infinity except
+ *   while `run({ until })` drives.
+ *
+ * Signals (interrupts, a scope's body abort) are delivered like cancellation
+ * but do not end the task: at its current suspension point when it is
+ * blocked (it leaves its wait first), else at its next one. A signal is the
+ * error its operation throws, or RETURN_SIGNAL, which returns the generator
+ * (finally blocks run) so that a scope can unwind its body.
  */
-import { bug, CancelledError, DeadlockError } from "../errors.js";
+import { bug, CancelledError, DeadlockError, Interrupt, LeftoverError } from "../errors.js";
 import { describeValue } from "../describe.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
 import { allocOwnedStack } from "../memory/address-space.js";
@@ -65,12 +74,16 @@ import {
   F_CANCEL_REQUESTED,
   F_RESUME_ERROR,
   F_SCHEDULED,
+  F_SIGNAL,
   F_STATE,
   F_WOKEN,
   FAILED,
   READY,
+  RETURN_SIGNAL,
   RUNNING,
+  TaskExt,
   TaskImpl,
+  type TaskOwner,
   takeResumeValue,
   touch,
   touchedBy,
@@ -90,6 +103,7 @@ const enum Flag {
   Cancel = 3 << 5,
   CancelRequested = 1 << 5,
   ResumeError = 1 << 10,
+  Signal = 1 << 13,
   ClassShift = 11,
   ClassBits = 3,
 }
@@ -106,6 +120,7 @@ function checkFlagLiterals(): void {
     [Flag.Cancel, F_CANCEL, "F_CANCEL"],
     [Flag.CancelRequested, F_CANCEL_REQUESTED, "F_CANCEL_REQUESTED"],
     [Flag.ResumeError, F_RESUME_ERROR, "F_RESUME_ERROR"],
+    [Flag.Signal, F_SIGNAL, "F_SIGNAL"],
     [Flag.ClassBits << Flag.ClassShift, F_CLASS_MASK, "F_CLASS_MASK"],
   ];
   for (const [literal, named, name] of pairs) if (literal !== named) bug(`scheduler flag literal ${literal} is not ${name} (${named})`);
@@ -132,6 +147,21 @@ const enum Idle {
   BeforeJump,
   /** An unobserved failure is due to be reported. */
   Failed,
+  /** run(main): the main task has ended. */
+  Halted,
+  /** run({ until }): the next timer lies past `until`; the clock stands at `until`. */
+  Until,
+}
+
+/** What `run(main)` does with the coroutines still live when main returns (RuntimeOptions.leftover). */
+export type LeftoverPolicy = "cancel" | "report" | "error";
+
+/** A coroutine still live when run(main)'s main returned: what it was doing then. */
+export interface Leftover {
+  id: number;
+  name: string;
+  /** `recv on Channel#1 "jobs" (capacity 0)`, `sleep until 5 ms`, `ready`. */
+  doing: string;
 }
 
 /** Counters of the run, for stats(). */
@@ -208,6 +238,10 @@ export class Scheduler {
   private lastEpoch = 0;
   /** Cleaning up after a failure: run what is ready (finally blocks) but let no virtual time pass. */
   private stopping = false;
+  /** run(main): main has ended, the drive loop returns after this step (see the module doc). */
+  private halted = false;
+  /** run({ until }): the clock does not jump past this many cycles. */
+  private untilCycles = Infinity;
 
   constructor(config: SchedulerConfig, owner: object) {
     this.owner = owner;
@@ -300,6 +334,17 @@ export class Scheduler {
 
   /** Spawns `fn(...args)` as a coroutine on its own stack; it runs when the scheduler runs. */
   spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A): TaskImpl<R> {
+    return this.spawnOwned(fn, args, null, null);
+  }
+
+  /**
+   * spawn() for an owner (a scope, run(main)) that answers for the task's
+   * ending: `owner.childEnded` is called once it has finished, and its
+   * failure is the owner's to report. With `parkOn`, the task starts BLOCKED
+   * on that wait record instead of ready (a scope's limit queues it; the
+   * owner wakes it when it may start).
+   */
+  spawnOwned<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A, owner: TaskOwner | null, parkOn: WaitRecord | null): TaskImpl<R> {
     // Channels handed over at spawn count as touched (the leak detector's reachability);
     // one of another runtime is refused before anything is allocated.
     let handed: Resource[] | null = null;
@@ -319,7 +364,9 @@ export class Scheduler {
     t.liveIndex = this.live.length;
     this.live.push(t as TaskImpl);
     this.spawnedCount++;
-    this.queue.push(t as TaskImpl);
+    if (owner !== null) (t as TaskImpl).owner = owner;
+    if (parkOn === null) this.queue.push(t as TaskImpl);
+    else this.park(t as TaskImpl, parkOn);
     if (this.observer !== null) this.observer.onSpawn(t as TaskImpl);
     if (this.wakeExternal !== null) this.notifyExternal();
     return t;
@@ -417,17 +464,142 @@ export class Scheduler {
   async runAsync(): Promise<void> {
     this.enter("runAsync");
     try {
+      const idle = await this.driveAsync(false);
+      if (idle === Idle.Failed) this.cleanUpAfterFailure();
+    } finally {
+      this.driving = false;
+    }
+    this.finish(true);
+  }
+
+  // ── run(main) and run({ until }) ────────────────────────────────────────
+
+  /**
+   * run(main): spawns `main` and drives until it ends — not until quiescent,
+   * as a Go program ends when main returns. Returns its result or throws its
+   * error; what is still live then is cancelled (finally blocks run, in that
+   * instant) and, per `leftover`, reported (`report(lines)`) or turned into a
+   * LeftoverError. An unobserved failure elsewhere, a deadlock or a promise
+   * wait before main ends are thrown as run() throws them.
+   */
+  runMain<R>(fn: CoroFn<[], R> | CoroDef<[], R>, leftover: LeftoverPolicy, report: (left: Leftover[]) => void): R {
+    this.enter("run");
+    try {
+      const main = this.spawnOwned(fn, [], new MainOwner(this), null);
+      return this.endMain(main, this.drive(false), leftover, report, false);
+    } finally {
+      this.driving = false;
+      this.halted = false;
+    }
+  }
+
+  /** run(main) for runAsync: promises that coroutines wait on are awaited too. */
+  async runMainAsync<R>(fn: CoroFn<[], R> | CoroDef<[], R>, leftover: LeftoverPolicy, report: (left: Leftover[]) => void): Promise<R> {
+    this.enter("runAsync");
+    try {
+      const main = this.spawnOwned(fn, [], new MainOwner(this), null);
+      return this.endMain(main, await this.driveAsync(false), leftover, report, true);
+    } finally {
+      this.driving = false;
+      this.halted = false;
+    }
+  }
+
+  /** Called by run(main)'s owner when main has ended: the drive loop returns after this step. */
+  mainEnded(): void {
+    if (!this.stopping) this.halted = true;
+  }
+
+  private endMain<R>(main: TaskImpl<R>, idle: Idle, leftover: LeftoverPolicy, report: (left: Leftover[]) => void, async: boolean): R {
+    if (idle === Idle.Failed) this.cleanUpAfterFailure();
+    if (idle !== Idle.Halted) {
+      this.finish(async); // throws: the failures, a promise wait, or the deadlock that keeps main from ending
+      bug(`run(main) stopped before main ended (${main.state})`);
+    }
+    this.halted = false;
+    const left = [...this.live].sort((a, b) => a.id - b.id);
+    const info: Leftover[] = left.map((t) => ({ id: t.id, name: t.name, doing: t.st === BLOCKED ? (t.waitOn?.describe(t) ?? "blocked") : t.state }));
+    const lines = info.map((l) => `#${l.id} ${l.name}: ${l.doing}`);
+    if (left.length > 0) this.cleanUpAfterFailure(); // cancel what is left, as a Go program's end stops its goroutines
+    if (main.st === FAILED) throw main.error;
+    const failures = this.unobserved;
+    if (failures.length > 0) {
+      this.unobserved = [];
+      for (const f of failures) f.observed = true;
+      throw failureError(failures);
+    }
+    if (main.st === CANCELLED) throw cancelledError(main);
+    if (lines.length > 0) {
+      if (leftover === "error") throw new LeftoverError(lines);
+      if (leftover === "report") report(info);
+    }
+    return main.result as R;
+  }
+
+  /**
+   * run({ until }): drives until virtual time `untilMs` (inclusive: timers
+   * due then fire) and stops with the clock there and everything else still
+   * parked — no deadlock report, since code outside may still wake them; the
+   * next run() resumes. An unobserved failure stops it as it stops run().
+   */
+  runUntil(untilCycles: number): void {
+    this.enter("run");
+    try {
+      this.untilCycles = untilCycles;
+      const idle = this.drive(false);
+      if (idle === Idle.Failed) this.cleanUpAfterFailure();
+      else if (this._cycles < untilCycles) this._cycles = untilCycles; // idle cycles, like a jump
+    } finally {
+      this.untilCycles = Infinity;
+      this.driving = false;
+    }
+    this.throwFailures();
+  }
+
+  /** run({ until }) for runAsync: settled promises are delivered before each clock jump. */
+  async runUntilAsync(untilCycles: number): Promise<void> {
+    this.enter("runAsync");
+    try {
+      this.untilCycles = untilCycles;
+      const idle = await this.driveAsync(true);
+      if (idle === Idle.Failed) this.cleanUpAfterFailure();
+      else if (this._cycles < untilCycles) this._cycles = untilCycles;
+    } finally {
+      this.untilCycles = Infinity;
+      this.driving = false;
+    }
+    this.throwFailures();
+  }
+
+  private throwFailures(): void {
+    const failures = this.unobserved;
+    if (failures.length === 0) return;
+    this.unobserved = [];
+    for (const f of failures) f.observed = true;
+    throw failureError(failures);
+  }
+
+  /**
+   * runAsync's loop: drive, letting the event loop run before each clock jump
+   * while promises are pending, and sleeping on it when only promises are
+   * left — unless `stopWhenQuiescent` (run({ until })): then it lets the
+   * event loop run once, and stops if that brought no work.
+   */
+  private async driveAsync(stopWhenQuiescent: boolean): Promise<Idle> {
+    try {
       let mayJump = false;
+      let lastSwitches = -1;
       for (;;) {
         const idle = this.drive(!mayJump);
         mayJump = false;
-        if (idle === Idle.Failed) {
-          this.cleanUpAfterFailure();
-          break;
+        if (idle === Idle.Failed || idle === Idle.Halted || idle === Idle.Until) return idle;
+        if (idle === Idle.Quiescent && this.promiseWaits === 0) return idle;
+        if (idle === Idle.Quiescent && stopWhenQuiescent) {
+          if (this.switchCount === lastSwitches) return idle; // a turn of the event loop settled nothing
+          lastSwitches = this.switchCount;
         }
-        if (idle === Idle.Quiescent && this.promiseWaits === 0) break;
         this.eventLoopTurns++;
-        if (idle === Idle.BeforeJump) {
+        if (idle === Idle.BeforeJump || stopWhenQuiescent) {
           // Let promises that have settled deliver before virtual time moves on; then jump.
           await new Promise<void>((resolve) => {
             this.wakeExternal = resolve;
@@ -443,10 +615,8 @@ export class Scheduler {
         this.wakeExternal = null;
       }
     } finally {
-      this.driving = false;
       this.wakeExternal = null;
     }
-    this.finish(true);
   }
 
   private enter(verb: string): void {
@@ -475,6 +645,7 @@ export class Scheduler {
       const t = queue.shift();
       if (t !== undefined) {
         this.step(t);
+        if (this.halted) return Idle.Halted;
         continue;
       }
       // Idle: virtual time is about to advance, or everything has stopped.
@@ -487,6 +658,7 @@ export class Scheduler {
       if (this.beforeClockJump !== null) this.beforeClockJump();
       // Nothing runnable: jump the clock to the next deadline (idle cycles, not busy).
       const next = timers.peekDeadline();
+      if (next > this.untilCycles) return Idle.Until;
       if (next > this._cycles) this._cycles = next;
     }
   }
@@ -526,7 +698,7 @@ export class Scheduler {
       } else if ((f & Flag.ResumeError) !== 0) {
         const e = t.resume;
         t.resume = undefined;
-        r = gen.throw(e);
+        r = e === RETURN_SIGNAL ? gen.return(undefined as never) : gen.throw(e);
       } else {
         r = gen.next(RESUME);
       }
@@ -560,15 +732,113 @@ export class Scheduler {
     // Suspended: the operation has parked the task (BLOCKED) or re-queued it (READY).
     const st = t.flags & Flag.State;
     if (st === Flag.Blocked) {
+      if ((t.flags & (Flag.CancelRequested | Flag.Signal)) !== 0) this.atSuspension(t);
+      else if (this.observer !== null) this.observer.onBlock(t);
+    } else if (st === Flag.Ready) {
+      if ((t.flags & Flag.Signal) !== 0) this.atSuspension(t); // yieldNow with a signal waiting
+    } else {
+      // SUSPEND reached the scheduler without an operation having parked the task.
+      this.fail(t, new TypeError(handIteratedMessage(t)));
+    }
+  }
+
+  /**
+   * The task has just suspended with its own cancellation requested (it
+   * cancelled itself while running) or signals waiting: deliver the first
+   * now, at this suspension point.
+   */
+  private atSuspension(t: TaskImpl): void {
+    if (t.st === BLOCKED) {
       if ((t.flags & Flag.Cancel) === Flag.CancelRequested) {
         this.unpark(t); // it cancelled itself while running: deliver at this suspension
         t.st = READY;
         this.queue.push(t);
-      } else if (this.observer !== null) this.observer.onBlock(t);
-    } else if (st !== Flag.Ready) {
-      // SUSPEND reached the scheduler without an operation having parked the task.
-      this.fail(t, new TypeError(handIteratedMessage(t)));
+        return;
+      }
+      if (this.observer !== null) this.observer.onBlock(t);
+      if (t.waitOn!.deferSignals === true) return;
     }
+    this.deliverSignal(t, this.takeSignal(t));
+  }
+
+  /** The first waiting signal of `t`, removed (F_SIGNAL cleared with the last). */
+  private takeSignal(t: TaskImpl): unknown {
+    const ext = t.ext as TaskExt;
+    const signals = ext.signals!;
+    const sig = signals.shift();
+    if (signals.length === 0) {
+      ext.signals = null;
+      t.flags &= ~Flag.Signal;
+    }
+    return sig;
+  }
+
+  /** Delivers `sig` to a BLOCKED or READY (not woken) task: its operation throws it (or, for RETURN_SIGNAL, returns). */
+  private deliverSignal(t: TaskImpl, sig: unknown): void {
+    if (t.st === BLOCKED) {
+      this.unpark(t);
+      t.st = READY;
+      this.queue.push(t);
+    }
+    t.resume = sig;
+    t.flags |= Flag.ResumeError;
+    if (this.wakeExternal !== null) this.notifyExternal();
+  }
+
+  /**
+   * Sends `sig` to `t` (see the module doc): now when it is blocked on a
+   * wait that lets signals through and has none waiting, else at its next
+   * suspension point; `first` puts it before the signals already waiting
+   * (a body abort overtakes interrupts), once. False, and nothing changes,
+   * when the task has ended or its cancellation was requested.
+   */
+  signal(t: TaskImpl, sig: unknown, first = false): boolean {
+    if (t.st >= DONE || t.cancelState !== CANCEL_NONE) return false;
+    if (t.st === BLOCKED && (t.flags & Flag.Signal) === 0 && t.waitOn!.deferSignals !== true) {
+      this.deliverSignal(t, sig);
+      return true;
+    }
+    const ext = t.extOf() as TaskExt;
+    const signals = (ext.signals ??= []);
+    if (first) {
+      if (signals[0] !== sig) signals.unshift(sig);
+    } else signals.push(sig);
+    t.flags |= Flag.Signal;
+    return true;
+  }
+
+  /** Removes a RETURN_SIGNAL still waiting for `t`'s next suspension (the scope that asked for it no longer needs it). */
+  dropReturnSignal(t: TaskImpl): void {
+    if ((t.flags & Flag.Signal) === 0) return;
+    const ext = t.ext as TaskExt;
+    const signals = ext.signals!;
+    const i = signals.indexOf(RETURN_SIGNAL);
+    if (i < 0) return;
+    signals.splice(i, 1);
+    if (signals.length === 0) {
+      ext.signals = null;
+      t.flags &= ~Flag.Signal;
+    }
+  }
+
+  /**
+   * The running task suspends and is resumed at once with `gen.return()`:
+   * how a scope that finished inside a `next()` continues a return that
+   * reached it earlier (the frames above it took that return as a yield).
+   * The caller then returns SUSPENDED.
+   */
+  requeueWithReturn(t: TaskImpl): void {
+    this.dropReturnSignal(t);
+    t.resume = RETURN_SIGNAL;
+    t.flags = (t.flags & ~Flag.State) | Flag.ResumeError; // READY
+    this.queue.push(t);
+  }
+
+  /** task.interrupt(reason): an Interrupt signal (see signal()). */
+  interruptTask(t: TaskImpl, reason: unknown): boolean {
+    if (t.st >= DONE || t.cancelState !== CANCEL_NONE) return false;
+    const desc = reason === undefined ? "" : `: ${reason instanceof Error ? errorLine(reason) : describeValue(reason)}`;
+    return this.signal(t, new Interrupt(`task #${t.id} ${t.name} was interrupted${desc}`, { cause: reason }));
   }
 
   /** Verifies `t`'s guard regions, charging `cost.guardCheck` per segment; the violation, if any (restored). */
@@ -700,6 +970,10 @@ export class Scheduler {
   cancelTask(t: TaskImpl): void {
     if (t.st >= DONE || t.cancelState !== CANCEL_NONE) return;
     t.cancelState = CANCEL_REQUESTED;
+    if ((t.flags & Flag.Signal) !== 0) {
+      (t.ext as TaskExt).signals = null; // cancellation overrides interrupts and aborts still waiting
+      t.flags &= ~Flag.Signal;
+    }
     if (t.st === BLOCKED) {
       this.unpark(t);
       t.st = READY;
@@ -897,6 +1171,16 @@ export class Scheduler {
     }
     for (const t of [...this.live]) this.cancelTask(t);
     this.run();
+  }
+}
+
+/** The owner of run(main)'s main task: its failure is run()'s to throw, and its end stops the loop. */
+class MainOwner implements TaskOwner {
+  readonly label = "run(main)";
+  readonly hostId = 0;
+  constructor(private readonly sched: Scheduler) {}
+  childEnded(): void {
+    this.sched.mainEnded();
   }
 }
 
