@@ -155,6 +155,7 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     }
     const t = currentTaskOrThrow("select()");
     const rt = t.sched;
+    if (rt.chooser !== null && rt.preemptHere(t)) return SUSPENDED as IteratorResult<unknown, SelectResult>; // schedule exploration
     const cases = this.cases;
     const n = cases.length;
     rt.charge(rt.selectCaseCycles * n);
@@ -171,21 +172,27 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       order[i] = order[j];
       order[j] = i;
     }
-    for (let k = 0; k < n; k++) {
-      const i = order[k];
-      const c = cases[i];
-      if (c.kind === "recv") {
-        const ch = caseChannel(c);
-        if (ch.count > 0 && ch.sendq.size === 0) {
-          // The common ready case, taken without building a RecvResult first.
-          return { done: true, value: { index: i, ok: true, value: takeBuffered(ch) } };
+    if (rt.chooser !== null) {
+      // Under schedule exploration the chooser picks among the ready cases (sched/chooser.ts).
+      const chosen = chosenReadyCase(t, cases);
+      if (chosen !== undefined) return { done: true, value: chosen };
+    } else {
+      for (let k = 0; k < n; k++) {
+        const i = order[k];
+        const c = cases[i];
+        if (c.kind === "recv") {
+          const ch = caseChannel(c);
+          if (ch.count > 0 && ch.sendq.size === 0) {
+            // The common ready case, taken without building a RecvResult first.
+            return { done: true, value: { index: i, ok: true, value: takeBuffered(ch) } };
+          }
+          const r = recvNow(ch);
+          if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
+        } else if (c.kind === "send") {
+          const ch = caseChannel(c);
+          if (ch.isClosed) throw closedError(ch, "send on");
+          if (sendNow(ch, caseValue(c))) return { done: true, value: { index: i, ok: true, value: undefined } };
         }
-        const r = recvNow(ch);
-        if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
-      } else if (c.kind === "send") {
-        const ch = caseChannel(c);
-        if (ch.isClosed) throw closedError(ch, "send on");
-        if (sendNow(ch, caseValue(c))) return { done: true, value: { index: i, ok: true, value: undefined } };
       }
     }
     if (this.withDefault) return { done: true, value: DEFAULT_RESULT };
@@ -198,7 +205,9 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       const c = cases[i];
       if (c.kind === "after" && (timeoutIndex < 0 || c.ms < (cases[timeoutIndex] as AfterCase).ms)) timeoutIndex = i;
     }
-    const deadline = timeoutIndex < 0 ? 0 : deadlineAfter("after(ms)", rt.cycles, (cases[timeoutIndex] as AfterCase).ms, rt.clockHz);
+    const timeoutMs = timeoutIndex < 0 ? 0 : (cases[timeoutIndex] as AfterCase).ms;
+    const deadline =
+      timeoutIndex < 0 ? 0 : deadlineAfter("after(ms)", rt.cycles, rt.chooser === null ? timeoutMs : rt.chooser.jitter(t, timeoutMs), rt.clockHz);
     const sel = new SelectWait(t, cases.slice()); // the caller may reuse its array once we park
     for (let k = 0; k < n; k++) {
       const i = order[k];
@@ -219,6 +228,37 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
   throw(e: unknown): IteratorResult<unknown, SelectResult> {
     throw e;
   }
+}
+
+/** Whether case `c` can complete now (pass 1's test, without completing it). */
+function caseReady(c: AnyCase): boolean {
+  if (c.kind === "after") return false;
+  const ch = caseChannel(c);
+  if (ch.isClosed) return true; // recv: ok false; send: throws when chosen
+  return c.kind === "recv" ? ch.count > 0 || ch.sendq.size > 0 : ch.recvq.size > 0 || ch.count < ch.capacity;
+}
+
+/**
+ * Pass 1 under a chooser: the ready cases in case order, one picked by the
+ * chooser and completed; undefined when none is ready.
+ */
+function chosenReadyCase(t: TaskImpl, cases: readonly AnyCase[]): SelectResult | undefined {
+  const ready: number[] = [];
+  for (let i = 0; i < cases.length; i++) if (caseReady(cases[i])) ready.push(i);
+  if (ready.length === 0) return undefined;
+  const k = ready.length === 1 ? 0 : t.sched.chooser!.pickCase(t, ready.length);
+  if (!(k >= 0 && k < ready.length)) bug(`chooser picked case ${k} of ${ready.length} ready`);
+  const i = ready[k];
+  const c = cases[i] as RecvCase | SendCase;
+  const ch = caseChannel(c);
+  if (c.kind === "recv") {
+    const r = recvNow(ch);
+    if (r === undefined) bug(`select case ${i} was ready but could not receive`);
+    return { index: i, ok: r.ok, value: r.value };
+  }
+  if (ch.isClosed) throw closedError(ch, "send on");
+  if (!sendNow(ch, caseValue(c))) bug(`select case ${i} was ready but could not send`);
+  return { index: i, ok: true, value: undefined };
 }
 
 /** A parked select: the task's wait record, owning one waiter per channel case. */
