@@ -48,6 +48,8 @@ export interface Decider {
   preempt(t: TaskImpl, ready: ReadySet, ctl: Controller): number;
   /** A select case, a timer order or a jitter offset: an index below `n`. */
   other(kind: PointKind, n: number, ctl: Controller): number;
+  /** Told of a step with one ready task (no choice to make; the exhaustive search may still cut the run there). */
+  forced?(ready: ReadySet, ctl: Controller): void;
 }
 
 /** Stops the run from inside the scheduler loop (thrown from pickTask, outside any coroutine). */
@@ -193,6 +195,7 @@ export class Controller implements Chooser {
     for (let k = 0; k < n; k++) this.mix(ready.at(k).id);
     this.mix(0x7fffffff);
     const point = n > 1 ? this.choices.length : -1;
+    if (n === 1 && this.decider.forced !== undefined) this.decider.forced(ready, this);
     const k = n > 1 ? this.record(PointKind.Task, n, this.decider.task(ready, this)) : 0;
     this.beginStep(ready, k, point);
     return k;

@@ -122,6 +122,14 @@ export class DfsDecider implements Decider {
     return allowed[0];
   }
 
+  /** One ready task: no choice, but when it sleeps, this run only repeats an explored one. */
+  forced(ready: ReadySet, ctl: Controller): void {
+    if (!this.por) return;
+    this.advanceSleep(ctl, ctl.timerSincePrevStep);
+    const only = ready.at(0).id;
+    if (this.sleep.some((u) => u.id === only)) throw new RunStop("pruned", null, "the only ready coroutine is in the sleep set");
+  }
+
   preempt(_t: TaskImpl, _ready: ReadySet, ctl: Controller): number {
     const again = this.replayed(PointKind.Preempt, 2, ctl);
     if (again !== undefined) return again;
