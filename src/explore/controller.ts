@@ -20,6 +20,7 @@
  */
 import { DeadlockError } from "../errors.js";
 import type { Chooser, ReadySet } from "../sched/chooser.js";
+import { provenance, Resource } from "../sched/resource.js";
 import { errorLine, type Scheduler } from "../sched/scheduler.js";
 import { BLOCKED, CANCELLED, DONE, F_RESUME_ERROR, FAILED, READY, type TaskExt, type TaskImpl } from "../sched/task.js";
 
@@ -75,11 +76,15 @@ export class NondeterminismError extends Error {
   }
 }
 
-/** A step's footprint: the resources it touched; TOP when it must count as dependent on every step. */
-export type Footprint = readonly object[] | typeof TOP;
+/**
+ * A step's footprint: keys of the resources it touched, stable from one run
+ * of the program to the next (the objects themselves are new in every run);
+ * TOP when it must count as dependent on every step.
+ */
+export type Footprint = readonly string[] | typeof TOP;
 export const TOP: unique symbol = Symbol("depends on everything");
 /** Stands for "spawned a task" in footprints: spawns conflict with spawns (they number tasks). */
-const SPAWNS = { describe: () => "spawn" };
+const SPAWNS = "spawn";
 
 /** A Set that remembers what was added to it since the last `takeAdds()` (the task's touched set while exploring). */
 class RecordingSet extends Set<object> {
@@ -146,6 +151,9 @@ export class Controller implements Chooser {
   private stepPoints = 0;
   private idleCalls = 0;
   private readonly untilMs: number;
+  private readonly outsideAtStart: number;
+  private readonly keys = new WeakMap<object, string>();
+  private readonly groups = new Map<string, number>();
 
   constructor(
     readonly sched: Scheduler,
@@ -154,6 +162,31 @@ export class Controller implements Chooser {
   ) {
     this.preemptAtOps = opts.preemptAtOps;
     this.untilMs = opts.until ?? Infinity;
+    this.outsideAtStart = provenance.outside;
+  }
+
+  /**
+   * A key for a resource that names the same resource in every run of the
+   * program: a task by its id; a resource made outside coroutines by its
+   * place in the order the program made them; one made by a coroutine by its
+   * creator, the spawns before it, and its order among what that creator
+   * made in between (as this run first saw them: see docs/DESIGN.md).
+   */
+  private keyOf(r: object | typeof SPAWNS): string {
+    if (typeof r === "string") return r;
+    let k = this.keys.get(r);
+    if (k !== undefined) return k;
+    if (r instanceof Resource) {
+      if (r.creator === null) k = `o${r.born - this.outsideAtStart}`;
+      else {
+        const group = `c${r.creator.id}.${r.born}`;
+        const n = (this.groups.get(group) ?? 0) + 1;
+        this.groups.set(group, n);
+        k = `${group}.${n}`;
+      }
+    } else k = `t${(r as TaskImpl).id}`;
+    this.keys.set(r, k);
+    return k;
   }
 
   /** The decision at the next choice point, recorded. */
@@ -274,21 +307,21 @@ export class Controller implements Chooser {
     if (rec === null) return;
     this.currentRecord = null;
     const ext = t.ext as TaskExt | null;
-    const touched = new Set<object>();
+    const touched = new Set<object | typeof SPAWNS>();
     if (t.touchA !== null) touched.add(t.touchA);
     if (ext !== null) {
       if (ext.touchB !== null) touched.add(ext.touchB);
       const set = ext.touched;
       if (set instanceof RecordingSet) for (const r of set.adds) touched.add(r);
     }
-    const own = [...touched];
+    const own = [...touched] as object[];
     const st = t.st;
     if (st >= DONE) touched.add(t); // its joiners depend on its ending
     if (st === BLOCKED && t.waitOn !== null) for (const r of t.waitOn.resources(t)) touched.add(r);
     if (this.sched.nextTaskIdPeek !== this.spawnMark) touched.add(SPAWNS);
     // A step with a decision inside it (a select case, a jitter) is not one transition: count it as dependent on all.
     // So is a step that touched nothing the runtime can see (it may have used plain shared variables).
-    rec.footprint = this.stepPoints > 0 || own.length === 0 ? TOP : [...touched];
+    rec.footprint = this.stepPoints > 0 || own.length === 0 ? TOP : [...touched].map((r) => this.keyOf(r));
     if (this.opts.narrate) rec.line = this.narrate(rec, t, own);
     this.records.push(rec);
     this.wokeNow = [];
