@@ -15,3 +15,4 @@ export {
   type ExploreFailure,
   type ReplayResult,
 } from "./explore/explore.js";
+export { scheduleArbitrary, type FastCheckLike } from "./explore/fast-check.js";

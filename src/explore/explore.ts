@@ -351,15 +351,26 @@ function divergenceFromRecord(program: Program, settings: RunSettings, s: Schedu
   return `the token recorded ${s.steps} steps ending ${s.kind ?? "?"}, this run took ${r.ctl.steps} ending ${ended} (the program changed, or depends on state from outside the runtime)`;
 }
 
-/** One schedule given as choice integers (each taken modulo its point's options): for fast-check properties. */
+/**
+ * One schedule given as choice integers, each taken modulo its point's
+ * options (past the end: the default): for fast-check properties, with
+ * scheduleArbitrary(). Typed `unknown[]` so fast-check's inferred
+ * `unknown[]` passes; each entry must be a non-negative integer.
+ */
 export function runSchedule(
   program: Program,
-  choices: readonly number[],
+  choices: readonly unknown[],
   options?: Omit<ExploreOptions, "strategy" | "runs" | "workers" | "shrink" | "por">,
 ): ReplayResult & { token: string } {
   const c = checkExploreOptions(options);
   checkProgram(program);
-  const r = runOnce(program, c.settings, new ReplayDecider(choices, false), {});
+  if (!Array.isArray(choices)) throw new TypeError(`runSchedule(program, choices): choices must be an array of integers, received ${describeValue(choices)}`);
+  for (let i = 0; i < choices.length; i++) {
+    const x: unknown = choices[i];
+    if (typeof x !== "number" || !Number.isSafeInteger(x) || x < 0)
+      throw new TypeError(`runSchedule: choice ${i} must be a non-negative integer, received ${describeValue(x)}`);
+  }
+  const r = runOnce(program, c.settings, new ReplayDecider(choices as readonly number[], false), {});
   const token = encodeToken(scheduleOf(c.settings, r, r.ctl.choices));
   return { ok: r.kind === null, error: r.error, kind: r.kind ?? undefined, steps: r.ctl.steps, narrative: "", token };
 }
