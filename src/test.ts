@@ -8,6 +8,7 @@ export {
   explorationError,
   NondeterminismError,
   type Program,
+  type ProgramRef,
   type Strategy,
   type FailureKind,
   type ExploreOptions,
@@ -16,3 +17,4 @@ export {
   type ReplayResult,
 } from "./explore/explore.js";
 export { scheduleArbitrary, type FastCheckLike } from "./explore/fast-check.js";
+export { exploreWorkerMain } from "./explore/workers.js";

@@ -25,8 +25,10 @@ import { runOnce, type Program, type RunResult, type RunSettings } from "./run.j
 import { shrink } from "./shrink.js";
 import { PctDecider, RandomDecider, ReplayDecider, runSeed } from "./strategies.js";
 import { decodeToken, encodeToken, type FailureKind, type Schedule } from "./token.js";
+import { exploreInWorkers, type ProgramRef } from "./workers.js";
 
 export type { Program } from "./run.js";
+export type { ProgramRef } from "./workers.js";
 export type { FailureKind } from "./token.js";
 
 export type Strategy = "random" | "pct" | "exhaustive";
@@ -105,7 +107,7 @@ export interface ReplayResult {
   dump?: object;
 }
 
-interface Checked {
+export interface Checked {
   strategy: Strategy;
   runs: number;
   seed: number;
@@ -115,6 +117,8 @@ interface Checked {
   shrink: boolean;
   settings: RunSettings;
   fixedSeed: boolean;
+  /** The options as given (a worker checks them again). */
+  raw: Record<string, unknown>;
 }
 
 const KNOWN = [
@@ -187,6 +191,7 @@ export function checkExploreOptions(options: unknown): Checked {
     por: flag(o, "por", true),
     shrink: flag(o, "shrink", true),
     fixedSeed,
+    raw: o,
     settings: {
       seed: runtimeSeed ?? seed,
       preemptAtOps: flag(o, "preemptAtOps", false),
@@ -206,21 +211,31 @@ function checkProgram(program: unknown): Program {
 }
 
 /** Explores schedules of `program` (see the module doc). */
-export function explore(program: Program, options?: ExploreOptions): ExploreResult {
+export function explore(program: Program, options?: ExploreOptions): ExploreResult;
+/** With the program as a module's export: runs spread over `workers` worker threads (default 1); a Promise. */
+export function explore(program: ProgramRef, options?: ExploreOptions): Promise<ExploreResult>;
+export function explore(program: Program | ProgramRef, options?: ExploreOptions): ExploreResult | Promise<ExploreResult> {
   const c = checkExploreOptions(options);
+  if (typeof program !== "function" && program !== null && typeof program === "object") return exploreInWorkers(program, c, options?.workers ?? 1);
   if (options?.workers !== undefined && options.workers !== 1) {
     throw new TypeError(
-      "explore with workers > 1 needs the program as { module, export } and returns a Promise: call exploreInWorkers (or explore from cprime-coro/test with such a program)",
+      `explore with workers: ${describeValue(options.workers)} needs the program as { module, export } (a worker imports it), received ${describeValue(program)}`,
     );
   }
   checkProgram(program);
   return c.strategy === "exhaustive" ? exploreExhaustive(program, c) : exploreSampled(program, c);
 }
 
-function exploreSampled(program: Program, c: Checked, firstRun = 0, stride = 1): ExploreResult {
+/**
+ * random and pct: `c.runs` runs numbered firstRun, firstRun + stride, … (a
+ * worker's share of an exploration spread over workers), stopping early when
+ * `stop()` says another worker has failed.
+ */
+export function exploreSampled(program: Program, c: Checked, firstRun = 0, stride = 1, stop?: () => boolean): ExploreResult {
   let nEstimate = 1;
   let kEstimate = 1;
   for (let i = firstRun, count = 0; count < c.runs; i += stride, count++) {
+    if (stop !== undefined && stop()) return { ok: true, runs: count, exhausted: false };
     const settings: RunSettings = c.fixedSeed ? c.settings : { ...c.settings, seed: runSeed(c.seed, i) };
     const rng = new Random(runSeed(c.seed ^ 0x2545f491, i));
     // Run 0 is the default schedule (no deviation): what a plain rt.run() would do.
