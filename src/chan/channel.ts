@@ -404,6 +404,7 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
     if (x !== undefined) return DONE_VOID; // the resume (RESUME): see coro/operation.ts
     const t = currentTaskOrThrow("Channel.send()");
     const rt = t.sched;
+    if (rt.chooser !== null && rt.preemptHere(t)) return SUSPENDED; // schedule exploration (sched/chooser.ts)
     const ch = this.#ch;
     touch(t, ch.ref); // first use binds; another runtime's coroutine is refused
     rt.charge(rt.channelOpCycles);
@@ -448,6 +449,7 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
     }
     const t = currentTaskOrThrow("Channel.recv()");
     const rt = t.sched;
+    if (rt.chooser !== null && rt.preemptHere(t)) return SUSPENDED as IteratorResult<unknown, RecvResult<T>>; // schedule exploration
     const ch = this.#ch as Channel<unknown>;
     touch(t, ch.ref);
     rt.charge(rt.channelOpCycles);

@@ -309,6 +309,7 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     }
     const t = currentTaskOrThrow("select()");
     const rt = t.sched;
+    if (rt.chooser !== null && rt.preemptHere(t)) return SUSPENDED as IteratorResult<unknown, SelectResult>; // schedule exploration
     const cases = this.cases;
     const n = cases.length;
     rt.charge(rt.selectCaseCycles * n);
@@ -328,25 +329,31 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       order[i] = order[j];
       order[j] = i;
     }
-    for (let k = 0; k < n; k++) {
-      const i = order[k];
-      const c = cases[i];
-      const tag = c.tag;
-      if (tag === Tag.Recv) {
-        const ch = recvCaseChannel(c as RecvCase);
-        if (ch.count > 0 && ch.sendq.size === 0) {
-          // The common ready case, taken without building a RecvResult first.
-          return { done: true, value: { index: i, ok: true, value: takeBuffered(ch) } };
+    if (rt.chooser !== null) {
+      // Under schedule exploration the chooser picks among the ready cases (sched/chooser.ts).
+      const chosen = chosenReadyCase(t, cases);
+      if (chosen !== undefined) return { done: true, value: chosen };
+    } else {
+      for (let k = 0; k < n; k++) {
+        const i = order[k];
+        const c = cases[i];
+        const tag = c.tag;
+        if (tag === Tag.Recv) {
+          const ch = recvCaseChannel(c as RecvCase);
+          if (ch.count > 0 && ch.sendq.size === 0) {
+            // The common ready case, taken without building a RecvResult first.
+            return { done: true, value: { index: i, ok: true, value: takeBuffered(ch) } };
+          }
+          const r = recvNow(ch);
+          if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
+        } else if (tag === Tag.Send) {
+          const ch = sendCaseChannel(c as SendCase);
+          if (ch.isClosed) throw sendOnClosed(ch, caseValue(c as SendCase));
+          if (sendNow(ch, caseValue(c as SendCase))) return { done: true, value: { index: i, ok: true, value: undefined } };
+        } else if (tag === Tag.Event) {
+          const r = (c as EventCase).source.poll(t);
+          if (r !== undefined) return { done: true, value: withIndex(i, r) };
         }
-        const r = recvNow(ch);
-        if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
-      } else if (tag === Tag.Send) {
-        const ch = sendCaseChannel(c as SendCase);
-        if (ch.isClosed) throw sendOnClosed(ch, caseValue(c as SendCase));
-        if (sendNow(ch, caseValue(c as SendCase))) return { done: true, value: { index: i, ok: true, value: undefined } };
-      } else if (tag === Tag.Event) {
-        const r = (c as EventCase).source.poll(t);
-        if (r !== undefined) return { done: true, value: withIndex(i, r) };
       }
     }
     if (this.withDefault) return { done: true, value: DEFAULT_RESULT };
@@ -359,7 +366,9 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       const c = cases[i];
       if (c.tag === Tag.After && (timeoutIndex < 0 || c.ms < (cases[timeoutIndex] as AfterCase).ms)) timeoutIndex = i;
     }
-    const deadline = timeoutIndex < 0 ? 0 : deadlineAfter("after(ms)", rt.cycles, (cases[timeoutIndex] as AfterCase).ms, rt.clockHz);
+    const timeoutMs = timeoutIndex < 0 ? 0 : (cases[timeoutIndex] as AfterCase).ms;
+    const deadline =
+      timeoutIndex < 0 ? 0 : deadlineAfter("after(ms)", rt.cycles, rt.chooser === null ? timeoutMs : rt.chooser.jitter(t, timeoutMs), rt.clockHz);
     const sel = new SelectWait(t, cases.slice()); // the caller may reuse its array once we park
     for (let k = 0; k < n; k++) {
       const i = order[k];
@@ -386,6 +395,50 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
   throw(e: unknown): IteratorResult<unknown, SelectResult> {
     throw e;
   }
+}
+
+/** Whether channel case `c` can complete now (pass 1's test, without completing it). */
+function channelCaseReady(c: RecvCase | SendCase): boolean {
+  const ch = caseChannel(c);
+  if (ch.isClosed) return true; // recv: ok false; send: throws when chosen
+  return c.tag === Tag.Recv ? ch.count > 0 || ch.sendq.size > 0 : ch.recvq.size > 0 || ch.count < ch.capacity;
+}
+
+/**
+ * Pass 1 under a chooser: the chooser picks among the candidates (the ready
+ * channel cases, and every event case: a source can only tell by being
+ * polled, which consumes) in case order; a polled event case that turns out
+ * not ready leaves the candidates and the chooser picks again. Undefined when
+ * no case is ready. Deterministic given the chooser's answers, so replays hold.
+ */
+function chosenReadyCase(t: TaskImpl, cases: readonly AnyCase[]): SelectResult | undefined {
+  const candidates: number[] = [];
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    if (c.tag === Tag.Event || (c.tag <= Tag.Send && channelCaseReady(c as RecvCase | SendCase))) candidates.push(i);
+  }
+  while (candidates.length > 0) {
+    const k = candidates.length === 1 ? 0 : t.sched.chooser!.pickCase(t, candidates.length);
+    if (!(k >= 0 && k < candidates.length)) bug(`chooser picked case ${k} of ${candidates.length} candidates`);
+    const i = candidates[k];
+    const c = cases[i];
+    if (c.tag === Tag.Event) {
+      const r = (c as EventCase).source.poll(t);
+      if (r !== undefined) return withIndex(i, r);
+      candidates.splice(k, 1);
+      continue;
+    }
+    const ch = caseChannel(c as RecvCase | SendCase);
+    if (c.tag === Tag.Recv) {
+      const r = recvNow(ch);
+      if (r === undefined) bug(`select case ${i} was ready but could not receive`);
+      return { index: i, ok: r.ok, value: r.value };
+    }
+    if (ch.isClosed) throw sendOnClosed(ch, caseValue(c as SendCase));
+    if (!sendNow(ch, caseValue(c as SendCase))) bug(`select case ${i} was ready but could not send`);
+    return { index: i, ok: true, value: undefined };
+  }
+  return undefined;
 }
 
 /** One event case of a parked select, listening on its source. */

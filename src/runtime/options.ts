@@ -7,6 +7,7 @@
  * the option, never a raw error from our internals.
  */
 import { describeValue } from "../describe.js";
+import { AddressSpace } from "../memory/index.js";
 import type { DeadlockReport } from "../observe/deadlocks.js";
 import type { CostModel } from "../sched/cost-model.js";
 import type { ProfileData } from "../sched/profile-data.js";
@@ -28,6 +29,13 @@ export interface RuntimeOptions {
   overflow?: "grow" | "error";
   /** Attach to an existing address space (worker threads); its owner must have been created with `shared: true`. */
   buffer?: SharedArrayBuffer;
+  /**
+   * Build the runtime on this existing address space instead of a new one
+   * (no memoryBytes, maxMemoryBytes, pools, buffer or shared then). For
+   * running many short runtimes in turn (the schedule explorer does): a new
+   * space costs a buffer of a megabyte and more each time.
+   */
+  memory?: AddressSpace;
   /** Create the address space so other threads may attach to it (allocators then use Atomics and locks). Default false. */
   shared?: boolean;
   /** Record events for exportTrace(). */
@@ -74,6 +82,7 @@ export interface CheckedOptions {
   seed: number;
   overflow: "grow" | "error";
   buffer: SharedArrayBuffer | undefined;
+  memory: AddressSpace | undefined;
   shared: boolean | undefined;
   trace: boolean;
   profile: ProfileData | undefined;
@@ -104,6 +113,7 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   seed: (v) => (typeof v !== "number" || !Number.isSafeInteger(v) ? "must be an integer (a safe integer: |seed| < 2^53)" : null),
   overflow: (v) => (v !== "grow" && v !== "error" ? 'must be "grow" or "error"' : null),
   buffer: (v) => (!(v instanceof SharedArrayBuffer) ? "must be a SharedArrayBuffer (another runtime's rt.memory.buffer)" : null),
+  memory: (v) => (!(v instanceof AddressSpace) ? "must be an AddressSpace (another runtime's rt.memory)" : null),
   shared: boolean,
   trace: boolean,
   profile: (v) => (v === null || typeof v !== "object" ? "must be a saved rt.profile()" : null),
@@ -160,6 +170,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     seed: (read("seed") as number | undefined) ?? 1,
     overflow: (read("overflow") as "grow" | "error" | undefined) ?? "grow",
     buffer: read("buffer") as SharedArrayBuffer | undefined,
+    memory: readMemory(read),
     shared: read("shared") as boolean | undefined,
     trace: (read("trace") as boolean | undefined) ?? false,
     profile: read("profile") as ProfileData | undefined,
@@ -169,6 +180,17 @@ export function checkOptions(options: unknown): CheckedOptions {
     guard: (read("guard") as boolean | undefined) ?? false,
     leftover: (read("leftover") as CheckedOptions["leftover"] | undefined) ?? "cancel",
   };
+}
+
+/** The `memory` option, refused beside the options that describe a new space. */
+function readMemory(read: (k: keyof RuntimeOptions) => unknown): AddressSpace | undefined {
+  const memory = read("memory") as AddressSpace | undefined;
+  if (memory === undefined) return undefined;
+  for (const k of ["memoryBytes", "maxMemoryBytes", "pools", "buffer", "shared"] as const) {
+    if (read(k) !== undefined)
+      throw new TypeError(`Runtime option memory builds on an existing address space; ${k} describes a new one: give one or the other`);
+  }
+  return memory;
 }
 
 function positiveInteger(v: unknown): string | null {

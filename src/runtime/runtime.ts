@@ -77,7 +77,8 @@ export class Runtime {
     const o = checkOptions(options);
     const cost = resolveCostModel(o.cost);
     const classOverrides = o.profile === undefined ? null : classOverridesOf(o.profile);
-    const memory = new AddressSpace({ bytes: o.memoryBytes, maxBytes: o.maxMemoryBytes, pools: o.pools, buffer: o.buffer, shared: o.shared, guard: o.guard });
+    const memory =
+      o.memory ?? new AddressSpace({ bytes: o.memoryBytes, maxBytes: o.maxMemoryBytes, pools: o.pools, buffer: o.buffer, shared: o.shared, guard: o.guard });
     const s = new Scheduler({ memory, name: o.name, cost, clockHz: o.clockHz, seed: o.seed, overflow: o.overflow, classOverrides }, this);
     this.#s = s;
     // A stream of its own, so a program's draws never shift the runtime's own choices (select).

@@ -50,6 +50,21 @@ export class RunQueue<T> {
     return item;
   }
 
+  /** The entry at position `k` from the oldest (0 ≤ k < size): the schedule explorer's view (sched/chooser.ts). */
+  at(k: number): T {
+    return this.items[(this.head + k) & this.mask]!;
+  }
+
+  /** Removes and returns the entry at position `k` (0 ≤ k < size); O(k). Only a chooser's pick uses it. */
+  takeAt(k: number): T {
+    if (k === 0) return this.shift()!;
+    const item = this.at(k);
+    for (let j = k; j < this.size - 1; j++) this.items[(this.head + j) & this.mask] = this.items[(this.head + j + 1) & this.mask];
+    this.items[(this.head + this.size - 1) & this.mask] = undefined;
+    this.size--;
+    return item;
+  }
+
   /** Removes `item` if queued (O(n); only cancellation and teardown use it). */
   remove(item: T): boolean {
     for (let k = 0; k < this.size; k++) {

@@ -56,6 +56,7 @@ import { viewsOf, type BufferViews } from "../coro/views.js";
 import { deadlineAfter } from "./clock.js";
 import { type CostModel } from "./cost-model.js";
 import { CoroutineHandle, type Coroutine } from "./coroutine.js";
+import type { Chooser } from "./chooser.js";
 import type { RuntimeObserver } from "./observer.js";
 import { Random } from "./random.js";
 import { RunQueue } from "./run-queue.js";
@@ -139,6 +140,9 @@ export interface SchedulerConfig {
   readonly classOverrides: ReadonlyMap<string, SizeClass> | null;
 }
 
+/** What a preempted task is resumed with: its operation starts again (see preemptHere). */
+const RESTART: unique symbol = Symbol("restart the operation");
+
 /** Why the loop stopped. */
 const enum Idle {
   /** Nothing runnable, no timers due or pending (blocked tasks or promise waits may remain). */
@@ -191,6 +195,12 @@ export class Scheduler {
   promiseWaits = 0;
   /** Observers (trace, profiler); null keeps the hot loop to one check. */
   observer: RuntimeObserver | null = null;
+  /**
+   * Decides the next task, select case, timer order, preemptions and delays
+   * instead of FIFO and the seeded generator (sched/chooser.ts): the schedule
+   * explorer's hook. Null keeps each decision point to one check.
+   */
+  chooser: Chooser | null = null;
   /** Called when the clock is about to jump to a timer (everything runnable has run): the leak watch. */
   beforeClockJump: (() => void) | null = null;
   /** The public object this scheduler serves (the Runtime facade); opaque here. */
@@ -642,7 +652,7 @@ export class Scheduler {
     const timers = this.timers;
     for (;;) {
       if (timers.size !== 0 && timers.peekDeadline() <= this._cycles) this.fireDueTimers();
-      const t = queue.shift();
+      const t = this.chooser === null ? queue.shift() : this.chosenNext();
       if (t !== undefined) {
         this.step(t);
         if (this.halted) return Idle.Halted;
@@ -665,7 +675,39 @@ export class Scheduler {
 
   private fireDueTimers(): void {
     const timers = this.timers;
+    if (this.chooser !== null) return this.fireDueTimersChosen(this.chooser);
     while (timers.size !== 0 && timers.peekDeadline() <= this._cycles) timers.pop()!.fire();
+  }
+
+  /** The chooser's pick among the ready tasks (sched/chooser.ts); undefined when none is ready. */
+  private chosenNext(): TaskImpl | undefined {
+    const q = this.queue;
+    const k = this.chooser!.pickTask(q); // asked also with nothing ready: the chooser sees every step end
+    if (q.size === 0) return undefined;
+    if (!(k >= 0 && k < q.size)) bug(`chooser picked task ${k} of ${q.size} ready`);
+    return q.takeAt(k);
+  }
+
+  /** Due timers, the chooser ordering those due at the same instant (an index in the order they were set). */
+  private fireDueTimersChosen(chooser: Chooser): void {
+    const timers = this.timers;
+    while (timers.size !== 0 && timers.peekDeadline() <= this._cycles) timers.popChosen(chooser).fire();
+  }
+
+  /**
+   * A preemption point before an operation of the running task `t` (only
+   * with a chooser with `preemptAtOps`): true when the chooser switches `t`
+   * out. The task is then READY at the back of the queue, and its operation
+   * starts afresh when it next runs (the caller returns SUSPENDED at once,
+   * before doing anything).
+   */
+  preemptHere(t: TaskImpl): boolean {
+    const c = this.chooser!;
+    if (!c.preemptAtOps || !c.preempt(t, this.queue)) return false;
+    t.resume = RESTART;
+    t.flags = (t.flags & ~Flag.State) | Flag.ResumeError; // READY; the "error" is the restart token
+    this.queue.push(t);
+    return true;
   }
 
   /** Resumes `t` once: to its next suspension, its return or its failure. */
@@ -698,7 +740,9 @@ export class Scheduler {
       } else if ((f & Flag.ResumeError) !== 0) {
         const e = t.resume;
         t.resume = undefined;
-        r = e === RETURN_SIGNAL ? gen.return(undefined as never) : gen.throw(e);
+        // A scope's abort signal returns the generator (finally blocks run); a preempted operation (preemptHere)
+        // starts afresh: `undefined` is an operation's first call.
+        r = e === RETURN_SIGNAL ? gen.return(undefined as never) : e === RESTART ? gen.next(undefined) : gen.throw(e);
       } else {
         r = gen.next(RESUME);
       }
@@ -921,7 +965,7 @@ export class Scheduler {
 
   /** sleep(ms) for the running task. RangeError (nothing parked) past the clock's exact range. */
   sleepFor(t: TaskImpl, ms: number): void {
-    const deadline = deadlineAfter("sleep(ms)", this._cycles, ms, this.clockHz);
+    const deadline = deadlineAfter("sleep(ms)", this._cycles, this.chooser === null ? ms : this.chooser.jitter(t, ms), this.clockHz);
     const timer = new SleepTimer(this, t);
     this.timers.add(timer, deadline);
     this.park(t, timer);
