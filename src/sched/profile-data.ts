@@ -4,6 +4,7 @@
  * profiler that produces it lives in observe/.
  */
 import { isSizeClass, type SizeClass } from "../memory/size-classes.js";
+import { isChannelPattern, type ChannelPattern } from "../coro/coro.js";
 
 export interface ProfileEntry {
   /** Definition name (profiles are keyed by name). */
@@ -18,6 +19,12 @@ export interface ProfileEntry {
   migrations: number;
   /** The class a coroutine of this definition needs next run. Never below predictedClass. */
   recommendedClass: SizeClass;
+  /**
+   * With affinity pools on: the channel pattern its coroutines were carved
+   * for most often (declared or inferred from their ports), which a runtime
+   * given this profile applies to spawns that declare and imply none.
+   */
+  channelPattern?: ChannelPattern;
 }
 
 export interface ProfileData {
@@ -45,6 +52,18 @@ export function classOverridesOf(profile: ProfileData): Map<string, SizeClass> {
       throw new TypeError(`profile entry ${JSON.stringify(e)?.slice(0, 80)} needs a name and a recommendedClass (micro, small, medium or large)`);
     }
     out.set(e.name, e.recommendedClass);
+  }
+  return out;
+}
+
+/** The channel patterns a saved profile learned, by definition name (checked like classOverridesOf; call that first). */
+export function patternOverridesOf(profile: ProfileData): Map<string, ChannelPattern> {
+  const out = new Map<string, ChannelPattern>();
+  for (const e of profile.definitions) {
+    if (e.channelPattern === undefined) continue;
+    if (!isChannelPattern(e.channelPattern))
+      throw new TypeError(`profile entry "${e.name}" has channelPattern ${JSON.stringify(e.channelPattern)}, not a channel pattern`);
+    out.set(e.name, e.channelPattern);
   }
   return out;
 }
