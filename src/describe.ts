@@ -48,3 +48,25 @@ function safeConstructorName(o: object): string {
     return "a Proxy or an object that refuses inspection";
   }
 }
+
+/** The message of an error a user's object threw while we read it (never throws itself). */
+export function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
+  } catch {
+    return "an error that cannot be read";
+  }
+}
+
+/**
+ * Runs `read` (which reads a user's object: property gets, iteration) and
+ * turns anything it throws — a Proxy trap, a throwing getter — into a
+ * TypeError that says what could not be read, with the original as `cause`.
+ */
+export function readGuarded<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new TypeError(`${what} cannot be read: reading it threw ${describeError(error)}`, { cause: error });
+  }
+}

@@ -16,28 +16,78 @@
  * A send case on a closed channel is "ready" and throws ChannelClosedError
  * only when it is the case chosen; a recv case on a closed channel is ready
  * with `ok: false`.
+ *
+ * Besides channel operations and `after`, a case may wait on an event source
+ * (chan/source.ts): a timer's channel (`recv(timer.c)`), a task's end
+ * (`join(task)`), a promise (`settled(p)`). A case on `null` is Go's nil
+ * channel: never ready, never enqueued anywhere.
+ *
+ * Every case is also an operation: `yield* recv(ch)` waits on that case alone
+ * (a plain `yield* recv(null)` blocks forever, and a deadlock report says
+ * `recv on nil channel`).
+ *
+ * Typing: a case is a `SelectCase<R>`, R being what it gives when chosen;
+ * `select` maps a tuple of cases to the union of `{ index: i } & R_i`, so
+ * `r.index === 0` narrows `r` to case 0's result with no cast.
  */
 import { bug } from "../errors.js";
 import { SUSPENDED, type Operation } from "../coro/operation.js";
 import { describeValue } from "../describe.js";
 import { checkDelay, deadlineAfter } from "../sched/clock.js";
+import { sleep } from "../sched/ops.js";
 import { currentTaskOrThrow, formatMs } from "../sched/scheduler.js";
 import { Timer } from "../sched/timers.js";
-import { touch, type TaskImpl, takeResumeValue } from "../sched/task.js";
+import { touch, type Task, type TaskImpl, takeResumeValue } from "../sched/task.js";
 import type { WaitRecord } from "../sched/wait.js";
-import { Channel, closedError, recvNow, sendNow, takeBuffered } from "./channel.js";
+import { Channel, closedError, recvNow, sendNow, takeBuffered, type RecvResult } from "./channel.js";
+import { joinSource, settledSource, type Outcome } from "./events.js";
 import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
+import { EventSource, Listener, SourceOp, type SourceResult } from "./source.js";
 import { RECV, SEND, Waiter } from "./wait-queue.js";
 
+/** What a send or `after` case gives when chosen. */
+export type Sent = { ok: true; value: undefined };
+
+/** The shape every case result has: `ok`, `value`, and `error` for a failed task or a rejected promise. */
+export type CaseResult = { ok: boolean; value: unknown; error?: unknown };
+
 /**
- * One case of a select; build with recv(), send() or after(). Opaque: a case
- * built from a port must not hand out the channel behind it.
+ * One case of a select; build with recv(), send(), after(), join() or
+ * settled(). `R` is what it gives when chosen (`RecvResult<T>` for a recv).
+ * Opaque: a case built from a port must not hand out the channel behind it.
+ * A case is also an operation: `yield* recv(ch)` waits on it alone.
  */
-export interface SelectCase {
-  readonly kind: "recv" | "send" | "after";
+export interface SelectCase<R extends CaseResult = CaseResult> extends Operation<R> {
+  readonly kind: "recv" | "send" | "after" | "join" | "settled";
 }
 
-type AnyCase = RecvCase | SendCase | AfterCase;
+/** The default's result: `{ index: -1 }`. */
+export type SelectDefault = { index: -1; ok: false; value: undefined };
+
+/** `"0"` → 0; the `number` index of a plain (non-tuple) array stays `number`. */
+type CaseIndex<K> = K extends `${infer N extends number}` ? N : number;
+
+/** `{ index: I } & R`, flattened, distributed over R's branches (so `ok` still narrows `value`). */
+type Indexed<I extends number, R> = R extends unknown ? { [P in "index" | keyof R]: P extends "index" ? I : R[P & keyof R] } : never;
+
+/**
+ * What `select(cases)` gives: for a tuple of cases, the union over `i` of
+ * `{ index: i } & R_i`, discriminated by `index`.
+ */
+export type SelectResultOf<C extends readonly SelectCase[]> = {
+  [K in keyof C]: C[K] extends SelectCase<infer R> ? Indexed<CaseIndex<K>, R> : never;
+}[number];
+
+/** Which pass-1/pass-2 path a case takes (a small integer: one compare per case in the hot loops). */
+const enum Tag {
+  Recv = 0,
+  Send = 1,
+  After = 2,
+  Event = 3,
+  Nil = 4,
+}
+
+type AnyCase = RecvCase | SendCase | AfterCase | EventCase | NilCase;
 
 /** What a select gives: the chosen case's index and, for a recv case, its result. */
 export interface SelectResult {
@@ -45,11 +95,13 @@ export interface SelectResult {
   index: number;
   ok: boolean;
   value: unknown;
+  /** A join case's failed task or a settled case's rejected promise: the error. */
+  error?: unknown;
 }
 
 /**
  * The channel (and value) of a case, for this module only: assigned in the
- * classes' static blocks. Each reads one class's private field; the kind picks
+ * classes' static blocks. Each reads one class's private field; the tag picks
  * the class (a `#channel in c` brand test instead costs a generic KeyedHasIC
  * call per case in V8 11).
  */
@@ -58,10 +110,11 @@ let sendCaseChannel: (c: SendCase) => Channel<unknown> = () => bug("select case 
 let caseValue: (c: SendCase) => unknown = () => bug("select case without a value");
 
 function caseChannel(c: RecvCase | SendCase): Channel<unknown> {
-  return c.kind === "recv" ? recvCaseChannel(c) : sendCaseChannel(c);
+  return c.tag === Tag.Recv ? recvCaseChannel(c as RecvCase) : sendCaseChannel(c as SendCase);
 }
 
-class RecvCase implements SelectCase {
+class RecvCase implements SelectCase<RecvResult<unknown>> {
+  readonly tag = Tag.Recv;
   readonly kind = "recv";
   readonly #channel: Channel<unknown>;
   static {
@@ -70,8 +123,12 @@ class RecvCase implements SelectCase {
   constructor(channel: Channel<unknown>) {
     this.#channel = channel;
   }
+  [Symbol.iterator](): Iterator<unknown, RecvResult<unknown>, unknown> {
+    return this.#channel.recv()[Symbol.iterator]();
+  }
 }
-class SendCase implements SelectCase {
+class SendCase implements SelectCase<Sent> {
+  readonly tag = Tag.Send;
   readonly kind = "send";
   readonly #channel: Channel<unknown>;
   readonly #value: unknown;
@@ -83,47 +140,131 @@ class SendCase implements SelectCase {
     this.#channel = channel;
     this.#value = value;
   }
+  *[Symbol.iterator](): Iterator<unknown, Sent, unknown> {
+    yield* this.#channel.send(this.#value);
+    return SENT;
+  }
 }
-class AfterCase implements SelectCase {
+class AfterCase implements SelectCase<Sent> {
+  readonly tag = Tag.After;
   readonly kind = "after";
   constructor(readonly ms: number) {}
+  *[Symbol.iterator](): Iterator<unknown, Sent, unknown> {
+    yield* sleep(this.ms);
+    return SENT;
+  }
+}
+/** A case on an event source: a timer's channel, a task's end, a promise. */
+class EventCase implements SelectCase {
+  readonly tag = Tag.Event;
+  constructor(readonly source: EventSource) {}
+  get kind(): "recv" | "join" | "settled" {
+    return this.source.caseKind;
+  }
+  [Symbol.iterator](): Iterator<unknown, CaseResult, unknown> {
+    return new SourceOp<CaseResult>(this.source, `${this.kind}()`);
+  }
+}
+/** A case on `null`, Go's nil channel: never ready. */
+class NilCase implements SelectCase<never> {
+  readonly tag = Tag.Nil;
+  constructor(readonly kind: "recv" | "send") {}
+  [Symbol.iterator](): Iterator<unknown, never, unknown> {
+    return new NilOp(this.kind);
+  }
 }
 
-function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> {
+const SENT: Sent = Object.freeze({ ok: true, value: undefined });
+
+/**
+ * Event sources behind receive ports that are not channels (a timer's `c`):
+ * registered by their makers (src/time/), so this layer needs no import of theirs.
+ */
+const portSources = new WeakMap<object, EventSource>();
+
+/** @internal Makes `port` usable with recv() in a select: its receives come from `source`. */
+export function registerRecvSource(port: object, source: EventSource): void {
+  portSources.set(port, source);
+}
+
+/** @internal The event source behind a registered port, if any. */
+export function recvSourceOf(port: object): EventSource | undefined {
+  return portSources.get(port);
+}
+
+function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> | EventSource {
   if (ch instanceof Channel) return ch as Channel<unknown>;
   if (ch !== null && typeof ch === "object") {
     const behind = dir === "recv" ? channelOfRecvPort(ch) : channelOfSendPort(ch);
     if (behind !== undefined) return behind;
-    const other = dir === "recv" ? channelOfSendPort(ch) : channelOfRecvPort(ch);
+    if (dir === "recv") {
+      const source = portSources.get(ch);
+      if (source !== undefined) return source;
+    }
+    const other = dir === "recv" ? channelOfSendPort(ch) : (channelOfRecvPort(ch) ?? portSources.get(ch));
     if (other !== undefined) throw new TypeError(`${dir}(port): a ${dir === "recv" ? "SendPort" : "RecvPort"} cannot ${dir} (${String(ch)})`);
   }
-  throw new TypeError(`${dir}(ch): ch must be a Channel or a ${dir === "recv" ? "RecvPort" : "SendPort"}, received ${describeValue(ch)}`);
+  throw new TypeError(`${dir}(ch): ch must be a Channel, a ${dir === "recv" ? "RecvPort" : "SendPort"} or null (a nil channel), received ${describeValue(ch)}`);
 }
 
-/** A select case that receives from `ch`. */
-export function recv<T>(ch: Channel<T> | RecvPort<T>): SelectCase {
-  return new RecvCase(channelFor(ch, "recv"));
+/** A select case that receives from `ch`; on `null` (Go's nil channel) it is never ready. */
+export function recv(ch: null): SelectCase<never>;
+export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvResult<T>>;
+export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvResult<T>> {
+  if (ch === null) return new NilCase("recv");
+  const target = channelFor(ch, "recv");
+  return (target instanceof Channel ? new RecvCase(target) : new EventCase(target)) as SelectCase<RecvResult<T>>;
 }
 
-/** A select case that sends `value` on `ch`. */
-export function send<T>(ch: Channel<T> | SendPort<T>, value: T): SelectCase {
-  return new SendCase(channelFor(ch, "send"), value);
+/** A select case that sends `value` on `ch`; on `null` (Go's nil channel) it is never ready. */
+export function send<T>(ch: Channel<T> | SendPort<T> | null, value: T): SelectCase<Sent> {
+  if (ch === null) return new NilCase("send");
+  return new SendCase(channelFor(ch, "send") as Channel<unknown>, value);
 }
 
 /** A select case that fires after `ms` virtual milliseconds. */
-export function after(ms: number): SelectCase {
+export function after(ms: number): SelectCase<Sent> {
   return new AfterCase(checkDelay("after(ms)", ms));
+}
+
+/**
+ * A select case that is ready when `task` has ended: `{ ok: true, value }`
+ * with its result, or `{ ok: false, error }` with its error (CancelledError
+ * if it was cancelled). Chosen, it delivers a failure as join() does: the
+ * failure counts as observed.
+ */
+export function join<R>(task: Task<R>): SelectCase<Outcome<R>> {
+  return new EventCase(joinSource(task)) as SelectCase<Outcome<R>>;
+}
+
+/**
+ * A select case that is ready when `p` has settled: `{ ok: true, value }` or
+ * `{ ok: false, error }`. Only `runAsync()` can wait for it (as for waitFor).
+ * Every `settled(p)` of one promise shares its settlement, so a case built
+ * again in a loop is ready at once once `p` has settled; `p`'s rejection is
+ * handled (no unhandled-rejection warning).
+ */
+export function settled<T>(p: PromiseLike<T>): SelectCase<Outcome<T>> {
+  return new EventCase(settledSource(p)) as SelectCase<Outcome<T>>;
 }
 
 /** Poll orders up to this many cases use one shared scratch array (no allocation per select). */
 const SCRATCH_CASES = 64;
 const scratchOrder = new Int32Array(SCRATCH_CASES);
 
-const DEFAULT_RESULT: SelectResult = Object.freeze({ index: -1, ok: false, value: undefined }) as SelectResult;
+const DEFAULT_RESULT: SelectDefault = Object.freeze({ index: -1, ok: false, value: undefined });
 
-/** Waits until one case completes and returns which (see the module doc for the rules). */
+/**
+ * Waits until one case completes and returns which (see the module doc for
+ * the rules). With `{ default: true }` it never waits: `{ index: -1 }` when
+ * no case is ready.
+ */
+export function select<const C extends readonly SelectCase[]>(cases: C, options: { default: true }): Operation<SelectResultOf<C> | SelectDefault>;
+export function select<const C extends readonly SelectCase[]>(cases: C, options?: { default?: false }): Operation<SelectResultOf<C>>;
+export function select<const C extends readonly SelectCase[]>(cases: C, options?: { default?: boolean }): Operation<SelectResultOf<C> | SelectDefault>;
 export function select(cases: readonly SelectCase[], options?: { default?: boolean }): Operation<SelectResult> {
-  if (!Array.isArray(cases)) throw new TypeError(`select(cases): cases must be an array of recv(), send() or after() cases, received ${describeValue(cases)}`);
+  if (!Array.isArray(cases))
+    throw new TypeError(`select(cases): cases must be an array of recv(), send(), after(), join() or settled() cases, received ${describeValue(cases)}`);
   // No `= {}` default: that would allocate an object on every call.
   if (options !== undefined && (options === null || typeof options !== "object"))
     throw new TypeError(`select options must be an object, received ${describeValue(options)}`);
@@ -132,13 +273,18 @@ export function select(cases: readonly SelectCase[], options?: { default?: boole
     throw new TypeError("select([]) with no cases and no default would block forever; give it cases or { default: true }");
   }
   for (let i = 0; i < cases.length; i++) {
-    const c = cases[i];
-    if (!(c instanceof RecvCase || c instanceof SendCase || c instanceof AfterCase)) {
-      throw new TypeError(`select case ${i} is ${describeValue(c)}; build cases with recv(ch), send(ch, v) or after(ms)`);
+    const c: unknown = cases[i];
+    if (!(c instanceof RecvCase || c instanceof SendCase || c instanceof AfterCase || c instanceof EventCase || c instanceof NilCase)) {
+      throw new TypeError(`select case ${i} is ${describeValue(c)}; build cases with recv(ch), send(ch, v), after(ms), join(task) or settled(p)`);
     }
   }
   // No copy here: pass 1 runs at the `yield*` right after; pass 2 copies if it parks.
-  return new SelectOp(cases as AnyCase[], withDefault);
+  return new SelectOp(cases as readonly AnyCase[], withDefault);
+}
+
+/** `{ index, ok, value }` (and `error` when the source gave one) for a case that completed with `r`. */
+function withIndex(index: number, r: SourceResult): SelectResult {
+  return "error" in r ? { index, ok: r.ok, value: r.value, error: r.error } : { index, ok: r.ok, value: r.value };
 }
 
 class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResult, unknown> {
@@ -166,7 +312,10 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     const random = rt.random;
     for (let i = 0; i < n; i++) {
       const c = cases[i];
-      if (c.kind !== "after") touch(t, caseChannel(c).ref); // first use binds; another runtime's coroutine is refused
+      const tag = c.tag;
+      if (tag <= Tag.Send)
+        touch(t, caseChannel(c as RecvCase | SendCase).ref); // first use binds; another runtime's coroutine is refused
+      else if (tag === Tag.Event) (c as EventCase).source.bind(t);
       const j = i === 0 ? 0 : random.below(i + 1); // inside-out Fisher–Yates
       order[i] = order[j];
       order[j] = i;
@@ -174,40 +323,50 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     for (let k = 0; k < n; k++) {
       const i = order[k];
       const c = cases[i];
-      if (c.kind === "recv") {
-        const ch = caseChannel(c);
+      const tag = c.tag;
+      if (tag === Tag.Recv) {
+        const ch = recvCaseChannel(c as RecvCase);
         if (ch.count > 0 && ch.sendq.size === 0) {
           // The common ready case, taken without building a RecvResult first.
           return { done: true, value: { index: i, ok: true, value: takeBuffered(ch) } };
         }
         const r = recvNow(ch);
         if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
-      } else if (c.kind === "send") {
-        const ch = caseChannel(c);
+      } else if (tag === Tag.Send) {
+        const ch = sendCaseChannel(c as SendCase);
         if (ch.isClosed) throw closedError(ch, "send on");
-        if (sendNow(ch, caseValue(c))) return { done: true, value: { index: i, ok: true, value: undefined } };
+        if (sendNow(ch, caseValue(c as SendCase))) return { done: true, value: { index: i, ok: true, value: undefined } };
+      } else if (tag === Tag.Event) {
+        const r = (c as EventCase).source.poll(t);
+        if (r !== undefined) return { done: true, value: withIndex(i, r) };
       }
     }
     if (this.withDefault) return { done: true, value: DEFAULT_RESULT };
 
-    // Pass 2 — enqueue on every channel, in the poll order; arm the earliest timeout.
+    // Pass 2 — enqueue on every channel and source, in the poll order; arm the earliest timeout.
     // The earliest `after` comes first: its deadline may be refused (RangeError), and then nothing is enqueued.
     let timeoutIndex = -1;
     for (let k = 0; k < n; k++) {
       const i = order[k];
       const c = cases[i];
-      if (c.kind === "after" && (timeoutIndex < 0 || c.ms < (cases[timeoutIndex] as AfterCase).ms)) timeoutIndex = i;
+      if (c.tag === Tag.After && (timeoutIndex < 0 || c.ms < (cases[timeoutIndex] as AfterCase).ms)) timeoutIndex = i;
     }
     const deadline = timeoutIndex < 0 ? 0 : deadlineAfter("after(ms)", rt.cycles, (cases[timeoutIndex] as AfterCase).ms, rt.clockHz);
     const sel = new SelectWait(t, cases.slice()); // the caller may reuse its array once we park
     for (let k = 0; k < n; k++) {
       const i = order[k];
       const c = cases[i];
-      if (c.kind === "after") continue;
-      const ch = caseChannel(c);
-      const w = new Waiter(t, ch.ref, c.kind === "send" ? SEND : RECV, c.kind === "send" ? caseValue(c) : undefined, sel, i);
-      (c.kind === "send" ? ch.sendq : ch.recvq).enqueue(w);
-      sel.waiters.push(w);
+      if (c.tag <= Tag.Send) {
+        const ch = caseChannel(c as RecvCase | SendCase);
+        const send = c.tag === Tag.Send;
+        const w = new Waiter(t, ch.ref, send ? SEND : RECV, send ? caseValue(c as SendCase) : undefined, sel, i);
+        (send ? ch.sendq : ch.recvq).enqueue(w);
+        sel.waiters.push(w);
+      } else if (c.tag === Tag.Event) {
+        const l = new SourceWaiter(t, sel, i);
+        (sel.listeners ??= []).push(l);
+        (c as EventCase).source.listen(l);
+      }
     }
     if (timeoutIndex >= 0) {
       sel.timer = new SelectTimer(sel, timeoutIndex);
@@ -221,10 +380,25 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
   }
 }
 
-/** A parked select: the task's wait record, owning one waiter per channel case. */
+/** One event case of a parked select, listening on its source. */
+class SourceWaiter extends Listener {
+  constructor(
+    task: TaskImpl,
+    readonly select: SelectWait,
+    readonly caseIndex: number,
+  ) {
+    super(task);
+  }
+  deliver(result: SourceResult): void {
+    this.select.fireEvent(this.caseIndex, result);
+  }
+}
+
+/** A parked select: the task's wait record, owning one waiter per channel case and one listener per event case. */
 export class SelectWait implements WaitRecord {
   readonly kind = "select";
   readonly waiters: Waiter[] = [];
+  listeners: SourceWaiter[] | null = null;
   timer: SelectTimer | null = null;
   done = false;
 
@@ -251,26 +425,33 @@ export class SelectWait implements WaitRecord {
     this.task.sched.wake(this.task, { index, ok: true, value: undefined });
   }
 
+  /** Event case `index` delivered `result` (its listener already unlinked by the source). */
+  fireEvent(index: number, result: SourceResult): void {
+    this.dequeueLosers(null);
+    this.task.sched.wake(this.task, withIndex(index, result));
+  }
+
   // Pass 3 — dequeue from the losers.
   private dequeueLosers(winner: Waiter | null): void {
     if (this.done) bug(`select of task ${this.task} completed twice`);
-    this.done = true;
-    for (const w of this.waiters) if (w !== winner) w.cancel();
-    if (this.timer !== null) {
-      this.task.sched.timers.remove(this.timer);
-      this.timer = null;
-    }
+    this.leaveAll(winner);
   }
 
   describe(): string {
-    const parts = this.cases.map((c) => (c.kind === "after" ? `after ${formatMs(c.ms)}` : `${c.kind} ${caseChannel(c).describe()}`));
+    const parts = this.cases.map(describeCase);
     return `select on [${parts.join(", ")}]`;
   }
 
-  /** Cancellation: leave every queue, disarm the timer. */
+  /** Cancellation: leave every queue and source, disarm the timer. */
   cancel(): void {
+    this.leaveAll(null);
+  }
+
+  private leaveAll(winner: Waiter | null): void {
     this.done = true;
-    for (const w of this.waiters) w.cancel();
+    for (const w of this.waiters) if (w !== winner) w.cancel();
+    const ls = this.listeners;
+    if (ls !== null) for (const l of ls) l.detach();
     if (this.timer !== null) {
       this.task.sched.timers.remove(this.timer);
       this.timer = null;
@@ -278,12 +459,29 @@ export class SelectWait implements WaitRecord {
   }
 
   resources(): readonly object[] {
-    return this.waiters.map((w) => w.ref);
+    const out: object[] = this.waiters.map((w) => w.ref);
+    for (const c of this.cases) if (c.tag === Tag.Event) out.push(...c.source.resources());
+    return out;
   }
 
-  /** An `after` case wakes it whatever the channels do. */
+  /** An `after` case, an armed timer's channel or a pending promise wakes it whatever the channels do. */
   get endsByItself(): boolean {
-    return this.timer !== null;
+    if (this.timer !== null) return true;
+    for (const c of this.cases) if (c.tag === Tag.Event && c.source.endsByItself) return true;
+    return false;
+  }
+}
+
+function describeCase(c: AnyCase): string {
+  switch (c.tag) {
+    case Tag.After:
+      return `after ${formatMs(c.ms)}`;
+    case Tag.Event:
+      return c.source.describeWait();
+    case Tag.Nil:
+      return `${c.kind} nil channel`;
+    default:
+      return `${c.kind} ${caseChannel(c).describe()}`;
   }
 }
 
@@ -298,3 +496,32 @@ class SelectTimer extends Timer {
     this.sel.fireTimer(this.index);
   }
 }
+
+/** A plain `yield* recv(null)` / `yield* send(null, v)`: blocks forever, as on Go's nil channel. */
+class NilOp implements Iterator<unknown, never, unknown> {
+  constructor(private readonly dir: "recv" | "send") {}
+  next(x?: unknown): IteratorResult<unknown, never> {
+    if (x !== undefined) bug("a wait on a nil channel was woken");
+    const t = currentTaskOrThrow(`${this.dir}(null)`);
+    t.sched.park(t, this.dir === "recv" ? NIL_RECV : NIL_SEND);
+    return SUSPENDED as IteratorResult<unknown, never>;
+  }
+  throw(e: unknown): IteratorResult<unknown, never> {
+    throw e;
+  }
+}
+
+/** The wait record of a task blocked on a nil channel: nothing can end it (shared: it holds no state). */
+class NilWait implements WaitRecord {
+  readonly endsByItself = false;
+  constructor(readonly kind: "recv" | "send") {}
+  describe(): string {
+    return `${this.kind} on nil channel`;
+  }
+  cancel(): void {}
+  resources(): readonly object[] {
+    return [];
+  }
+}
+const NIL_RECV = new NilWait("recv");
+const NIL_SEND = new NilWait("send");

@@ -91,7 +91,12 @@ const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {}) as obj
 
 /** True for `function*` (also bound): what spawn and coro accept as bodies. */
 export function isGeneratorFunction(fn: unknown): fn is (...args: unknown[]) => Generator {
-  return typeof fn === "function" && Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
+  if (typeof fn !== "function") return false;
+  try {
+    return Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws is no generator function we can run
+  }
 }
 
 export function assertSizeClass(value: unknown, what: string): asserts value is SizeClass {

@@ -7,9 +7,9 @@
  * internal slot.
  */
 
-import { describeValue } from "../describe.js";
+import { describeError, describeValue, readGuarded } from "../describe.js";
 
-export { describeValue };
+export { describeError, describeValue, readGuarded };
 
 const sharedByteLength = Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, "byteLength")!.get!;
 
@@ -29,28 +29,6 @@ export function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer 
 /** A non-negative integer multiple of `alignBytes` below 2^32: a byte offset a view can start at. */
 export function isByteOffset(value: unknown, alignBytes: number): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 0x1_0000_0000 && value % alignBytes === 0;
-}
-
-/** The message of an error a user's object threw while we read it (never throws itself). */
-export function describeError(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
-  } catch {
-    return "an error that cannot be read";
-  }
-}
-
-/**
- * Runs `read` (which reads a user's object: property gets, iteration) and
- * turns anything it throws — a Proxy trap, a throwing getter — into a
- * TypeError that says what could not be read, with the original as `cause`.
- */
-export function readGuarded<T>(what: string, read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    throw new TypeError(`${what} cannot be read: reading it threw ${describeError(error)}`, { cause: error });
-  }
 }
 
 /**

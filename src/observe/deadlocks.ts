@@ -28,14 +28,21 @@ import { DeadlockError } from "../errors.js";
 import { Resource } from "../sched/resource.js";
 import type { Scheduler } from "../sched/scheduler.js";
 import { errorLine } from "../sched/scheduler.js";
-import { BLOCKED, TaskImpl, touchedBy } from "../sched/task.js";
+import { BLOCKED, DONE, TaskImpl, touchedBy } from "../sched/task.js";
 
 export interface DeadlockReport {
   /** "cycle": they wait on each other; "unreachable": nobody left can reach what they wait on. */
   kind: "cycle" | "unreachable";
   coroutines: { id: number; name: string; waitsOn: string; sinceMs: number }[];
-  /** The channels (and tasks) they wait on, described. */
+  /** The channels, sync primitives (and tasks) they wait on, described. */
   waitsOn: string[];
+  /**
+   * For kind "cycle": one wait-for cycle, named hop by hop —
+   * `cycle: #2 a → Mutex#1 "x" held by #3 b → Channel#1 "c" (capacity 0) used by #2 a`.
+   * A lock leads to its holder; a channel (or another resource nobody holds)
+   * to a member that has used it and does not merely wait on it too; a join to the joined task.
+   */
+  cycle?: string;
   /** The failure that left them waiting, when one did: a coroutine that failed after using what they wait on. */
   cause?: unknown;
   /** Which coroutine that failure was, `#2 producer`. */
@@ -72,6 +79,9 @@ export function findDeadlocks(rt: Scheduler): DeadlockReport[] {
       }
       for (const x of touchers.get(r) ?? []) if (x !== c && !reported.has(x)) return true;
       if (r instanceof Resource) {
+        // A lock's holder can release it (it touched it to take it, but say so: a hand-off counts too).
+        const holders = r.holders();
+        if (holders !== null) for (const h of holders) if (h !== c && h.st < DONE && !reported.has(h)) return true;
         for (const x of live) if (x !== c && !reported.has(x) && inClosureReach(rt, x, r, byId)) return true;
       }
     }
@@ -86,7 +96,7 @@ export function findDeadlocks(rt: Scheduler): DeadlockReport[] {
       }
     }
   }
-  return group(rt, reported, touchers);
+  return group(rt, reported, touchers, byId);
 }
 
 /** Could `x` have `r` in its closure (see the module doc)? */
@@ -106,7 +116,7 @@ function inClosureReach(rt: Scheduler, x: TaskImpl, r: Resource, byId: ReadonlyM
 }
 
 /** Splits the reported tasks into groups linked by what they wait on and touch. */
-function group(rt: Scheduler, reported: Set<TaskImpl>, touchers: Map<object, TaskImpl[]>): DeadlockReport[] {
+function group(rt: Scheduler, reported: Set<TaskImpl>, touchers: Map<object, TaskImpl[]>, byId: ReadonlyMap<number, TaskImpl>): DeadlockReport[] {
   const parent = new Map<TaskImpl, TaskImpl>();
   const find = (t: TaskImpl): TaskImpl => {
     let p = parent.get(t) ?? t;
@@ -130,21 +140,22 @@ function group(rt: Scheduler, reported: Set<TaskImpl>, touchers: Map<object, Tas
   }
   const reports: DeadlockReport[] = [];
   for (const members of groups.values()) {
-    const cycle = hasWaitForCycle(members, touchers);
+    const cycle = findWaitForCycle(rt, members, touchers, byId);
     const waitsOn = [...new Set(members.flatMap((c) => c.waitOn!.resources(c).map(describeResource)))];
     const coroutines = members.map((c) => ({ id: c.id, name: c.name, waitsOn: c.waitOn!.describe(c), sinceMs: rt.cyclesToMs(c.waitSince) }));
     const lines = coroutines.map((c) => `#${c.id} ${c.name}: ${c.waitsOn}`);
     const failure = rt.failureBehind(members);
     const report: DeadlockReport = {
-      kind: cycle ? "cycle" : "unreachable",
+      kind: cycle !== null ? "cycle" : "unreachable",
       coroutines,
       waitsOn,
       message:
         (cycle
-          ? `${members.length} coroutines wait on each other and nobody else can reach ${waitsOn.join(", ")}: ${lines.join("; ")}`
+          ? `${members.length === 1 ? "a coroutine waits on itself" : `${members.length} coroutines wait on each other`} and nobody else can reach ${waitsOn.join(", ")}: ${lines.join("; ")}; ${cycle}`
           : `nobody that can still run reaches ${waitsOn.join(", ")}: ${lines.join("; ")}`) +
         (failure === undefined ? "" : `; caused by the failure of ${failure.task}: ${errorLine(failure.error)}`),
     };
+    if (cycle !== null) report.cycle = cycle;
     if (failure !== undefined) {
       report.cause = failure.error;
       report.causedBy = failure.task;
@@ -154,39 +165,81 @@ function group(rt: Scheduler, reported: Set<TaskImpl>, touchers: Map<object, Tas
   return reports;
 }
 
+/** One edge of the wait-for graph: `from` waits on `via`, which `to` can end. */
+interface WaitForEdge {
+  to: TaskImpl;
+  /** `Mutex#1 "x" held by #3 b`: the hop as the cycle line prints it. */
+  hop: string;
+}
+
 /**
  * The wait-for graph among the members: c → x when x could end c's wait —
- * x has touched something c waits on and is not merely waiting on it too (two
- * receivers on one channel do not wait for each other), or c joins x.
- * A cycle in it is a deadlock cycle; otherwise what they wait on is out of reach.
+ * x holds a lock c waits on (a lock's holder is the only one who will
+ * release it, so its other users are no edge); for a resource nobody holds
+ * (a channel, a WaitGroup), x has touched it and is not merely waiting on it
+ * too (two receivers on one channel do not wait for each other) — or may
+ * hold in a closure a resource made in a coroutine (the module doc's rule:
+ * a worker that will call `wg.done()` once it gets its lock); or c joins
+ * x. A cycle in it is a deadlock cycle, returned named hop by hop;
+ * otherwise (null) what they wait on is out of reach.
  */
-function hasWaitForCycle(members: TaskImpl[], touchers: Map<object, TaskImpl[]>): boolean {
+function findWaitForCycle(rt: Scheduler, members: TaskImpl[], touchers: Map<object, TaskImpl[]>, byId: ReadonlyMap<number, TaskImpl>): string | null {
   const inGroup = new Set(members);
-  const edges = new Map<TaskImpl, TaskImpl[]>();
+  const edges = new Map<TaskImpl, WaitForEdge[]>();
   for (const c of members) {
-    const out: TaskImpl[] = [];
+    const out: WaitForEdge[] = [];
     for (const r of c.waitOn!.resources(c)) {
       if (r instanceof TaskImpl) {
-        if (inGroup.has(r)) out.push(r);
+        if (inGroup.has(r)) out.push({ to: r, hop: `joins #${r.id} ${r.name}` });
         continue;
       }
-      for (const x of touchers.get(r) ?? []) {
-        if (x !== c && inGroup.has(x) && !x.waitOn!.resources(x).includes(r)) out.push(x);
+      const holders = r instanceof Resource ? r.holders() : null;
+      if (holders !== null) {
+        for (const h of holders) if (inGroup.has(h)) out.push({ to: h, hop: `${describeResource(r)} held by #${h.id} ${h.name}` });
+        continue;
+      }
+      // Members that used it, then members that may hold it in a closure (a worker that will call wg.done()) —
+      // only for a resource made in a coroutine: "anyone created after it" (one made outside) is too weak to claim a cycle.
+      const users = touchers.get(r) ?? [];
+      const could = r instanceof Resource && r.creator !== null ? members.filter((x) => !users.includes(x) && inClosureReach(rt, x, r, byId)) : [];
+      for (const x of [...users, ...could]) {
+        if (x !== c && inGroup.has(x) && !x.waitOn!.resources(x).includes(r)) {
+          out.push({ to: x, hop: `${describeResource(r)} ${users.includes(x) ? "used" : "reachable"} by #${x.id} ${x.name}` });
+        }
       }
     }
     edges.set(c, out);
   }
   const state = new Map<TaskImpl, 1 | 2>(); // 1 on the DFS path, 2 finished
-  const visit = (t: TaskImpl): boolean => {
+  const path: TaskImpl[] = [];
+  const hops: string[] = [];
+  const visit = (t: TaskImpl): string | null => {
     state.set(t, 1);
-    for (const x of edges.get(t)!) {
-      const st = state.get(x);
-      if (st === 1 || (st === undefined && visit(x))) return true;
+    path.push(t);
+    for (const e of edges.get(t)!) {
+      const st = state.get(e.to);
+      hops.push(e.hop);
+      if (st === 1) {
+        // The cycle is the path from e.to back to here, closed by this edge.
+        const from = path.indexOf(e.to);
+        return `cycle: #${e.to.id} ${e.to.name} → ${hops.slice(from).join(" → ")}`;
+      }
+      if (st === undefined) {
+        const found = visit(e.to);
+        if (found !== null) return found;
+      }
+      hops.pop();
     }
+    path.pop();
     state.set(t, 2);
-    return false;
+    return null;
   };
-  return members.some((m) => state.get(m) === undefined && visit(m));
+  for (const m of members) {
+    if (state.get(m) !== undefined) continue;
+    const found = visit(m);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 function describeResource(r: object): string {

@@ -28,7 +28,7 @@
  */
 import type { SizeClass, StackRef } from "../memory/index.js";
 import { classForBytes, largerSizeClass, sizeClassIndex } from "../memory/size-classes.js";
-import type { ProfileData, ProfileEntry } from "../sched/profile-data.js";
+import { checkProfileData, type ProfileData, type ProfileEntry } from "../sched/profile-data.js";
 import { CHANNEL_PATTERNS, type ChannelPattern } from "../coro/coro.js";
 import type { Scheduler } from "../sched/scheduler.js";
 import type { RuntimeObserver } from "../sched/observer.js";
@@ -229,7 +229,7 @@ class ProfileResult implements Profile {
  */
 export function profileFeedback(profile: ProfileData): ProfileFeedback {
   const feedback: ProfileFeedback = { underestimated: [], overestimated: [], migrationHotspots: [] };
-  const byName = [...profile.definitions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const byName = checkProfileData(profile, "profileFeedback(profile): profile").sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of byName) {
     const observed = e.observedHighWater;
     if ((e.predictedBytes !== null && observed > e.predictedBytes) || e.migrations > 0) {

@@ -61,6 +61,12 @@ export interface RuntimeOptions {
    * coroutine's next switch or end), and checkMemory() verifies every guard.
    */
   guard?: boolean;
+  /**
+   * Priority inheritance (default false): a coroutine holding a mutex (or
+   * anything whose waiters only it can release) runs at the highest priority
+   * of its waiters until it lets go — the fix for priority inversion.
+   */
+  priorityInheritance?: boolean;
 }
 
 /** The options after checking, every field present or explicitly absent. */
@@ -81,6 +87,7 @@ export interface CheckedOptions {
   detectLeaks: boolean | ((reports: DeadlockReport[]) => void);
   name: string;
   guard: boolean;
+  priorityInheritance: boolean;
 }
 
 /** Every option, with the check its value must pass (undefined always passes: the default). */
@@ -111,6 +118,7 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   detectLeaks: (v) => (typeof v !== "boolean" && typeof v !== "function" ? "must be a boolean or a function (reports) => void" : null),
   name: (v) => (typeof v !== "string" ? "must be a string" : null),
   guard: boolean,
+  priorityInheritance: boolean,
 };
 
 const KNOWN = Object.keys(CHECKS) as (keyof RuntimeOptions)[];
@@ -175,6 +183,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     detectLeaks: (read("detectLeaks") as CheckedOptions["detectLeaks"] | undefined) ?? false,
     name: (read("name") as string | undefined) ?? "runtime",
     guard: (read("guard") as boolean | undefined) ?? false,
+    priorityInheritance: (read("priorityInheritance") as boolean | undefined) ?? false,
   };
 }
 

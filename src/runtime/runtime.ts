@@ -29,6 +29,7 @@ import { resourceOf, Scheduler } from "../sched/scheduler.js";
 import type { Task } from "../sched/task.js";
 import { checkOptions, type RuntimeOptions } from "./options.js";
 import { inferPattern } from "./affinity.js";
+import { PriorityInheritance } from "../sched/inheritance.js";
 import { CHANNEL_PATTERNS, checkPriority, isChannelPattern, type ChannelPattern } from "../coro/coro.js";
 import type { MissedDeadline, SpawnOptions } from "../sched/scheduler.js";
 import { patternOverridesOf } from "../sched/profile-data.js";
@@ -134,6 +135,7 @@ export class Runtime {
     this.#random = new Random(o.seed ^ 0x5bd1e995);
     this.#tracer = o.trace ? new Tracer(s) : null;
     if (this.#tracer !== null) addObserver(s, this.#tracer);
+    if (o.priorityInheritance) addObserver(s, new PriorityInheritance(s));
     this.#profiler = o.profiling ? new Profiler(s) : null;
     if (this.#profiler !== null) addObserver(s, this.#profiler);
     const leaks = o.detectLeaks;

@@ -12,11 +12,12 @@
  * `time.After` do: code that computes `deadline - now()` after the deadline
  * has passed must not fail.
  */
+import { describeValue } from "../describe.js";
 
 /** Checks a virtual delay at the call: a finite number; negative counts as zero. */
 export function checkDelay(what: string, ms: unknown): number {
   if (typeof ms !== "number") {
-    throw new TypeError(`${what}: the delay must be a number of milliseconds, received ${describeDelay(ms)}`);
+    throw new TypeError(`${what}: the delay must be a number of milliseconds, received ${describeValue(ms)}`);
   }
   if (!Number.isFinite(ms)) throw new RangeError(`${what}: the delay must be a finite number of milliseconds, received ${String(ms)}`);
   return ms > 0 ? ms : 0;
@@ -41,12 +42,4 @@ export function deadlineAfter(what: string, now: number, ms: number, hz: number)
     );
   }
   return deadline;
-}
-
-function describeDelay(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "bigint") return `${v}n (a BigInt)`;
-  if (typeof v === "symbol") return v.toString();
-  if (v === null || v === undefined) return String(v);
-  return typeof v === "object" ? "an object" : String(v);
 }

@@ -5,7 +5,7 @@
  * are a simulation output and are never presented as measured time. Sources
  * for every default are in docs/DESIGN.md ("Cost model").
  */
-import { describeValue } from "../describe.js";
+import { describeValue, readGuarded } from "../describe.js";
 import { isSizeClass, SIZE_CLASSES, type SizeClass } from "../memory/size-classes.js";
 
 export interface CostModel {
@@ -79,20 +79,21 @@ export function resolveCostModel(partial: Partial<CostModel> | undefined): CostM
   if (partial !== undefined && (partial === null || typeof partial !== "object")) {
     throw new TypeError(`cost must be an object (a Partial<CostModel>), received ${describeValue(partial)}`);
   }
-  const p = partial ?? {};
-  for (const k of Object.keys(p)) {
+  const p = readGuarded("cost", () => snapshot(partial ?? {}, COST_KEYS)) as Partial<CostModel>;
+  for (const k of readGuarded("cost", () => Object.keys(partial ?? {}))) {
     if (!COST_KEYS.includes(k)) throw new TypeError(`cost has no figure ${JSON.stringify(k)}; the figures are ${COST_KEYS.join(", ")}`);
   }
   const perClass = (key: "contextSwitch" | "alloc" | "free"): Record<SizeClass, number> => {
     const given = p[key] as Partial<Record<SizeClass, number>> | undefined;
+    const figures = given !== null && typeof given === "object" ? readGuarded(`cost.${key}`, () => snapshotOwn(given)) : given;
     const out = { ...cprime[key] };
     if (given !== undefined) {
       if (given === null || typeof given !== "object") {
         throw new TypeError(`cost.${key} must be an object of cycles per size class ({ micro, small, medium, large }), received ${describeValue(given)}`);
       }
-      for (const c of Object.keys(given)) {
+      for (const [c, v] of Object.entries(figures as object)) {
         if (!isSizeClass(c)) throw new TypeError(`cost.${key} has unknown size class ${JSON.stringify(c)}; the classes are ${SIZE_CLASSES.join(", ")}`);
-        out[c as SizeClass] = checkCost(`cost.${key}.${c}`, given[c as SizeClass]);
+        out[c] = checkCost(`cost.${key}.${c}`, v);
       }
     }
     return out;
@@ -114,4 +115,16 @@ function checkCost(what: string, v: unknown): number {
     throw typeof v === "number" ? new RangeError(msg) : new TypeError(msg);
   }
   return v;
+}
+
+/** The values of `keys` in `o`, each read once (a getter runs once). */
+function snapshot(o: object, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = (o as Record<string, unknown>)[k];
+  return out;
+}
+
+/** `o`'s own enumerable string-keyed values, each read once. */
+function snapshotOwn(o: object): Record<string, unknown> {
+  return snapshot(o, Object.keys(o));
 }

@@ -3,6 +3,7 @@
  * Kept in the scheduler layer because the runtime applies it at spawn; the
  * profiler that produces it lives in observe/.
  */
+import { describeValue, readGuarded } from "../describe.js";
 import { isSizeClass, type SizeClass } from "../memory/size-classes.js";
 import { isChannelPattern, type ChannelPattern } from "../coro/coro.js";
 
@@ -33,37 +34,70 @@ export interface ProfileData {
   definitions: ProfileEntry[];
 }
 
+/**
+ * Reads and checks a saved profile (a Profile, or one read back from JSON):
+ * every field read once, a hostile object (a Proxy whose traps throw) refused
+ * with a TypeError, each entry checked for the fields the runtime and the
+ * feedback use. Returns a copy of its entries.
+ */
+export function checkProfileData(profile: unknown, what = "profile"): ProfileEntry[] {
+  const expected = `${what} must be a saved rt.profile() ({ format: "cprime-coro-profile", version: 1, definitions: [...] })`;
+  if (profile === null || typeof profile !== "object") throw new TypeError(`${expected}, received ${describeValue(profile)}`);
+  const head = readGuarded(what, () => {
+    const p = profile as Record<string, unknown>;
+    const defs = p.definitions;
+    return { format: p.format, version: p.version, definitions: Array.isArray(defs) ? [...(defs as unknown[])] : defs };
+  });
+  if (head.format !== "cprime-coro-profile" || head.version !== 1 || !Array.isArray(head.definitions)) {
+    throw new TypeError(`${expected}, received ${describeValue(profile)} with format ${describeValue(head.format)} and version ${describeValue(head.version)}`);
+  }
+  return head.definitions.map((e: unknown, i) => checkEntry(e, `${what}.definitions[${i}]`));
+}
+
+function checkEntry(e: unknown, what: string): ProfileEntry {
+  if (e === null || typeof e !== "object") throw new TypeError(`${what} must be a profile entry object, received ${describeValue(e)}`);
+  const r = readGuarded(what, () => ({ ...(e as Record<string, unknown>) }));
+  const count = (k: string): number => {
+    const v = r[k];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)
+      throw new TypeError(`${what}.${k} must be a non-negative integer, received ${describeValue(v)}`);
+    return v;
+  };
+  const cls = (k: string): SizeClass => {
+    const v = r[k];
+    if (!isSizeClass(v)) throw new TypeError(`${what}.${k} must be a size class (micro, small, medium or large), received ${describeValue(v)}`);
+    return v;
+  };
+  if (typeof r.name !== "string")
+    throw new TypeError(`${what}.name must be a string (profiles are keyed by definition name), received ${describeValue(r.name)}`);
+  const predictedBytes = r.predictedBytes === null ? null : count("predictedBytes");
+  if (r.channelPattern !== undefined && !isChannelPattern(r.channelPattern)) {
+    throw new TypeError(`${what}.channelPattern must be "sendOnly", "recvOnly", "sendRecv" or "select", received ${describeValue(r.channelPattern)}`);
+  }
+  const entry: ProfileEntry = {
+    name: r.name,
+    predictedClass: cls("predictedClass"),
+    predictedBytes,
+    frameBytes: count("frameBytes"),
+    observedHighWater: count("observedHighWater"),
+    spawns: count("spawns"),
+    migrations: count("migrations"),
+    recommendedClass: cls("recommendedClass"),
+  };
+  if (r.channelPattern !== undefined) entry.channelPattern = r.channelPattern;
+  return entry;
+}
+
 /** Validates a saved profile and returns the classes it raises: name → class. */
 export function classOverridesOf(profile: ProfileData): Map<string, SizeClass> {
-  if (
-    profile === null ||
-    typeof profile !== "object" ||
-    profile.format !== "cprime-coro-profile" ||
-    profile.version !== 1 ||
-    !Array.isArray(profile.definitions)
-  ) {
-    throw new TypeError(
-      `profile must be a saved rt.profile() ({ format: "cprime-coro-profile", version: 1, definitions: [...] }), received ${JSON.stringify(profile)?.slice(0, 80) ?? String(profile)}`,
-    );
-  }
   const out = new Map<string, SizeClass>();
-  for (const e of profile.definitions) {
-    if (e === null || typeof e !== "object" || typeof e.name !== "string" || !isSizeClass(e.recommendedClass)) {
-      throw new TypeError(`profile entry ${JSON.stringify(e)?.slice(0, 80)} needs a name and a recommendedClass (micro, small, medium or large)`);
-    }
-    out.set(e.name, e.recommendedClass);
-  }
+  for (const e of checkProfileData(profile)) out.set(e.name, e.recommendedClass);
   return out;
 }
 
 /** The channel patterns a saved profile learned, by definition name (checked like classOverridesOf; call that first). */
 export function patternOverridesOf(profile: ProfileData): Map<string, ChannelPattern> {
   const out = new Map<string, ChannelPattern>();
-  for (const e of profile.definitions) {
-    if (e.channelPattern === undefined) continue;
-    if (!isChannelPattern(e.channelPattern))
-      throw new TypeError(`profile entry "${e.name}" has channelPattern ${JSON.stringify(e.channelPattern)}, not a channel pattern`);
-    out.set(e.name, e.channelPattern);
-  }
+  for (const e of checkProfileData(profile)) if (e.channelPattern !== undefined) out.set(e.name, e.channelPattern);
   return out;
 }

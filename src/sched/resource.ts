@@ -53,16 +53,30 @@ export abstract class Resource {
   /** A short kind for machines: "channel", "mutex", … */
   abstract readonly kind: string;
 
+  /**
+   * The tasks that alone can end a wait on it — a mutex's holder, a running
+   * Once's caller — for the deadlock reports' wait-for edges; null (the
+   * default, a channel) when anyone who has touched it can.
+   */
+  holders(): readonly TaskImpl[] | null {
+    return null;
+  }
+
   /** Binds to `t`'s runtime on first use; refuses a coroutine of another runtime. */
   bindTo(t: TaskImpl): void {
     const s = this.sched;
     if (s === t.sched) return;
     if (s === null) {
-      this.sched = t.sched;
-      this.id = t.sched.nextResourceId++;
+      this.attach(t.sched);
       return;
     }
     throw this.foreignError(t.sched, `coroutine ${String(t)}`);
+  }
+
+  /** Binds an unbound resource to runtime `s` (one made outside coroutines that needs a clock at once: a timer). */
+  attach(s: Scheduler): void {
+    this.sched = s;
+    this.id = s.nextResourceId++;
   }
 
   /** The refusal of a use by `who` of runtime `other`. */

@@ -844,6 +844,11 @@ export class Scheduler {
   private tellOwner(t: TaskImpl): void {
     const owner = t.owner;
     if (owner !== null) owner.childEnded(t);
+    const watchers = t.endWatchers;
+    if (watchers !== null) {
+      t.endWatchers = null;
+      for (const w of watchers) w.taskEnded(t);
+    }
   }
 
   /** Frees the task's stack and drops it from the live list. */
@@ -877,8 +882,8 @@ export class Scheduler {
     });
   }
 
-  /** A failure reached somebody: run() need not report it. */
-  private observe(t: TaskImpl): void {
+  /** A failure reached somebody (a joiner, a select's join case): run() need not report it. */
+  observe(t: TaskImpl): void {
     if (t.observed) return;
     t.observed = true;
     const i = this.unobserved.indexOf(t);
@@ -1041,9 +1046,13 @@ export const resourceResolvers: ((a: object) => Resource | null)[] = [];
 
 /** The resource `a` stands for (a channel for itself or its ports), or null. */
 export function resourceOf(a: object): Resource | null {
-  for (const r of resourceResolvers) {
-    const x = r(a);
-    if (x !== null) return x;
+  try {
+    for (const r of resourceResolvers) {
+      const x = r(a);
+      if (x !== null) return x;
+    }
+  } catch {
+    // A Proxy whose traps throw (instanceof runs getPrototypeOf) stands for no resource of ours.
   }
   return null;
 }
@@ -1081,7 +1090,8 @@ function handIteratedMessage(t: TaskImpl): string {
   );
 }
 
-function cancelledError(t: TaskImpl): CancelledError {
+/** What a joiner of cancelled task `t` gets. */
+export function cancelledError(t: TaskImpl): CancelledError {
   return new CancelledError(`task #${t.id} ${t.name} was cancelled`);
 }
 
@@ -1095,10 +1105,15 @@ function bareYieldMessage(t: TaskImpl, value: unknown): string {
 
 function describeCallee(fn: unknown): string {
   if (typeof fn === "function") {
-    const tag = Object.prototype.toString.call(fn);
+    let tag: string;
+    try {
+      tag = Object.prototype.toString.call(fn);
+    } catch {
+      return `${describeValue(fn)} (a Proxy whose traps throw)`;
+    }
     const kind =
       tag === "[object AsyncFunction]" ? "async function" : tag === "[object AsyncGeneratorFunction]" ? "async generator function" : "plain function";
-    return `${kind} ${(fn as { name?: string }).name || "(anonymous)"}`;
+    return `${kind} ${describeValue(fn).slice("function ".length)}`;
   }
   return describeValue(fn);
 }

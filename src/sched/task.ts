@@ -108,9 +108,15 @@ export interface TaskOwner {
   childEnded(t: TaskImpl): void;
 }
 
+/** Told once when a task ends, after its joiners and owner: a select waiting on `join(task)` (chan/events.ts). */
+export interface TaskEndWatcher {
+  taskEnded(t: TaskImpl): void;
+}
+
 /** The task's cold state (see StackExt): joiners, its owner, and the resources beyond the first it touched. */
 export class TaskExt extends StackExt {
   joiners: TaskImpl[] | null = null;
+  endWatchers: TaskEndWatcher[] | null = null;
   owner: TaskOwner | null = null;
   touchB: object | null = null;
   touched: Set<object> | null = null;
@@ -264,6 +270,13 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   }
   set joiners(v: TaskImpl[] | null) {
     if (v !== null || this.ext !== null) (this.extOf() as TaskExt).joiners = v;
+  }
+
+  get endWatchers(): TaskEndWatcher[] | null {
+    return this.ext === null ? null : (this.ext as TaskExt).endWatchers;
+  }
+  set endWatchers(v: TaskEndWatcher[] | null) {
+    if (v !== null || this.ext !== null) (this.extOf() as TaskExt).endWatchers = v;
   }
 
   get owner(): TaskOwner | null {

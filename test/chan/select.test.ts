@@ -371,7 +371,7 @@ describe("select: default, after and closed channels", () => {
     expect(thrownBy(() => select([recv(c), { kind: "recv", channel: c } as unknown as SelectCase]))).toBeInstanceOf(TypeError);
     expect(thrownBy(() => select("nope" as unknown as SelectCase[]))).toBeInstanceOf(TypeError);
     expect(thrownBy(() => recv({} as Channel<number>))).toBeInstanceOf(TypeError);
-    expect(thrownBy(() => send(null as unknown as Channel<number>, 1))).toBeInstanceOf(TypeError);
+    expect(thrownBy(() => send(undefined as unknown as Channel<number>, 1))).toBeInstanceOf(TypeError);
   });
 
   test.each([NaN, Infinity, -Infinity, 1e300])("after(%s) throws a RangeError naming the value and arms nothing", (ms) => {

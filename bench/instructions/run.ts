@@ -1,0 +1,390 @@
+/**
+ * Instruction counts per operation: `npm run bench:instructions [-- options]`.
+ *
+ * Every case of ./cases.ts runs once per subject (cprime-coro, the plain-JS
+ * floor, an async-function peer) and size, each in a fresh
+ * `valgrind --tool=callgrind node --single-threaded --predictable-gc-schedule
+ * --random-seed=1` process. A process runs the case's warm-up, then n
+ * operations; the figure is (I(n2) − I(n1)) / (n2 − n1), which cancels
+ * start-up, module loading, JIT tier-up and the warm-up. Garbage collection
+ * stays in: it is part of what an operation costs.
+ *
+ * Why instructions: on a 2-core machine shared with other work, wall time
+ * drifts by tens of percent; an instruction count of a single-threaded,
+ * seeded, predictable-GC node repeats to within a few instructions per
+ * operation (`--repeat 2` measures every point twice and reports the largest
+ * difference), so a 2 % change is visible.
+ *
+ * The child is bench/instructions/child.ts bundled by esbuild with
+ * "cprime-coro" left external, pointing at the built dist/index.js (the
+ * driver runs tsup first unless --no-build): the package as users get it.
+ *
+ * Options:
+ *   --filter a,b     only cases whose name contains a or b
+ *   --subjects x,y   only these subjects (cprime-coro, floor, async-fn)
+ *   --repeat k       measure every point k times (default 1); the doc reports the spread
+ *   --jobs j         processes at once (default 2; counts do not depend on it)
+ *   --no-build       use dist/ as it is
+ *   --no-write       do not write docs/instructions.{md,json}
+ *   --annotate dir   keep the callgrind files and write callgrind_annotate output of every point to dir
+ *   --node-flag f    an extra node flag for every child (e.g. --perf-basic-prof); repeatable
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "../..");
+const NODE_FLAGS = ["--single-threaded", "--predictable-gc-schedule", "--random-seed=1"];
+const SUBJECTS = ["cprime-coro", "floor", "async-fn"] as const;
+type SubjectName = (typeof SUBJECTS)[number];
+
+interface Options {
+  filter: string[];
+  subjects: SubjectName[];
+  repeat: number;
+  jobs: number;
+  build: boolean;
+  write: boolean;
+  annotate: string | null;
+  nodeFlags: string[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { filter: [], subjects: [...SUBJECTS], repeat: 1, jobs: 2, build: true, write: true, annotate: null, nodeFlags: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--filter") o.filter.push(...value().split(","));
+    else if (a === "--subjects") {
+      const list = value().split(",");
+      for (const s of list)
+        if (!(SUBJECTS as readonly string[]).includes(s)) throw new Error(`unknown subject ${JSON.stringify(s)}; one of ${SUBJECTS.join(", ")}`);
+      o.subjects = list as SubjectName[];
+    } else if (a === "--repeat") o.repeat = positive(a, value());
+    else if (a === "--jobs") o.jobs = positive(a, value());
+    else if (a === "--no-build") o.build = false;
+    else if (a === "--no-write") o.write = false;
+    else if (a === "--annotate") o.annotate = path.resolve(value());
+    else if (a === "--node-flag") o.nodeFlags.push(value());
+    else throw new Error(`unknown option ${JSON.stringify(a)} (see the header of bench/instructions/run.ts)`);
+  }
+  return o;
+}
+
+function positive(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, received ${JSON.stringify(v)}`);
+  return n;
+}
+
+interface Point {
+  caseName: string;
+  subject: SubjectName;
+  n: number;
+  rep: number;
+  instructions: number | null;
+  seconds: number;
+  error?: string;
+}
+
+async function bundleChild(dir: string): Promise<string> {
+  const outfile = path.join(dir, "child.mjs");
+  const dist = path.join(ROOT, "dist/index.js");
+  if (!existsSync(dist)) throw new Error("dist/index.js is missing: run without --no-build (or `npm run build`)");
+  await build({
+    entryPoints: [path.join(HERE, "child.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile,
+    logLevel: "warning",
+    plugins: [
+      {
+        name: "subject-is-the-built-package",
+        setup(b) {
+          b.onResolve({ filter: /^cprime-coro$/ }, () => ({ path: dist, external: true }));
+        },
+      },
+    ],
+  });
+  return outfile;
+}
+
+function runPoint(child: string, p: Point, dir: string, o: Options): Promise<Point> {
+  const out = path.join(dir, `${p.caseName}.${p.subject}.${p.n}.${p.rep}.callgrind`);
+  const args = ["--tool=callgrind", `--callgrind-out-file=${out}`, "node", ...NODE_FLAGS, ...o.nodeFlags, child, p.caseName, p.subject, String(p.n)];
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const proc = spawn("valgrind", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let stdout = "";
+    proc.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    proc.on("close", (code) => {
+      p.seconds = (performance.now() - started) / 1000;
+      const m = /Collected : (\d+)/.exec(stderr);
+      if (code !== 0 || m === null) {
+        p.error = `exit ${code}: ${(
+          stderr
+            .split("\n")
+            .filter((l) => !l.startsWith("=="))
+            .join(" ") + stdout
+        ).slice(0, 400)}`;
+      } else p.instructions = Number(m[1]);
+      if (o.annotate !== null && p.error === undefined) {
+        const ann = spawnSync("callgrind_annotate", ["--inclusive=no", "--threshold=99.9", out], { encoding: "utf8", maxBuffer: 256 << 20 });
+        writeFileSync(path.join(o.annotate, `${path.basename(out)}.txt`), ann.stdout);
+      } else rmSync(out, { force: true });
+      resolve(p);
+    });
+  });
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US").replace(/,/g, " ");
+
+function fmtPerOp(x: number | null): string {
+  if (x === null) return "—";
+  return x >= 100 ? fmtInt(x) : x.toFixed(1);
+}
+
+function machine(): { node: string; v8: string; valgrind: string; cpu: string; cores: number; memoryGiB: number; os: string } {
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  const cpu = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? "unknown";
+  const valgrind = spawnSync("valgrind", ["--version"], { encoding: "utf8" }).stdout.trim();
+  let osName = `${os.type()} ${os.release()}`;
+  try {
+    const pretty = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1];
+    if (pretty) osName = `${pretty} (${osName})`;
+  } catch {
+    // no os-release
+  }
+  return { node: process.version, v8: process.versions.v8, valgrind, cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: osName };
+}
+
+interface Row {
+  case: string;
+  op: string;
+  description: string;
+  n1: number;
+  n2: number;
+  warmup: number;
+  target: number | null;
+  perOp: Partial<Record<SubjectName, number | null>>;
+  /** Largest |difference| between repeats of one point, in instructions per op. */
+  spreadPerOp: Partial<Record<SubjectName, number | null>>;
+  raw: Partial<Record<SubjectName, { n1: number[]; n2: number[] }>>;
+  notes: Partial<Record<SubjectName, string>>;
+  missing: Partial<Record<SubjectName, string>>;
+  ratio: number | null;
+  asyncRatio: number | null;
+}
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  if (o.build) {
+    console.log("building dist/ (tsup) …");
+    const b = spawnSync("npx", ["tsup", "--silent"], { cwd: ROOT, stdio: "inherit" });
+    if (b.status !== 0) throw new Error("tsup failed");
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cprime-instr-"));
+  if (o.annotate !== null) mkdirSync(o.annotate, { recursive: true });
+  const child = await bundleChild(dir);
+  // The cases' metadata comes from the module the child runs (imported after the build: it imports "cprime-coro").
+  const { CASES } = await import("./cases.js");
+
+  const cases = CASES.filter((c) => o.filter.length === 0 || o.filter.some((f) => c.name.includes(f)));
+  if (cases.length === 0) throw new Error(`no case matches ${o.filter.join(", ")}; cases: ${CASES.map((c) => c.name).join(", ")}`);
+  const points: Point[] = [];
+  for (const c of cases) {
+    for (const s of o.subjects) {
+      if (c.subjects[s] === undefined) continue;
+      for (let rep = 0; rep < o.repeat; rep++)
+        for (const n of [c.n1, c.n2]) points.push({ caseName: c.name, subject: s, n, rep, instructions: null, seconds: 0 });
+    }
+  }
+  const m = machine();
+  console.log(`${points.length} callgrind runs (${cases.length} case(s), repeat ${o.repeat}, ${o.jobs} at a time); node ${m.node}, ${m.valgrind}, ${m.cpu}`);
+
+  let next = 0;
+  let done = 0;
+  const width = String(points.length).length;
+  async function worker(): Promise<void> {
+    while (next < points.length) {
+      const p = points[next++];
+      await runPoint(child, p, dir, o);
+      done++;
+      const what = `${p.caseName} ${p.subject} n=${p.n}${o.repeat > 1 ? ` #${p.rep + 1}` : ""}`;
+      console.log(
+        `[${String(done).padStart(width)}/${points.length}] ${what.padEnd(36)} ${p.error ? `ERROR ${p.error}` : `${fmtInt(p.instructions!).padStart(15)} Ir`}  (${p.seconds.toFixed(1)} s)`,
+      );
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(o.jobs, points.length) }, worker));
+  rmSync(dir, { recursive: true, force: true });
+
+  const rows: Row[] = cases.map((c) => {
+    const row: Row = {
+      case: c.name,
+      op: c.op,
+      description: c.description,
+      n1: c.n1,
+      n2: c.n2,
+      warmup: c.warmup,
+      target: c.target ?? null,
+      perOp: {},
+      spreadPerOp: {},
+      raw: {},
+      notes: {},
+      missing: { ...c.missing },
+      ratio: null,
+      asyncRatio: null,
+    };
+    for (const s of o.subjects) {
+      const subject = c.subjects[s];
+      if (subject === undefined) continue;
+      row.notes[s] = subject.note;
+      const mine = points.filter((p) => p.caseName === c.name && p.subject === s);
+      const at = (n: number) => mine.filter((p) => p.n === n).map((p) => p.instructions);
+      const a = at(c.n1);
+      const b = at(c.n2);
+      if (a.some((x) => x === null) || b.some((x) => x === null)) {
+        row.perOp[s] = null;
+        continue;
+      }
+      const a1 = a as number[];
+      const b1 = b as number[];
+      row.raw[s] = { n1: a1, n2: b1 };
+      const d = c.n2 - c.n1;
+      const perOps = a1.map((x, i) => (b1[i] - x) / d);
+      row.perOp[s] = perOps[0];
+      row.spreadPerOp[s] = perOps.length > 1 ? Math.max(...perOps) - Math.min(...perOps) : null;
+    }
+    const ours = row.perOp["cprime-coro"];
+    const floor = row.perOp.floor;
+    const asy = row.perOp["async-fn"];
+    if (ours != null && floor != null && floor > 0) row.ratio = ours / floor;
+    if (ours != null && asy != null && asy > 0) row.asyncRatio = ours / asy;
+    return row;
+  });
+
+  const failed = points.filter((p) => p.error !== undefined);
+  const seconds = (performance.now() - started) / 1000;
+  console.log("");
+  console.log(renderText(rows));
+  console.log(`\n${points.length - failed.length}/${points.length} runs ok in ${seconds.toFixed(0)} s`);
+  if (o.write) {
+    const command = `npm run bench:instructions${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+    const report = {
+      schema: "cprime-coro/instructions@1",
+      date: new Date().toISOString(),
+      machine: m,
+      nodeFlags: NODE_FLAGS,
+      command,
+      repeat: o.repeat,
+      seconds,
+      rows,
+    };
+    writeFileSync(path.join(ROOT, "docs/instructions.json"), JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(path.join(ROOT, "docs/instructions.md"), renderMarkdown(report));
+    console.log("wrote docs/instructions.md, docs/instructions.json");
+  }
+  return failed.length > 0 ? 1 : 0;
+}
+
+function renderText(rows: Row[]): string {
+  const head = ["case", "op", "cprime-coro", "floor", "× floor", "target", "async-fn", "× async"];
+  const body = rows.map((r) => [
+    r.case,
+    r.op,
+    fmtPerOp(r.perOp["cprime-coro"] ?? null),
+    fmtPerOp(r.perOp.floor ?? null),
+    r.ratio === null ? "—" : `${r.ratio.toFixed(2)}×`,
+    r.target === null ? "" : `≤ ${r.target.toFixed(1)}×${r.ratio === null ? "" : r.ratio <= r.target ? " met" : " missed"}`,
+    fmtPerOp(r.perOp["async-fn"] ?? null),
+    r.asyncRatio === null ? "—" : `${r.asyncRatio.toFixed(2)}×`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return ["instructions per operation, (I(n2) − I(n1)) / (n2 − n1)", line(head), ...body.map(line)].join("\n");
+}
+
+interface Report {
+  date: string;
+  machine: ReturnType<typeof machine>;
+  nodeFlags: string[];
+  command: string;
+  repeat: number;
+  seconds: number;
+  rows: Row[];
+}
+
+function renderMarkdown(r: Report): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push("# Instructions per operation");
+  out.push("");
+  out.push(
+    "Generated by `bench/instructions/run.ts` — do not edit by hand. Every figure is instructions executed per operation, counted by " +
+      "callgrind, as (I(n2) − I(n1)) / (n2 − n1): each point is a fresh process that runs the case's warm-up and then n operations, so " +
+      "start-up, module loading, JIT tier-up and the warm-up cancel, and garbage collection stays in. The floor is the same workload on " +
+      "a plain-JS minimal `yield*` runtime with the same semantics (bench/peers/minimal-channel.ts, bench/instructions/floor.ts); " +
+      "the async-fn peer is async functions over promises where that means the same operation.",
+  );
+  out.push("");
+  out.push(`- Command: \`${r.command}\` (${r.seconds.toFixed(0)} s)`);
+  out.push(`- Each point: \`valgrind --tool=callgrind node ${r.nodeFlags.join(" ")} <bundled child> <case> <subject> <n>\``);
+  out.push(`- Machine: ${m.cpu} (${m.cores} logical cores, ${m.memoryGiB} GiB), ${m.os}; Node ${m.node} (V8 ${m.v8}); ${m.valgrind}`);
+  out.push(`- Date: ${r.date}`);
+  out.push(`- Subject: dist/index.js, the built package`);
+  const spreads = r.rows.flatMap((row) => Object.values(row.spreadPerOp).filter((x): x is number => typeof x === "number"));
+  if (r.repeat > 1 && spreads.length > 0) {
+    out.push(
+      `- Repeatability: every point was measured ${r.repeat} times; the largest difference between repeats is ` +
+        `${Math.max(...spreads).toFixed(2)} instructions per operation (raw counts differ by a few thousand instructions of ` +
+        `start-up out of ≈ 600 million).`,
+    );
+  }
+  out.push("");
+  out.push("| case | one op | cprime-coro | floor | cprime ÷ floor | #12 target | async-fn | cprime ÷ async |");
+  out.push("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |");
+  for (const row of r.rows) {
+    const verdict = row.target === null ? "" : `≤ ${row.target.toFixed(1)}× ${row.ratio === null ? "" : row.ratio <= row.target ? "**met**" : "**missed**"}`;
+    out.push(
+      `| ${row.case} | ${row.op} | ${fmtPerOp(row.perOp["cprime-coro"] ?? null)} | ${fmtPerOp(row.perOp.floor ?? null)} | ` +
+        `${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} | ${verdict} | ${fmtPerOp(row.perOp["async-fn"] ?? null)} | ` +
+        `${row.asyncRatio === null ? "—" : `${row.asyncRatio.toFixed(2)}×`} |`,
+    );
+  }
+  out.push("");
+  out.push("## Cases");
+  out.push("");
+  for (const row of r.rows) {
+    out.push(`- **${row.case}** (n1 = ${row.n1}, n2 = ${row.n2}, warm-up ${row.warmup}): ${row.description}.`);
+    for (const s of SUBJECTS) {
+      if (row.notes[s] !== undefined) {
+        const raw = row.raw[s];
+        out.push(`  - ${s}: ${row.notes[s]}${raw ? ` — I(n1) = ${raw.n1.map(fmtInt).join(", ")}; I(n2) = ${raw.n2.map(fmtInt).join(", ")}` : ""}`);
+      } else if (row.missing[s] !== undefined) out.push(`  - ${s}: not measured — ${row.missing[s]}`);
+    }
+  }
+  out.push("");
+  return out.join("\n");
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
