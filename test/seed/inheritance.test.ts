@@ -18,8 +18,7 @@ describe("priority inheritance", () => {
     const rt = new Runtime({ priorityInheritance: true });
     const mu = new Mutex();
     const seen: number[] = [];
-    let low!: Task<void>;
-    low = rt.spawnWith({ priority: 1 }, function* () {
+    const low: Task<void> = rt.spawnWith({ priority: 1 }, function* () {
       yield* mu.lock();
       yield* sleep(2); // the waiters queue up meanwhile
       seen.push(low.priority, effective(rt, low));
@@ -46,8 +45,7 @@ describe("priority inheritance", () => {
     const a = new Mutex({ name: "A" });
     const b = new Mutex({ name: "B" });
     let lowSeen = 0;
-    let low!: Task<void>;
-    low = rt.spawnWith({ priority: 1 }, function* () {
+    const low: Task<void> = rt.spawnWith({ priority: 1 }, function* () {
       yield* a.lock();
       yield* sleep(2);
       lowSeen = effective(rt, low);
@@ -73,8 +71,7 @@ describe("priority inheritance", () => {
     const rt = new Runtime();
     const mu = new Mutex();
     let seen = -1;
-    let low!: Task<void>;
-    low = rt.spawnWith({ priority: 1 }, function* () {
+    const low: Task<void> = rt.spawnWith({ priority: 1 }, function* () {
       yield* mu.lock();
       yield* sleep(2);
       seen = effective(rt, low);
