@@ -48,6 +48,33 @@ export interface CoroSpec<L extends Record<string, LocalType>> {
   locals?: L;
   calls?: CoroDef[] | (() => CoroDef[]);
   size?: SizeClass;
+  /** Scheduling priority of its coroutines (default 0; higher runs first; an integer). */
+  priority?: number;
+  /**
+   * How its coroutines use channels (the seed's `#[channel_pattern]`): with
+   * affinity pools on (`pools: { affinity: true }`) they are carved from the
+   * pattern's pools. Declare "select" for a body that selects: a plain spawn
+   * can infer only the other three from the ports it is given.
+   */
+  channelPattern?: ChannelPattern;
+}
+
+/** How a coroutine uses channels: the seed's ChannelAccessPattern (SendOnly, RecvOnly, SendRecv, MultiSelect). */
+export type ChannelPattern = "sendOnly" | "recvOnly" | "sendRecv" | "select";
+/** The patterns in tag order: a pattern's affinity tag (memory/address-space.ts allocAffinityStack) is its index + 1. */
+export const CHANNEL_PATTERNS: readonly ChannelPattern[] = Object.freeze(["sendOnly", "recvOnly", "sendRecv", "select"]);
+
+export function isChannelPattern(value: unknown): value is ChannelPattern {
+  return typeof value === "string" && (CHANNEL_PATTERNS as readonly string[]).includes(value);
+}
+
+/** A priority must be a safe integer; the error names the value. */
+export function checkPriority(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    const msg = `${what} must be an integer (higher runs first, default 0), received ${describeValue(value)}`;
+    throw typeof value === "number" ? new RangeError(msg) : new TypeError(msg);
+  }
+  return value;
 }
 
 /**
@@ -90,6 +117,10 @@ export class CoroDefImpl<A extends unknown[] = unknown[], R = unknown> implement
   readonly layout: FrameLayout;
   readonly FrameClass: typeof FrameBase;
   readonly sizeHint: SizeClass | undefined;
+  /** Priority its coroutines are spawned with (coro({ priority })); 0 by default. */
+  readonly priority: number;
+  /** Its declared channel pattern (coro({ channelPattern })), if any. */
+  readonly channelPattern: ChannelPattern | undefined;
   #callsSpec: CoroDef[] | (() => CoroDef[]) | undefined;
   #calls: readonly CoroDefImpl[] | undefined;
   #metadata: CoroMetadata | undefined;
@@ -100,7 +131,10 @@ export class CoroDefImpl<A extends unknown[] = unknown[], R = unknown> implement
     calls: CoroDef[] | (() => CoroDef[]) | undefined,
     size: SizeClass | undefined,
     readonly body: DefBody<A, R>,
+    scheduling: { priority?: number; channelPattern?: ChannelPattern } = {},
   ) {
+    this.priority = scheduling.priority ?? 0;
+    this.channelPattern = scheduling.channelPattern;
     this.layout = layoutLocals(locals, name);
     this.FrameClass = frameClassFor(this.layout);
     this.sizeHint = size;
@@ -262,7 +296,16 @@ export function coro<L extends Record<string, LocalType>, A extends unknown[], R
     locals,
     calls,
     size,
-  } = readGuarded("coro(spec, body): spec", () => ({ name: spec.name, locals: spec.locals, calls: spec.calls, size: spec.size }));
+    priority,
+    channelPattern,
+  } = readGuarded("coro(spec, body): spec", () => ({
+    name: spec.name,
+    locals: spec.locals,
+    calls: spec.calls,
+    size: spec.size,
+    priority: spec.priority,
+    channelPattern: spec.channelPattern,
+  }));
   const generator = readGuarded("coro(spec, body): body", () => isGeneratorFunction(body));
   const name = givenName ?? (generator ? (body as { name?: string }).name : undefined) ?? "";
   if (typeof name !== "string") throw new TypeError(`coro: name must be a string, received ${describeValue(name)}`);
@@ -276,5 +319,11 @@ export function coro<L extends Record<string, LocalType>, A extends unknown[], R
   if (calls !== undefined && typeof calls !== "function" && !readGuarded(`coro "${label}": calls`, () => Array.isArray(calls))) {
     throw new TypeError(`coro "${label}": calls must be an array of coro() definitions or a function returning one, received ${describeValue(calls)}`);
   }
-  return new CoroDefImpl<A, R>(label, locals, calls, size, body as unknown as DefBody<A, R>);
+  if (priority !== undefined) checkPriority(priority, `coro "${label}": priority`);
+  if (channelPattern !== undefined && !isChannelPattern(channelPattern)) {
+    throw new TypeError(
+      `coro "${label}": channelPattern must be one of ${CHANNEL_PATTERNS.map((p) => `"${p}"`).join(", ")}, received ${describeValue(channelPattern)}`,
+    );
+  }
+  return new CoroDefImpl<A, R>(label, locals, calls, size, body as unknown as DefBody<A, R>, { priority, channelPattern });
 }

@@ -29,6 +29,7 @@
 import type { SizeClass, StackRef } from "../memory/index.js";
 import { classForBytes, largerSizeClass, sizeClassIndex } from "../memory/size-classes.js";
 import { checkProfileData, type ProfileData, type ProfileEntry } from "../sched/profile-data.js";
+import { CHANNEL_PATTERNS, type ChannelPattern } from "../coro/coro.js";
 import type { Scheduler } from "../sched/scheduler.js";
 import type { RuntimeObserver } from "../sched/observer.js";
 import type { TaskImpl } from "../sched/task.js";
@@ -56,6 +57,8 @@ export interface ProfileFeedback {
   overestimated: { name: string; predictedClass: SizeClass; predictedBytes: number | null; observedHighWater: number; neededClass: SizeClass }[];
   /** Definitions whose coroutines migrated, most migrations first. */
   migrationHotspots: { name: string; migrations: number; spawns: number; migrationsPerSpawn: number }[];
+  /** With affinity pools on: the channel pattern learned for each definition (its coroutines' most frequent pattern); absent when none was. */
+  patterns?: { name: string; channelPattern: ChannelPattern; spawns: number }[];
 }
 
 /** Per-name accumulator. */
@@ -69,6 +72,8 @@ interface DefinitionRecord {
   /** Coroutines counted: the finished ones (a profile() copy adds the live ones). */
   counted: number;
   migrations: number;
+  /** Coroutines counted per channel pattern (affinity pools on), in CHANNEL_PATTERNS order. */
+  patterns: number[] | null;
 }
 
 export class Profiler implements RuntimeObserver {
@@ -110,11 +115,12 @@ export class Profiler implements RuntimeObserver {
   /** The profile so far: finished coroutines plus the live ones as they stand. */
   profile(): Profile {
     const merged = new Map<string, DefinitionRecord>();
-    for (const [name, r] of this.records) merged.set(name, { ...r });
+    for (const [name, r] of this.records) merged.set(name, { ...r, patterns: r.patterns === null ? null : [...r.patterns] });
     for (const t of this.rt.liveTasks()) {
       let r = merged.get(t.name);
       if (r === undefined) {
-        r = { ...this.recordFor(t) };
+        const base = this.recordFor(t);
+        r = { ...base, patterns: base.patterns === null ? null : [...base.patterns] };
         merged.set(t.name, r);
       }
       this.count(r, t);
@@ -129,6 +135,8 @@ export class Profiler implements RuntimeObserver {
     if (highWater > r.highWater) r.highWater = highWater;
     const applied = t.sizeClass;
     if (applied !== r.appliedClass) r.appliedClass = largerSizeClass(r.appliedClass, applied);
+    const pattern = t.pattern;
+    if (pattern !== undefined) (r.patterns ??= [0, 0, 0, 0])[CHANNEL_PATTERNS.indexOf(pattern)]++;
   }
 
   private recordFor(t: TaskImpl): DefinitionRecord {
@@ -161,6 +169,7 @@ export class Profiler implements RuntimeObserver {
       highWater: 0,
       counted: 0,
       migrations: 0,
+      patterns: null,
     };
   }
 }
@@ -172,8 +181,17 @@ function mergePrediction(into: DefinitionRecord, other: DefinitionRecord): void 
   into.frameBytes = Math.max(into.frameBytes, other.frameBytes);
 }
 
+/** The most frequent pattern (the first of CHANNEL_PATTERNS on a tie), or undefined when none was counted. */
+function learnedPattern(counts: number[] | null): ChannelPattern | undefined {
+  if (counts === null) return undefined;
+  let best = -1;
+  for (let i = 0; i < counts.length; i++) if (counts[i] > 0 && (best < 0 || counts[i] > counts[best])) best = i;
+  return best < 0 ? undefined : CHANNEL_PATTERNS[best];
+}
+
 function toEntry(r: DefinitionRecord): ProfiledDefinition {
-  return {
+  const pattern = learnedPattern(r.patterns);
+  const entry: ProfiledDefinition = {
     name: r.name,
     predictedClass: r.predictedClass,
     appliedClass: r.appliedClass,
@@ -185,6 +203,8 @@ function toEntry(r: DefinitionRecord): ProfiledDefinition {
     spawns: r.counted,
     migrations: r.migrations,
   };
+  if (pattern !== undefined) entry.channelPattern = pattern;
+  return entry;
 }
 
 /** A profile as rt.profile() returns it: JSON.stringify sees only the data fields. */
@@ -231,6 +251,7 @@ export function profileFeedback(profile: ProfileData): ProfileFeedback {
         neededClass: needed,
       });
     }
+    if (e.channelPattern !== undefined) (feedback.patterns ??= []).push({ name: e.name, channelPattern: e.channelPattern, spawns: e.spawns });
     if (e.migrations > 0) {
       feedback.migrationHotspots.push({
         name: e.name,

@@ -11,7 +11,7 @@ import type { CoroDef, CoroFn } from "../coro/coro.js";
 import { setDefaultSchedulerProvider } from "../sched/current.js";
 import { TaskImpl, type Task } from "../sched/task.js";
 import type { RuntimeOptions } from "./options.js";
-import { Runtime, schedulerOf } from "./runtime.js";
+import { Runtime, schedulerOf, type SpawnWithOptions } from "./runtime.js";
 
 let defaultRt: Runtime | null = null;
 
@@ -35,6 +35,11 @@ export function currentRuntime(): Runtime {
 /** Spawns on the running coroutine's runtime (or the default runtime outside coroutines). */
 export function spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Task<R> {
   return currentRuntime().spawn(fn, ...args);
+}
+
+/** spawnWith on the running coroutine's runtime (or the default runtime outside coroutines): see Runtime.spawnWith. */
+export function spawnWith<A extends unknown[], R>(options: SpawnWithOptions, fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Task<R> {
+  return currentRuntime().spawnWith(options, fn, ...args);
 }
 
 /** Runs the default runtime until quiescent (see Runtime.run). */

@@ -11,14 +11,22 @@ import { AddressSpace } from "../memory/index.js";
 import type { DeadlockReport } from "../observe/deadlocks.js";
 import type { CostModel } from "../sched/cost-model.js";
 import type { ProfileData } from "../sched/profile-data.js";
+import type { ChannelPattern } from "../coro/coro.js";
+import type { SizeClass } from "../memory/size-classes.js";
+import { resolveAffinity, type AffinityOption } from "./affinity.js";
 
 export interface RuntimeOptions {
   /** Initial size of the SharedArrayBuffer address space, in bytes. */
   memoryBytes?: number;
   /** Growable buffer limit; addresses never move when it grows. */
   maxMemoryBytes?: number;
-  /** Pre-allocated slots per class; defaults micro 10 000, small 1 000, medium 100. */
-  pools?: { micro?: number; small?: number; medium?: number };
+  /**
+   * Pre-allocated slots per class; defaults micro 10 000, small 1 000, medium 100.
+   * `affinity`: channel-affinity pools (the seed's ChannelCoroPool), off by
+   * default: `true` for the seed's mapping (sendOnly/recvOnly → micro,
+   * sendRecv → small, select → medium), or a partial mapping over it.
+   */
+  pools?: { micro?: number; small?: number; medium?: number; affinity?: AffinityOption };
   /** Cycle costs; defaults are the seed's figures. */
   cost?: Partial<CostModel>;
   /** Cycles per simulated second, default 3e9. */
@@ -70,6 +78,12 @@ export interface RuntimeOptions {
    * then throw a LeftoverError listing them.
    */
   leftover?: "cancel" | "report" | "error";
+  /**
+   * Priority inheritance (default false): a coroutine holding a mutex (or
+   * anything whose waiters only it can release) runs at the highest priority
+   * of its waiters until it lets go — the fix for priority inversion.
+   */
+  priorityInheritance?: boolean;
 }
 
 /** The options after checking, every field present or explicitly absent. */
@@ -77,6 +91,7 @@ export interface CheckedOptions {
   memoryBytes: number | undefined;
   maxMemoryBytes: number | undefined;
   pools: { micro?: number; small?: number; medium?: number } | undefined;
+  affinity: Readonly<Record<ChannelPattern, SizeClass>> | null;
   cost: Partial<CostModel> | undefined;
   clockHz: number;
   seed: number;
@@ -91,6 +106,7 @@ export interface CheckedOptions {
   name: string;
   guard: boolean;
   leftover: "cancel" | "report" | "error";
+  priorityInheritance: boolean;
 }
 
 /** Every option, with the check its value must pass (undefined always passes: the default). */
@@ -100,6 +116,7 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   pools: (v) => {
     if (v === null || typeof v !== "object") return "must be an object such as { micro: 10000, small: 1000, medium: 100 }";
     for (const k of Object.keys(v)) {
+      if (k === "affinity") continue; // checked by resolveAffinity
       if (k !== "micro" && k !== "small" && k !== "medium") return `has no class ${JSON.stringify(k)} (the pooled classes are micro, small and medium)`;
       const n = (v as Record<string, unknown>)[k];
       if (n !== undefined && (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)) {
@@ -122,6 +139,7 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   name: (v) => (typeof v !== "string" ? "must be a string" : null),
   guard: boolean,
   leftover: (v) => (v !== "cancel" && v !== "report" && v !== "error" ? 'must be "cancel", "report" or "error"' : null),
+  priorityInheritance: boolean,
 };
 
 const KNOWN = Object.keys(CHECKS) as (keyof RuntimeOptions)[];
@@ -161,10 +179,19 @@ export function checkOptions(options: unknown): CheckedOptions {
     }
     return v;
   };
+  const pools = read("pools") as (CheckedOptions["pools"] & { affinity?: unknown }) | undefined;
+  let slots: CheckedOptions["pools"] = pools;
+  let affinity: CheckedOptions["affinity"] = null;
+  if (pools !== undefined && "affinity" in pools) {
+    const { affinity: option, ...rest } = pools;
+    affinity = resolveAffinity(option);
+    slots = rest;
+  }
   return {
     memoryBytes: read("memoryBytes") as number | undefined,
     maxMemoryBytes: read("maxMemoryBytes") as number | undefined,
-    pools: read("pools") as CheckedOptions["pools"],
+    pools: slots,
+    affinity,
     cost: read("cost") as CheckedOptions["cost"],
     clockHz: (read("clockHz") as number | undefined) ?? 3e9,
     seed: (read("seed") as number | undefined) ?? 1,
@@ -179,6 +206,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     name: (read("name") as string | undefined) ?? "runtime",
     guard: (read("guard") as boolean | undefined) ?? false,
     leftover: (read("leftover") as CheckedOptions["leftover"] | undefined) ?? "cancel",
+    priorityInheritance: (read("priorityInheritance") as boolean | undefined) ?? false,
   };
 }
 

@@ -28,6 +28,55 @@ import { Random } from "../sched/random.js";
 import { resourceOf, Scheduler, type Leftover } from "../sched/scheduler.js";
 import type { Task } from "../sched/task.js";
 import { checkOptions, type RuntimeOptions } from "./options.js";
+import { inferPattern } from "./affinity.js";
+import { PriorityInheritance } from "../sched/inheritance.js";
+import { CHANNEL_PATTERNS, checkPriority, isChannelPattern, type ChannelPattern } from "../coro/coro.js";
+import type { MissedDeadline, SpawnOptions } from "../sched/scheduler.js";
+import { patternOverridesOf } from "../sched/profile-data.js";
+
+export type { MissedDeadline } from "../sched/scheduler.js";
+
+/** What `spawnWith` accepts. */
+export interface SpawnWithOptions {
+  name?: string;
+  /** An integer; higher runs first; default the definition's priority or 0. */
+  priority?: number;
+  /** The affinity pool (with `pools: { affinity }` on); default the definition's, else what the arguments imply. */
+  channelPattern?: ChannelPattern;
+  /** Absolute virtual ms (as withDeadline): EDF among ready coroutines of its level; missedDeadlines() lists it if it ends later. */
+  deadline?: number;
+}
+
+const SPAWN_OPTION_KEYS = ["name", "priority", "channelPattern", "deadline"];
+
+function checkSpawnOptions(options: unknown): SpawnOptions {
+  if (options === null || typeof options !== "object")
+    throw new TypeError(`spawnWith(options, fn): options must be an object, received ${describeValue(options)}`);
+  const o = options as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!SPAWN_OPTION_KEYS.includes(k)) throw new TypeError(`spawnWith: unknown option ${JSON.stringify(k)}; the options are ${SPAWN_OPTION_KEYS.join(", ")}`);
+  }
+  const { name, priority, channelPattern, deadline } = o;
+  if (name !== undefined && typeof name !== "string") throw new TypeError(`spawnWith: name must be a string, received ${describeValue(name)}`);
+  if (priority !== undefined) checkPriority(priority, "spawnWith: priority");
+  if (channelPattern !== undefined && !isChannelPattern(channelPattern)) {
+    throw new TypeError(
+      `spawnWith: channelPattern must be one of ${CHANNEL_PATTERNS.map((p) => `"${p}"`).join(", ")}, received ${describeValue(channelPattern)}`,
+    );
+  }
+  if (deadline !== undefined && (typeof deadline !== "number" || !Number.isFinite(deadline) || deadline < 0)) {
+    const msg = `spawnWith: deadline must be a finite virtual time in ms ≥ 0, received ${describeValue(deadline)}`;
+    throw typeof deadline === "number" ? new RangeError(msg) : new TypeError(msg);
+  }
+  return { name, priority, channelPattern, deadline } as SpawnOptions;
+}
+
+/** Affinity pools on and nothing declared: the pattern the arguments imply, as spawn options (undefined when none). */
+function inferredOptions(fn: unknown, args: readonly unknown[]): SpawnOptions | undefined {
+  if (CoroDefImpl.isDef(fn) && (fn as CoroDefImpl).channelPattern !== undefined) return undefined;
+  const channelPattern = inferPattern(args);
+  return channelPattern === undefined ? undefined : { channelPattern };
+}
 
 export type { RuntimeOptions } from "./options.js";
 
@@ -79,12 +128,17 @@ export class Runtime {
     const classOverrides = o.profile === undefined ? null : classOverridesOf(o.profile);
     const memory =
       o.memory ?? new AddressSpace({ bytes: o.memoryBytes, maxBytes: o.maxMemoryBytes, pools: o.pools, buffer: o.buffer, shared: o.shared, guard: o.guard });
-    const s = new Scheduler({ memory, name: o.name, cost, clockHz: o.clockHz, seed: o.seed, overflow: o.overflow, classOverrides }, this);
+    const patternOverrides = o.profile === undefined || o.affinity === null ? null : patternOverridesOf(o.profile);
+    const s = new Scheduler(
+      { memory, name: o.name, cost, clockHz: o.clockHz, seed: o.seed, overflow: o.overflow, classOverrides, affinity: o.affinity, patternOverrides },
+      this,
+    );
     this.#s = s;
     // A stream of its own, so a program's draws never shift the runtime's own choices (select).
     this.#random = new Random(o.seed ^ 0x5bd1e995);
     this.#tracer = o.trace ? new Tracer(s) : null;
     if (this.#tracer !== null) addObserver(s, this.#tracer);
+    if (o.priorityInheritance) addObserver(s, new PriorityInheritance(s));
     this.#profiler = o.profiling ? new Profiler(s) : null;
     if (this.#profiler !== null) addObserver(s, this.#profiler);
     this.#leftover = o.leftover;
@@ -148,7 +202,32 @@ export class Runtime {
 
   /** Spawns `fn(...args)` as a coroutine on its own stack; it runs when the runtime runs. */
   spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Task<R> {
-    return this.#s.spawn(fn, args);
+    const s = this.#s;
+    if (s.affinity === null) return s.spawn(fn, args);
+    return s.spawn(fn, args, inferredOptions(fn, args));
+  }
+
+  /**
+   * Spawns with scheduling options: `name` (over the definition's),
+   * `priority` (an integer, default the definition's or 0; higher runs first,
+   * FIFO within a level), `deadline` (absolute virtual ms: earliest deadline
+   * first among the ready coroutines of a level; a coroutine that ends after
+   * it is listed by `missedDeadlines()`), `channelPattern` (its affinity pool,
+   * over the definition's and what its arguments imply).
+   */
+  spawnWith<A extends unknown[], R>(options: SpawnWithOptions, fn: CoroFn<A, R> | CoroDef<A, R>, ...args: A): Task<R> {
+    const checked = checkSpawnOptions(options);
+    const s = this.#s;
+    if (s.affinity !== null && checked.channelPattern === undefined) {
+      const inferred = inferredOptions(fn, args);
+      if (inferred !== undefined) return s.spawn(fn, args, { ...checked, channelPattern: inferred.channelPattern });
+    }
+    return s.spawn(fn, args, checked);
+  }
+
+  /** Coroutines that ended after their deadline (spawnWith({ deadline })), in the order they ended: id, name, deadline and finishedAt in virtual ms. */
+  missedDeadlines(): MissedDeadline[] {
+    return this.#s.missedDeadlines.map((m) => ({ ...m }));
   }
 
   /**

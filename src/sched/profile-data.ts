@@ -5,6 +5,7 @@
  */
 import { describeValue, readGuarded } from "../describe.js";
 import { isSizeClass, type SizeClass } from "../memory/size-classes.js";
+import { isChannelPattern, type ChannelPattern } from "../coro/coro.js";
 
 export interface ProfileEntry {
   /** Definition name (profiles are keyed by name). */
@@ -19,6 +20,12 @@ export interface ProfileEntry {
   migrations: number;
   /** The class a coroutine of this definition needs next run. Never below predictedClass. */
   recommendedClass: SizeClass;
+  /**
+   * With affinity pools on: the channel pattern its coroutines were carved
+   * for most often (declared or inferred from their ports), which a runtime
+   * given this profile applies to spawns that declare and imply none.
+   */
+  channelPattern?: ChannelPattern;
 }
 
 export interface ProfileData {
@@ -64,7 +71,10 @@ function checkEntry(e: unknown, what: string): ProfileEntry {
   if (typeof r.name !== "string")
     throw new TypeError(`${what}.name must be a string (profiles are keyed by definition name), received ${describeValue(r.name)}`);
   const predictedBytes = r.predictedBytes === null ? null : count("predictedBytes");
-  return {
+  if (r.channelPattern !== undefined && !isChannelPattern(r.channelPattern)) {
+    throw new TypeError(`${what}.channelPattern must be "sendOnly", "recvOnly", "sendRecv" or "select", received ${describeValue(r.channelPattern)}`);
+  }
+  const entry: ProfileEntry = {
     name: r.name,
     predictedClass: cls("predictedClass"),
     predictedBytes,
@@ -74,11 +84,20 @@ function checkEntry(e: unknown, what: string): ProfileEntry {
     migrations: count("migrations"),
     recommendedClass: cls("recommendedClass"),
   };
+  if (r.channelPattern !== undefined) entry.channelPattern = r.channelPattern;
+  return entry;
 }
 
 /** Validates a saved profile and returns the classes it raises: name → class. */
 export function classOverridesOf(profile: ProfileData): Map<string, SizeClass> {
   const out = new Map<string, SizeClass>();
   for (const e of checkProfileData(profile)) out.set(e.name, e.recommendedClass);
+  return out;
+}
+
+/** The channel patterns a saved profile learned, by definition name (checked like classOverridesOf; call that first). */
+export function patternOverridesOf(profile: ProfileData): Map<string, ChannelPattern> {
+  const out = new Map<string, ChannelPattern>();
+  for (const e of checkProfileData(profile)) if (e.channelPattern !== undefined) out.set(e.name, e.channelPattern);
   return out;
 }

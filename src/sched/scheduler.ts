@@ -45,9 +45,9 @@
 import { bug, CancelledError, DeadlockError, Interrupt, LeftoverError } from "../errors.js";
 import { describeValue } from "../describe.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
-import { allocOwnedStack } from "../memory/address-space.js";
+import { allocAffinityStack, allocOwnedStack } from "../memory/address-space.js";
 import { classForBytes, largerSizeClass } from "../memory/size-classes.js";
-import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
+import { CHANNEL_PATTERNS, CoroDefImpl, isGeneratorFunction, type ChannelPattern, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { mixedCopiesMessage, otherCopyRunning, running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
 import { RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
@@ -59,7 +59,7 @@ import { CoroutineHandle, type Coroutine } from "./coroutine.js";
 import type { Chooser } from "./chooser.js";
 import type { RuntimeObserver } from "./observer.js";
 import { Random } from "./random.js";
-import { RunQueue } from "./run-queue.js";
+import { LevelQueue, RunQueue, type ReadyQueue } from "./run-queue.js";
 import { provenance, Resource } from "./resource.js";
 import { TimerHeap } from "./timers.js";
 import type { WaitRecord } from "./wait.js";
@@ -138,6 +138,28 @@ export interface SchedulerConfig {
   readonly overflow: "grow" | "error";
   /** Classes raised by a saved profile, by definition name; null when none was given. */
   readonly classOverrides: ReadonlyMap<string, SizeClass> | null;
+  /** Affinity pools (`pools: { affinity }`): the class of each channel pattern's pools; absent or null when off. */
+  readonly affinity?: Readonly<Record<ChannelPattern, SizeClass>> | null;
+  /** Patterns learned by a saved profile, by definition name (affinity pools on). */
+  readonly patternOverrides?: ReadonlyMap<string, ChannelPattern> | null;
+}
+
+/** What spawnWith may set on a task (checked by the facade). */
+export interface SpawnOptions {
+  readonly name?: string;
+  readonly priority?: number;
+  /** Absolute virtual ms. */
+  readonly deadline?: number;
+  readonly channelPattern?: ChannelPattern;
+}
+
+/** A coroutine that finished after its deadline (virtual ms). */
+export interface MissedDeadline {
+  readonly id: number;
+  readonly name: string;
+  readonly deadline: number;
+  readonly finishedAt: number;
+  readonly state: "done" | "failed" | "cancelled";
 }
 
 /** What a preempted task is resumed with: its operation starts again (see preemptHere). */
@@ -224,7 +246,13 @@ export class Scheduler {
    */
   readonly failedToucher = new WeakMap<object, TaskImpl>();
 
-  private readonly queue = new RunQueue<TaskImpl>();
+  /** A plain FIFO until a priority or a deadline appears, then a LevelQueue (see useLevels). */
+  private queue: ReadyQueue<TaskImpl> = new RunQueue<TaskImpl>();
+  /** Affinity pools: the class per channel pattern; null when off. */
+  readonly affinity: Readonly<Record<ChannelPattern, SizeClass>> | null;
+  private readonly patternOverrides: ReadonlyMap<string, ChannelPattern> | null;
+  /** Coroutines that finished after their deadline, in finishing order. */
+  readonly missedDeadlines: MissedDeadline[] = [];
   private readonly live: TaskImpl[] = [];
   private unobserved: TaskImpl[] = [];
   private lowLevelLive = 0;
@@ -263,6 +291,8 @@ export class Scheduler {
     this.seed = config.seed;
     this.random = new Random(config.seed);
     this.classOverrides = config.classOverrides;
+    this.affinity = config.affinity ?? null;
+    this.patternOverrides = config.patternOverrides ?? null;
     this.views = viewsOf(this.memory.buffer);
     const cs = this.cost.contextSwitch;
     this.switchCosts = [cs.micro, cs.small, cs.medium, cs.large];
@@ -343,8 +373,8 @@ export class Scheduler {
   // ── spawning ────────────────────────────────────────────────────────────
 
   /** Spawns `fn(...args)` as a coroutine on its own stack; it runs when the scheduler runs. */
-  spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A): TaskImpl<R> {
-    return this.spawnOwned(fn, args, null, null);
+  spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A, options?: SpawnOptions): TaskImpl<R> {
+    return this.spawnOwned(fn, args, null, null, options);
   }
 
   /**
@@ -354,7 +384,13 @@ export class Scheduler {
    * on that wait record instead of ready (a scope's limit queues it; the
    * owner wakes it when it may start).
    */
-  spawnOwned<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A, owner: TaskOwner | null, parkOn: WaitRecord | null): TaskImpl<R> {
+  spawnOwned<A extends unknown[], R>(
+    fn: CoroFn<A, R> | CoroDef<A, R>,
+    args: A,
+    owner: TaskOwner | null,
+    parkOn: WaitRecord | null,
+    options?: SpawnOptions,
+  ): TaskImpl<R> {
     // Channels handed over at spawn count as touched (the leak detector's reachability);
     // one of another runtime is refused before anything is allocated.
     let handed: Resource[] | null = null;
@@ -368,8 +404,9 @@ export class Scheduler {
         }
       }
     }
-    const t = this.createTask<A, R>(fn, args, "spawn");
+    const t = this.createTask<A, R>(fn, args, "spawn", options);
     t.flags |= F_SCHEDULED;
+    if (options !== undefined) this.applySpawnOptions(t as TaskImpl, options);
     if (handed !== null) for (const r of handed) touch(t as TaskImpl, r); // binds each to this runtime
     t.liveIndex = this.live.length;
     this.live.push(t as TaskImpl);
@@ -402,10 +439,49 @@ export class Scheduler {
     return learned !== undefined ? largerSizeClass(metaClass, learned) : metaClass;
   }
 
-  private createTask<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A, verb: string): TaskImpl<R> {
+  /** spawnWith's options (and the definition's priority when none is given). */
+  private applySpawnOptions(t: TaskImpl, options: SpawnOptions): void {
+    const ext = t.extOf() as TaskExt;
+    if (options.name !== undefined) ext.nameOverride = options.name;
+    const priority = options.priority ?? (t.def === null ? 0 : t.def.priority);
+    if (options.deadline !== undefined) ext.deadlineCycles = Math.round((options.deadline / 1000) * this.clockHz);
+    if (priority !== 0 || options.deadline !== undefined) {
+      ext.priority = priority;
+      this.useLevels();
+    }
+  }
+
+  /** Switches the ready queue to strict levels with EDF (once; the queued tasks keep their order: all are at level 0). */
+  private useLevels(): void {
+    if (this.queue instanceof LevelQueue) return;
+    const levels = new LevelQueue<TaskImpl>();
+    for (let t = this.queue.shift(); t !== undefined; t = this.queue.shift()) levels.push(t);
+    this.queue = levels;
+  }
+
+  /**
+   * A READY task's effective priority changed (priority inheritance): move it
+   * to its new level. A blocked or running task needs nothing: it is queued
+   * at its effective priority when it next becomes ready.
+   */
+  reprioritise(t: TaskImpl): void {
+    this.useLevels();
+    if ((t.flags & Flag.State) === Flag.Ready && this.queue.remove(t)) this.queue.push(t);
+  }
+
+  /** Lends `priority` to `t` (a waiter's, on a lock `t` holds), or takes the loan back with -Infinity. */
+  lendPriority(t: TaskImpl, priority: number): void {
+    const ext = t.extOf() as TaskExt;
+    if (ext.inherited === priority) return;
+    ext.inherited = priority;
+    this.reprioritise(t);
+  }
+
+  private createTask<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A, verb: string, options?: SpawnOptions): TaskImpl<R> {
     let def: CoroDefImpl<A, R> | null = null;
     let sizeClass: SizeClass;
     let bytes: number | undefined;
+    let pattern: ChannelPattern | undefined;
     if (CoroDefImpl.isDef(fn)) {
       def = fn as CoroDefImpl<A, R>;
       sizeClass = this.classFor(def as CoroDefImpl);
@@ -421,10 +497,25 @@ export class Scheduler {
     } else {
       throw new TypeError(`${verb}() needs a generator function (function*) or a coro() definition, received ${describeCallee(fn)}`);
     }
-    const ref = allocOwnedStack(this.memory, sizeClass, bytes); // owned: the public freeStack refuses it. OutOfMemoryError: nothing changed yet
+    if (this.affinity !== null) {
+      pattern = options?.channelPattern ?? def?.channelPattern ?? (def === null ? undefined : this.patternOverrides?.get(def.name));
+      if (pattern !== undefined && sizeClass !== "large") sizeClass = largerSizeClass(sizeClass, this.affinity[pattern]);
+      if (sizeClass === "large") pattern = undefined; // large stacks are heap blocks: no pools to reserve
+      if (sizeClass === "large" && bytes === undefined) bytes = DEFAULT_LARGE_STACK_BYTES;
+    }
+    // owned: the public freeStack refuses it. OutOfMemoryError: nothing changed yet
+    const ref =
+      pattern === undefined
+        ? allocOwnedStack(this.memory, sizeClass, bytes)
+        : allocAffinityStack(this.memory, sizeClass, CHANNEL_PATTERNS.indexOf(pattern) + 1);
     const parent = running.current;
     const parentId = parent instanceof TaskImpl && parent.sched === this ? parent.id : 0;
     const t = new TaskImpl<R>(this, this.nextTaskId, parentId, def ?? fn, ref);
+    if (pattern !== undefined) (t.extOf() as TaskExt).pattern = pattern;
+    if (def !== null && def.priority !== 0) {
+      (t.extOf() as TaskExt).priority = def.priority;
+      this.useLevels();
+    }
     const stack = t; // the task is its stack (see coro/stack.ts)
     try {
       if (def === null) {
@@ -648,10 +739,10 @@ export class Scheduler {
    * when it would jump the clock while promises are pending (BeforeJump).
    */
   private drive(yieldBeforeJump: boolean): Idle {
-    const queue = this.queue;
     const timers = this.timers;
     for (;;) {
       if (timers.size !== 0 && timers.peekDeadline() <= this._cycles) this.fireDueTimers();
+      const queue = this.queue; // read each turn: a spawn with a priority may switch it to levels
       const t = this.chooser === null ? queue.shift() : this.chosenNext();
       if (t !== undefined) {
         this.step(t);
@@ -681,11 +772,13 @@ export class Scheduler {
 
   /** The chooser's pick among the ready tasks (sched/chooser.ts); undefined when none is ready. */
   private chosenNext(): TaskImpl | undefined {
+    // With priorities in use the chooser picks among what the levels allow next (the top level's FIFO entries).
     const q = this.queue;
-    const k = this.chooser!.pickTask(q); // asked also with nothing ready: the chooser sees every step end
+    const ready = q instanceof LevelQueue ? q.eligible() : (q as RunQueue<TaskImpl>);
+    const k = this.chooser!.pickTask(ready); // asked also with nothing ready: the chooser sees every step end
     if (q.size === 0) return undefined;
-    if (!(k >= 0 && k < q.size)) bug(`chooser picked task ${k} of ${q.size} ready`);
-    return q.takeAt(k);
+    if (!(k >= 0 && k < ready.size)) bug(`chooser picked task ${k} of ${ready.size} ready`);
+    return q instanceof LevelQueue ? q.takeEligible(k) : (q as RunQueue<TaskImpl>).takeAt(k);
   }
 
   /** Due timers, the chooser ordering those due at the same instant (an index in the order they were set). */
@@ -703,7 +796,8 @@ export class Scheduler {
    */
   preemptHere(t: TaskImpl): boolean {
     const c = this.chooser!;
-    if (!c.preemptAtOps || !c.preempt(t, this.queue)) return false;
+    const q = this.queue;
+    if (!c.preemptAtOps || !c.preempt(t, q instanceof LevelQueue ? q.eligible() : (q as RunQueue<TaskImpl>))) return false;
     t.resume = RESTART;
     t.flags = (t.flags & ~Flag.State) | Flag.ResumeError; // READY; the "error" is the restart token
     this.queue.push(t);
@@ -1086,6 +1180,7 @@ export class Scheduler {
   /** Frees the task's stack and drops it from the live list. */
   private release(t: TaskImpl): void {
     t.waitOn = null;
+    if (t.ext !== null && (t.ext as TaskExt).deadlineCycles !== Infinity) this.noteDeadline(t);
     if (this.observer !== null) this.observer.onEnd(t);
     t.cstack.destroy();
     const i = t.liveIndex;
@@ -1097,6 +1192,20 @@ export class Scheduler {
       }
       t.liveIndex = -1;
     }
+  }
+
+  /** A task with a deadline ends: record it if it ended late. */
+  private noteDeadline(t: TaskImpl): void {
+    const deadline = (t.ext as TaskExt).deadlineCycles;
+    if (this._cycles <= deadline) return;
+    const st = t.st;
+    this.missedDeadlines.push({
+      id: t.id,
+      name: t.name,
+      deadline: this.cyclesToMs(deadline),
+      finishedAt: this.now(),
+      state: st === DONE ? "done" : st === FAILED ? "failed" : "cancelled",
+    });
   }
 
   /** A failure reached somebody (a joiner, a select's join case): run() need not report it. */

@@ -24,7 +24,7 @@
  *   body abort) waiting for the task's next suspension point; a task whose
  *   cancellation was requested holds none.
  */
-import { CoroDefImpl } from "../coro/coro.js";
+import { CoroDefImpl, type ChannelPattern } from "../coro/coro.js";
 import type { Running } from "../coro/context.js";
 import { classIndexOf, CoroStack, StackExt } from "../coro/stack.js";
 import { running } from "../coro/context.js";
@@ -55,6 +55,8 @@ export interface StackInfo {
   /** The most bytes of frames that were on the stack at once. */
   readonly highWater: number;
   readonly segments: number;
+  /** The channel-pattern pool its first segment was carved from (affinity pools on), else undefined. */
+  readonly pattern?: ChannelPattern;
 }
 
 /** A scheduled coroutine. */
@@ -65,6 +67,10 @@ export interface Task<R = unknown> {
   readonly result: R | undefined;
   readonly error: unknown;
   readonly stack: StackInfo;
+  /** Its scheduling priority (default 0): higher runs first, FIFO within a level. */
+  readonly priority: number;
+  /** Its deadline in virtual ms (spawnWith({ deadline })), if any: EDF among the ready tasks of its level. */
+  readonly deadline: number | undefined;
   /** Waits for the task and returns its result; rethrows its error; CancelledError if it was cancelled. */
   join(): Operation<R>;
   /** Cancels the task at its current suspension point: finally blocks run, its stack is freed, joiners get CancelledError. */
@@ -153,6 +159,17 @@ export class TaskExt extends StackExt {
   signals: unknown[] | null = null;
   touchB: object | null = null;
   touched: Set<object> | null = null;
+  // Scheduling (spawnWith, coro({ priority })): cold, so a task that uses none of it carries none of it.
+  /** Its own priority (default 0). */
+  priority = 0;
+  /** The highest priority lent to it (priority inheritance: a waiter on a lock it holds); -Infinity for none. */
+  inherited = -Infinity;
+  /** Its deadline in cycles (EDF among ready tasks of its level); Infinity for none. */
+  deadlineCycles = Infinity;
+  /** A name given at spawn (spawnWith({ name })), over the definition's. */
+  nameOverride: string | null = null;
+  /** The affinity pool its first stack was carved from, when affinity pools are on. */
+  pattern: ChannelPattern | undefined = undefined;
 }
 
 /**
@@ -216,7 +233,32 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
 
   /** Read when needed, not stored: a parked task should weigh as little as possible. */
   get name(): string {
+    const ext = this.ext;
+    if (ext !== null && (ext as TaskExt).nameOverride !== null) return (ext as TaskExt).nameOverride!;
     return this.origin.name || "coroutine";
+  }
+
+  get priority(): number {
+    return this.ext === null ? 0 : (this.ext as TaskExt).priority;
+  }
+
+  /** What the ready queue orders by: its priority, or a higher one lent to it (priority inheritance). */
+  get effectivePriority(): number {
+    const ext = this.ext as TaskExt | null;
+    return ext === null ? 0 : Math.max(ext.priority, ext.inherited);
+  }
+
+  get deadlineCycles(): number {
+    return this.ext === null ? Infinity : (this.ext as TaskExt).deadlineCycles;
+  }
+
+  get deadline(): number | undefined {
+    const cycles = this.deadlineCycles;
+    return cycles === Infinity ? undefined : this.sched.cyclesToMs(cycles);
+  }
+
+  get pattern(): ChannelPattern | undefined {
+    return this.ext === null ? undefined : (this.ext as TaskExt).pattern;
   }
 
   get st(): number {
@@ -300,7 +342,15 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   }
 
   get stack(): StackInfo {
-    return { sizeClass: this.sizeClass, addr: this.baseAddr, bytes: this.reservedBytes, highWater: this.highWater, segments: this.segmentCount };
+    const info: StackInfo = {
+      sizeClass: this.sizeClass,
+      addr: this.baseAddr,
+      bytes: this.reservedBytes,
+      highWater: this.highWater,
+      segments: this.segmentCount,
+    };
+    const pattern = this.pattern;
+    return pattern === undefined ? info : { ...info, pattern };
   }
 
   join(): Operation<R> {
