@@ -23,6 +23,7 @@
  *   --filter a,b     only cases whose name contains a or b
  *   --subjects x,y   only these subjects (cprime-coro, floor, async-fn)
  *   --repeat k       measure every point k times (default 1); the doc reports the spread
+ *   --repeat-only a  repeat only the cases whose name contains a (the rest once)
  *   --jobs j         processes at once (default 2; counts do not depend on it)
  *   --no-build       use dist/ as it is
  *   --no-write       do not write docs/instructions.{md,json}
@@ -46,6 +47,7 @@ interface Options {
   filter: string[];
   subjects: SubjectName[];
   repeat: number;
+  repeatOnly: string[];
   jobs: number;
   build: boolean;
   write: boolean;
@@ -54,7 +56,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { filter: [], subjects: [...SUBJECTS], repeat: 1, jobs: 2, build: true, write: true, annotate: null, nodeFlags: [] };
+  const o: Options = { filter: [], subjects: [...SUBJECTS], repeat: 1, repeatOnly: [], jobs: 2, build: true, write: true, annotate: null, nodeFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -69,6 +71,7 @@ function parseArgs(argv: string[]): Options {
         if (!(SUBJECTS as readonly string[]).includes(s)) throw new Error(`unknown subject ${JSON.stringify(s)}; one of ${SUBJECTS.join(", ")}`);
       o.subjects = list as SubjectName[];
     } else if (a === "--repeat") o.repeat = positive(a, value());
+    else if (a === "--repeat-only") o.repeatOnly.push(...value().split(","));
     else if (a === "--jobs") o.jobs = positive(a, value());
     else if (a === "--no-build") o.build = false;
     else if (a === "--no-write") o.write = false;
@@ -348,8 +351,9 @@ function renderMarkdown(r: Report): string {
   out.push(`- Subject: dist/index.js, the built package`);
   const spreads = r.rows.flatMap((row) => Object.values(row.spreadPerOp).filter((x): x is number => typeof x === "number"));
   if (r.repeat > 1 && spreads.length > 0) {
+    const repeated = r.rows.filter((row) => Object.values(row.spreadPerOp).some((x) => typeof x === "number")).map((row) => row.case);
     out.push(
-      `- Repeatability: every point was measured ${r.repeat} times; the largest difference between repeats is ` +
+      `- Repeatability: every point of ${repeated.join(", ")} was measured ${r.repeat} times; the largest difference between repeats is ` +
         `${Math.max(...spreads).toFixed(2)} instructions per operation (raw counts differ by a few thousand instructions of ` +
         `start-up out of ≈ 600 million).`,
     );
