@@ -28,6 +28,7 @@
  *   --no-build       use dist/ as it is
  *   --no-write       do not write docs/instructions.{md,json}
  *   --annotate dir   keep the callgrind files and write callgrind_annotate output of every point to dir
+ *   --merge          keep the rows of cases not measured now from the existing docs/instructions.json
  *   --node-flag f    an extra node flag for every child (e.g. --perf-basic-prof); repeatable
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -52,11 +53,23 @@ interface Options {
   build: boolean;
   write: boolean;
   annotate: string | null;
+  merge: boolean;
   nodeFlags: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { filter: [], subjects: [...SUBJECTS], repeat: 1, repeatOnly: [], jobs: 2, build: true, write: true, annotate: null, nodeFlags: [] };
+  const o: Options = {
+    filter: [],
+    subjects: [...SUBJECTS],
+    repeat: 1,
+    repeatOnly: [],
+    jobs: 2,
+    build: true,
+    write: true,
+    annotate: null,
+    merge: false,
+    nodeFlags: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -76,6 +89,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--no-build") o.build = false;
     else if (a === "--no-write") o.write = false;
     else if (a === "--annotate") o.annotate = path.resolve(value());
+    else if (a === "--merge") o.merge = true;
     else if (a === "--node-flag") o.nodeFlags.push(value());
     else throw new Error(`unknown option ${JSON.stringify(a)} (see the header of bench/instructions/run.ts)`);
   }
@@ -181,6 +195,7 @@ interface Row {
   n2: number;
   warmup: number;
   target: number | null;
+  floorName: string;
   perOp: Partial<Record<SubjectName, number | null>>;
   /** Largest |difference| between repeats of one point, in instructions per op. */
   spreadPerOp: Partial<Record<SubjectName, number | null>>;
@@ -211,7 +226,8 @@ async function main(): Promise<number> {
   for (const c of cases) {
     for (const s of o.subjects) {
       if (c.subjects[s] === undefined) continue;
-      for (let rep = 0; rep < o.repeat; rep++)
+      const repeat = o.repeatOnly.length === 0 || o.repeatOnly.some((f) => c.name.includes(f)) ? o.repeat : 1;
+      for (let rep = 0; rep < repeat; rep++)
         for (const n of [c.n1, c.n2]) points.push({ caseName: c.name, subject: s, n, rep, instructions: null, seconds: 0 });
     }
   }
@@ -244,6 +260,7 @@ async function main(): Promise<number> {
       n2: c.n2,
       warmup: c.warmup,
       target: c.target ?? null,
+      floorName: c.floorName ?? "floor",
       perOp: {},
       spreadPerOp: {},
       raw: {},
@@ -280,11 +297,21 @@ async function main(): Promise<number> {
     return row;
   });
 
+  let mergedFrom: string | null = null;
   const failed = points.filter((p) => p.error !== undefined);
   const seconds = (performance.now() - started) / 1000;
   console.log("");
   console.log(renderText(rows));
   console.log(`\n${points.length - failed.length}/${points.length} runs ok in ${seconds.toFixed(0)} s`);
+  if (o.write && o.merge) {
+    const file = path.join(ROOT, "docs/instructions.json");
+    const old = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { rows: Row[]; command?: string }) : { rows: [] };
+    const measured = new Set(rows.map((r) => r.case));
+    const order = CASES.map((c) => c.name);
+    for (const r of old.rows) if (!measured.has(r.case)) rows.push({ ...r, floorName: r.floorName ?? "floor" });
+    rows.sort((a, b) => order.indexOf(a.case) - order.indexOf(b.case));
+    mergedFrom = old.command ?? "an earlier run";
+  }
   if (o.write) {
     const command = `npm run bench:instructions${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
     const report = {
@@ -293,6 +320,7 @@ async function main(): Promise<number> {
       machine: m,
       nodeFlags: NODE_FLAGS,
       command,
+      mergedFrom,
       repeat: o.repeat,
       seconds,
       rows,
@@ -323,6 +351,7 @@ function renderText(rows: Row[]): string {
 
 interface Report {
   date: string;
+  mergedFrom: string | null;
   machine: ReturnType<typeof machine>;
   nodeFlags: string[];
   command: string;
@@ -344,7 +373,9 @@ function renderMarkdown(r: Report): string {
       "the async-fn peer is async functions over promises where that means the same operation.",
   );
   out.push("");
-  out.push(`- Command: \`${r.command}\` (${r.seconds.toFixed(0)} s)`);
+  out.push(
+    `- Command: \`${r.command}\` (${r.seconds.toFixed(0)} s)${r.mergedFrom ? `; the other rows kept from \`${r.mergedFrom}\` (same machine, same flags)` : ""}`,
+  );
   out.push(`- Each point: \`valgrind --tool=callgrind node ${r.nodeFlags.join(" ")} <bundled child> <case> <subject> <n>\``);
   out.push(`- Machine: ${m.cpu} (${m.cores} logical cores, ${m.memoryGiB} GiB), ${m.os}; Node ${m.node} (V8 ${m.v8}); ${m.valgrind}`);
   out.push(`- Date: ${r.date}`);
@@ -364,7 +395,7 @@ function renderMarkdown(r: Report): string {
   for (const row of r.rows) {
     const verdict = row.target === null ? "" : `≤ ${row.target.toFixed(1)}× ${row.ratio === null ? "" : row.ratio <= row.target ? "**met**" : "**missed**"}`;
     out.push(
-      `| ${row.case} | ${row.op} | ${fmtPerOp(row.perOp["cprime-coro"] ?? null)} | ${fmtPerOp(row.perOp.floor ?? null)} | ` +
+      `| ${row.case} | ${row.op} | ${fmtPerOp(row.perOp["cprime-coro"] ?? null)} | ${fmtPerOp(row.perOp.floor ?? null)}${row.floorName === "floor" ? "" : ` (${row.floorName})`} | ` +
         `${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} | ${verdict} | ${fmtPerOp(row.perOp["async-fn"] ?? null)} | ` +
         `${row.asyncRatio === null ? "—" : `${row.asyncRatio.toFixed(2)}×`} |`,
     );
@@ -377,7 +408,9 @@ function renderMarkdown(r: Report): string {
     for (const s of SUBJECTS) {
       if (row.notes[s] !== undefined) {
         const raw = row.raw[s];
-        out.push(`  - ${s}: ${row.notes[s]}${raw ? ` — I(n1) = ${raw.n1.map(fmtInt).join(", ")}; I(n2) = ${raw.n2.map(fmtInt).join(", ")}` : ""}`);
+        out.push(
+          `  - ${s === "floor" && row.floorName !== "floor" ? row.floorName : s}: ${row.notes[s]}${raw ? ` — I(n1) = ${raw.n1.map(fmtInt).join(", ")}; I(n2) = ${raw.n2.map(fmtInt).join(", ")}` : ""}`,
+        );
       } else if (row.missing[s] !== undefined) out.push(`  - ${s}: not measured — ${row.missing[s]}`);
     }
   }

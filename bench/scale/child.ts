@@ -22,6 +22,9 @@
  * of pools carved ahead, up to 2×, is not charged). The probe's own forced GCs and its
  * time are excluded from the wall time and the GC share.
  *
+ * Each process first runs the workload once at 10⁴ coroutines (a warm-up,
+ * discarded), so per-coroutine figures at small N are not JIT tier-up.
+ *
  * GC share: the sum of PerformanceObserver "gc" entry durations in the
  * measured window ÷ its wall time (no --trace-gc).
  */
@@ -46,6 +49,8 @@ export interface ScaleResult {
 }
 
 const RESULT = "RESULT ";
+/** Coroutines of the warm-up round every measurement runs first (not for the day: its timers already run ≈ 12 rounds). */
+const WARMUP = 10_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (typeof gc !== "function") throw new Error("run with --expose-gc");
 const fullGc = () => {
@@ -321,11 +326,15 @@ async function main(): Promise<void> {
   const [workload, subject, nText] = process.argv.slice(2);
   const n = Number(nText);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`n must be a positive integer, received ${JSON.stringify(nText)}`);
-  let r: ScaleResult;
-  if (subject === "cprime-coro") r = workload === "park-wake" ? await cprimeParkWake(n) : await cprimeTimed(workload as "timers" | "day", n);
-  else if (subject === "async-fn" && workload === "park-wake") r = await asyncParkWake(n);
-  else if (subject === "async-fn" && workload === "timers") r = await asyncTimers(n);
+  let measure: (n: number) => Promise<ScaleResult>;
+  if (subject === "cprime-coro") measure = workload === "park-wake" ? cprimeParkWake : (k) => cprimeTimed(workload as "timers" | "day", k);
+  else if (subject === "async-fn" && workload === "park-wake") measure = asyncParkWake;
+  else if (subject === "async-fn" && workload === "timers") measure = asyncTimers;
   else throw new Error(`no ${subject} subject for ${workload}`);
+  // Warm-up: the same workload at WARMUP coroutines first, so JIT tier-up and first-use costs are not charged to small N.
+  if (workload !== "day") await measure(WARMUP);
+  gcEntries.length = 0;
+  const r = await measure(n);
   observer.disconnect();
   process.stdout.write(RESULT + JSON.stringify(r) + "\n");
 }
