@@ -19,8 +19,9 @@ import { Channel, HEAP_CONTROL_BYTES, Heap, recv, Runtime, select, sleep, yieldN
 import { AsyncChannel } from "../peers/async-channel.js";
 import { MinimalChannel, MinimalRecvCase, MinimalRuntime, minimalSelect } from "../peers/minimal-channel.js";
 import { FloorScheduler, minimalYield } from "./floor.js";
+import { HandleChannel, HandleRuntime, handleYield } from "./proto/handles.js";
 
-export type SubjectName = "cprime-coro" | "floor" | "async-fn";
+export type SubjectName = "cprime-coro" | "floor" | "async-fn" | "proto-handles";
 
 export interface Subject {
   /** Performs n operations; returns a checksum. */
@@ -112,6 +113,19 @@ const pingPong: InstructionCase = {
         return out.sum;
       },
     },
+    "proto-handles": {
+      note: "HandleChannel(0) ×2 on HandleRuntime (./proto/handles.ts): the floor's semantics with tasks by id",
+      run(n) {
+        const rt = new HandleRuntime();
+        const ping = new HandleChannel<number>(rt, 0);
+        const pong = new HandleChannel<number>(rt, 0);
+        const out = { sum: -1 };
+        rt.spawn(ponger, ping, pong, n);
+        rt.spawn(pinger, ping, pong, n, out);
+        rt.run();
+        return out.sum;
+      },
+    },
     "async-fn": {
       note: "two async functions over AsyncChannel (bench/peers/async-channel.ts), Promise.all",
       async run(n) {
@@ -179,6 +193,18 @@ const throughput: InstructionCase = {
       run(n) {
         const rt = new MinimalRuntime();
         const ch = new MinimalChannel<number>(rt, THROUGHPUT_CAPACITY);
+        const out = { sum: -1 };
+        rt.spawn(producer, ch, n);
+        rt.spawn(consumer, ch, n, out);
+        rt.run();
+        return out.sum;
+      },
+    },
+    "proto-handles": {
+      note: `HandleChannel(${THROUGHPUT_CAPACITY}) (./proto/handles.ts)`,
+      run(n) {
+        const rt = new HandleRuntime();
+        const ch = new HandleChannel<number>(rt, THROUGHPUT_CAPACITY);
         const out = { sum: -1 };
         rt.spawn(producer, ch, n);
         rt.spawn(consumer, ch, n, out);
@@ -305,6 +331,20 @@ const switchCase: InstructionCase = {
         }
         for (let i = 0; i < SWITCH_COROUTINES; i++) s.spawn(floorYielder, n / SWITCH_COROUTINES);
         s.run();
+        return out.sum;
+      },
+    },
+    "proto-handles": {
+      note: "HandleRuntime (./proto/handles.ts): an Int32Array ring of task ids",
+      run(n) {
+        const rt = new HandleRuntime();
+        const out = { sum: 0 };
+        function* handleYielder(rounds: number): Generator<unknown, void, unknown> {
+          for (let r = 0; r < rounds; r++) yield* handleYield(rt);
+          out.sum += rounds;
+        }
+        for (let i = 0; i < SWITCH_COROUTINES; i++) rt.spawn(handleYielder, n / SWITCH_COROUTINES);
+        rt.run();
         return out.sum;
       },
     },
@@ -545,9 +585,9 @@ function heapCase(label: string, bytes: number): InstructionCase {
     name: `heap-${label}`,
     op: "alloc + free",
     description: `alloc(${bytes}) then free of the same block, ${HEAP_RESIDENT} blocks resident (bench/memory.bench.ts's memory/heap/alloc-free/${label})`,
-    warmup: 50_000,
-    n1: 50_000,
-    n2: 250_000,
+    warmup: 20_000,
+    n1: 20_000,
+    n2: 100_000,
     target: 1.0,
     floorName: "@thi.ng/malloc",
     expect: (n) => n,

@@ -21,7 +21,7 @@
  *
  * Options:
  *   --filter a,b     only cases whose name contains a or b
- *   --subjects x,y   only these subjects (cprime-coro, floor, async-fn)
+ *   --subjects x,y   only these subjects (cprime-coro, floor, async-fn, proto-handles)
  *   --repeat k       measure every point k times (default 1); the doc reports the spread
  *   --repeat-only a  repeat only the cases whose name contains a (the rest once)
  *   --jobs j         processes at once (default 2; counts do not depend on it)
@@ -41,7 +41,7 @@ import { build } from "esbuild";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
 const NODE_FLAGS = ["--single-threaded", "--predictable-gc-schedule", "--random-seed=1"];
-const SUBJECTS = ["cprime-coro", "floor", "async-fn"] as const;
+const SUBJECTS = ["cprime-coro", "floor", "async-fn", "proto-handles"] as const;
 type SubjectName = (typeof SUBJECTS)[number];
 
 interface Options {
@@ -289,11 +289,7 @@ async function main(): Promise<number> {
       row.perOp[s] = perOps[0];
       row.spreadPerOp[s] = perOps.length > 1 ? Math.max(...perOps) - Math.min(...perOps) : null;
     }
-    const ours = row.perOp["cprime-coro"];
-    const floor = row.perOp.floor;
-    const asy = row.perOp["async-fn"];
-    if (ours != null && floor != null && floor > 0) row.ratio = ours / floor;
-    if (ours != null && asy != null && asy > 0) row.asyncRatio = ours / asy;
+    ratios(row);
     return row;
   });
 
@@ -304,11 +300,25 @@ async function main(): Promise<number> {
   console.log(renderText(rows));
   console.log(`\n${points.length - failed.length}/${points.length} runs ok in ${seconds.toFixed(0)} s`);
   if (o.write && o.merge) {
+    // Per case and subject: what was not measured now is kept from the existing report.
     const file = path.join(ROOT, "docs/instructions.json");
     const old = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { rows: Row[]; command?: string }) : { rows: [] };
-    const measured = new Set(rows.map((r) => r.case));
     const order = CASES.map((c) => c.name);
-    for (const r of old.rows) if (!measured.has(r.case)) rows.push({ ...r, floorName: r.floorName ?? "floor" });
+    for (const was of old.rows) {
+      const now = rows.find((r) => r.case === was.case);
+      if (now === undefined) {
+        rows.push({ ...was, floorName: was.floorName ?? "floor" });
+        continue;
+      }
+      for (const s of SUBJECTS) {
+        if (now.perOp[s] !== undefined || was.perOp[s] === undefined) continue;
+        now.perOp[s] = was.perOp[s];
+        now.spreadPerOp[s] = was.spreadPerOp[s];
+        if (was.raw[s] !== undefined) now.raw[s] = was.raw[s];
+        if (was.notes[s] !== undefined) now.notes[s] = was.notes[s];
+      }
+      ratios(now);
+    }
     rows.sort((a, b) => order.indexOf(a.case) - order.indexOf(b.case));
     mergedFrom = old.command ?? "an earlier run";
   }
@@ -332,8 +342,16 @@ async function main(): Promise<number> {
   return failed.length > 0 ? 1 : 0;
 }
 
+function ratios(row: Row): void {
+  const ours = row.perOp["cprime-coro"];
+  const floor = row.perOp.floor;
+  const asy = row.perOp["async-fn"];
+  row.ratio = ours != null && floor != null && floor > 0 ? ours / floor : null;
+  row.asyncRatio = ours != null && asy != null && asy > 0 ? ours / asy : null;
+}
+
 function renderText(rows: Row[]): string {
-  const head = ["case", "op", "cprime-coro", "floor", "× floor", "target", "async-fn", "× async"];
+  const head = ["case", "op", "cprime-coro", "floor", "× floor", "target", "async-fn", "× async", "proto-handles"];
   const body = rows.map((r) => [
     r.case,
     r.op,
@@ -343,6 +361,7 @@ function renderText(rows: Row[]): string {
     r.target === null ? "" : `≤ ${r.target.toFixed(1)}×${r.ratio === null ? "" : r.ratio <= r.target ? " met" : " missed"}`,
     fmtPerOp(r.perOp["async-fn"] ?? null),
     r.asyncRatio === null ? "—" : `${r.asyncRatio.toFixed(2)}×`,
+    fmtPerOp(r.perOp["proto-handles"] ?? null),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
@@ -370,7 +389,9 @@ function renderMarkdown(r: Report): string {
       "callgrind, as (I(n2) − I(n1)) / (n2 − n1): each point is a fresh process that runs the case's warm-up and then n operations, so " +
       "start-up, module loading, JIT tier-up and the warm-up cancel, and garbage collection stays in. The floor is the same workload on " +
       "a plain-JS minimal `yield*` runtime with the same semantics (bench/peers/minimal-channel.ts, bench/instructions/floor.ts); " +
-      "the async-fn peer is async functions over promises where that means the same operation.",
+      "the async-fn peer is async functions over promises where that means the same operation. proto-handles is " +
+      "bench/instructions/proto/handles.ts: the floor's semantics rebuilt on #12's handles-not-pointers technique (tasks by " +
+      "integer id, Int32Array run and wait queues, results built at resume), measuring what the technique alone buys.",
   );
   out.push("");
   out.push(
@@ -390,14 +411,14 @@ function renderMarkdown(r: Report): string {
     );
   }
   out.push("");
-  out.push("| case | one op | cprime-coro | floor | cprime ÷ floor | #12 target | async-fn | cprime ÷ async |");
-  out.push("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |");
+  out.push("| case | one op | cprime-coro | floor | cprime ÷ floor | #12 target | async-fn | cprime ÷ async | proto-handles |");
+  out.push("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
   for (const row of r.rows) {
     const verdict = row.target === null ? "" : `≤ ${row.target.toFixed(1)}× ${row.ratio === null ? "" : row.ratio <= row.target ? "**met**" : "**missed**"}`;
     out.push(
       `| ${row.case} | ${row.op} | ${fmtPerOp(row.perOp["cprime-coro"] ?? null)} | ${fmtPerOp(row.perOp.floor ?? null)}${row.floorName === "floor" ? "" : ` (${row.floorName})`} | ` +
         `${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} | ${verdict} | ${fmtPerOp(row.perOp["async-fn"] ?? null)} | ` +
-        `${row.asyncRatio === null ? "—" : `${row.asyncRatio.toFixed(2)}×`} |`,
+        `${row.asyncRatio === null ? "—" : `${row.asyncRatio.toFixed(2)}×`} | ${fmtPerOp(row.perOp["proto-handles"] ?? null)} |`,
     );
   }
   out.push("");
