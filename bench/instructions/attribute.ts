@@ -10,23 +10,61 @@
  * (RecordWrite stubs and the remembered set), the garbage collector
  * (scavenger, mark-compact, sweeper, allocation slow paths), the generator
  * and iterator builtins, inline caches, allocation builtins, and the rest.
+ *
+ * Run the driver with `--node-flag --perf-basic-prof` too and the JIT code's
+ * addresses are named through node's /tmp/perf-<pid>.map (the pid is in the
+ * annotate header): `JS *step scheduler.ts:494`, and so on.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+
+/** The JIT code map node wrote with --perf-basic-prof (/tmp/perf-<pid>.map): [start, end, name], sorted. */
+function perfMap(pid: string): [number, number, string][] | null {
+  const file = `/tmp/perf-${pid}.map`;
+  if (!existsSync(file)) return null;
+  const rows: [number, number, string][] = [];
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m !== null) rows.push([parseInt(m[1], 16), parseInt(m[1], 16) + parseInt(m[2], 16), m[3]]);
+  }
+  return rows.sort((a, b) => a[0] - b[0]);
+}
+
+function lookup(map: [number, number, string][], addr: number): string | null {
+  let lo = 0;
+  let hi = map.length - 1;
+  let found: [number, number, string] | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (map[mid][0] <= addr) {
+      found = map[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found !== null && addr < found[1] ? found[2] : null;
+}
 
 function parse(file: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const line of readFileSync(file, "utf8").split("\n")) {
+  const text = readFileSync(file, "utf8");
+  const pid = /\(PID (\d+)/.exec(text)?.[1];
+  const map = pid === undefined ? null : perfMap(pid);
+  for (const line of text.split("\n")) {
     const m = /^\s*([\d,]+) \([\s\d.]+%\)\s+(.*)$/.exec(line);
     if (m === null || m[2].startsWith("PROGRAM TOTALS")) continue;
-    const name = m[2].replace(/ \[[^\]]*\]$/, "").replace(/^\?\?\?:/, "");
+    let name = m[2].replace(/ \[[^\]]*\]$/, "").replace(/^\?\?\?:/, "");
+    const addr = /^0x([0-9a-f]+)/.exec(name);
+    if (addr !== null && map !== null) {
+      const js = lookup(map, parseInt(addr[1], 16));
+      if (js !== null) name = `JS ${js.replace(/file:\/\/\S*\/([^/\s]+)/, "$1")}`;
+    }
     out.set(name, (out.get(name) ?? 0) + Number(m[1].replace(/,/g, "")));
   }
   return out;
 }
 
 const GROUPS: [string, RegExp][] = [
-  ["JIT-compiled JavaScript (anonymous code addresses)", /^0x[0-9a-f]+('\d+)?$/],
+  ["JIT-compiled JavaScript (anonymous code addresses)", /^(0x[0-9a-f]+('\d+)?|JS .*)$/],
   ["write barrier (RecordWrite stubs, remembered set)", /RecordWrite|WriteBarrier|RememberedSet|SlotSet|EphemeronKeyBarrier|MarkingBarrier/],
   [
     "garbage collector (scavenge, mark-compact, sweep, evacuation)",

@@ -28,7 +28,10 @@
  *   --no-build       use dist/ as it is
  *   --no-write       do not write docs/instructions.{md,json}
  *   --annotate dir   keep the callgrind files and write callgrind_annotate output of every point to dir
- *   --merge          keep the rows of cases not measured now from the existing docs/instructions.json
+ *   --merge          keep what was not measured now (per case and subject) from the report's existing instructions.json
+ *   --merge-from f   the same from another instructions.json (repeatable; earlier sources win)
+ *   --report dir     where instructions.{md,json} are written (default docs/)
+ *   --render-only    measure nothing: merge the sources and write the report
  *   --node-flag f    an extra node flag for every child (e.g. --perf-basic-prof); repeatable
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -54,6 +57,9 @@ interface Options {
   write: boolean;
   annotate: string | null;
   merge: boolean;
+  mergeFrom: string[];
+  reportDir: string;
+  renderOnly: boolean;
   nodeFlags: string[];
 }
 
@@ -68,6 +74,9 @@ function parseArgs(argv: string[]): Options {
     write: true,
     annotate: null,
     merge: false,
+    mergeFrom: [],
+    reportDir: path.join(ROOT, "docs"),
+    renderOnly: false,
     nodeFlags: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -90,6 +99,9 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--no-write") o.write = false;
     else if (a === "--annotate") o.annotate = path.resolve(value());
     else if (a === "--merge") o.merge = true;
+    else if (a === "--merge-from") o.mergeFrom.push(path.resolve(value()));
+    else if (a === "--report") o.reportDir = path.resolve(value());
+    else if (a === "--render-only") o.renderOnly = true;
     else if (a === "--node-flag") o.nodeFlags.push(value());
     else throw new Error(`unknown option ${JSON.stringify(a)} (see the header of bench/instructions/run.ts)`);
   }
@@ -209,6 +221,7 @@ interface Row {
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const started = performance.now();
+  if (o.renderOnly) o.build = false;
   if (o.build) {
     console.log("building dist/ (tsup) …");
     const b = spawnSync("npx", ["tsup", "--silent"], { cwd: ROOT, stdio: "inherit" });
@@ -220,8 +233,8 @@ async function main(): Promise<number> {
   // The cases' metadata comes from the module the child runs (imported after the build: it imports "cprime-coro").
   const { CASES } = await import("./cases.js");
 
-  const cases = CASES.filter((c) => o.filter.length === 0 || o.filter.some((f) => c.name.includes(f)));
-  if (cases.length === 0) throw new Error(`no case matches ${o.filter.join(", ")}; cases: ${CASES.map((c) => c.name).join(", ")}`);
+  const cases = o.renderOnly ? [] : CASES.filter((c) => o.filter.length === 0 || o.filter.some((f) => c.name.includes(f)));
+  if (cases.length === 0 && !o.renderOnly) throw new Error(`no case matches ${o.filter.join(", ")}; cases: ${CASES.map((c) => c.name).join(", ")}`);
   const points: Point[] = [];
   for (const c of cases) {
     for (const s of o.subjects) {
@@ -293,17 +306,30 @@ async function main(): Promise<number> {
     return row;
   });
 
-  let mergedFrom: string | null = null;
+  let mergedFrom: string[] | null = null;
   const failed = points.filter((p) => p.error !== undefined);
   const seconds = (performance.now() - started) / 1000;
   console.log("");
   console.log(renderText(rows));
   console.log(`\n${points.length - failed.length}/${points.length} runs ok in ${seconds.toFixed(0)} s`);
-  if (o.write && o.merge) {
-    // Per case and subject: what was not measured now is kept from the existing report.
-    const file = path.join(ROOT, "docs/instructions.json");
-    const old = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { rows: Row[]; command?: string }) : { rows: [] };
-    const order = CASES.map((c) => c.name);
+  const sources = [...(o.merge ? [path.join(o.reportDir, "instructions.json")] : []), ...o.mergeFrom];
+  if (o.renderOnly && sources.length === 0) throw new Error("--render-only needs --merge or --merge-from");
+  const mergedCommands: string[] = [];
+  let totalSeconds = seconds;
+  let repeat = o.repeat;
+  for (const file of sources) {
+    // Per case and subject: what is not measured yet is taken from the source.
+    if (!existsSync(file)) continue;
+    const old = JSON.parse(readFileSync(file, "utf8")) as {
+      rows: Row[];
+      command?: string;
+      mergedFrom?: string[] | string | null;
+      seconds?: number;
+      repeat?: number;
+    };
+    mergedCommands.push(old.command ?? file, ...(Array.isArray(old.mergedFrom) ? old.mergedFrom : []));
+    totalSeconds += old.seconds ?? 0;
+    repeat = Math.max(repeat, old.repeat ?? 1);
     for (const was of old.rows) {
       const now = rows.find((r) => r.case === was.case);
       if (now === undefined) {
@@ -319,9 +345,10 @@ async function main(): Promise<number> {
       }
       ratios(now);
     }
-    rows.sort((a, b) => order.indexOf(a.case) - order.indexOf(b.case));
-    mergedFrom = old.command ?? "an earlier run";
   }
+  const order = CASES.map((c) => c.name);
+  rows.sort((a, b) => order.indexOf(a.case) - order.indexOf(b.case));
+  if (mergedCommands.length > 0) mergedFrom = [...new Set(mergedCommands)];
   if (o.write) {
     const command = `npm run bench:instructions${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
     const report = {
@@ -331,13 +358,14 @@ async function main(): Promise<number> {
       nodeFlags: NODE_FLAGS,
       command,
       mergedFrom,
-      repeat: o.repeat,
-      seconds,
+      repeat,
+      seconds: totalSeconds,
       rows,
     };
-    writeFileSync(path.join(ROOT, "docs/instructions.json"), JSON.stringify(report, null, 2) + "\n");
-    writeFileSync(path.join(ROOT, "docs/instructions.md"), renderMarkdown(report));
-    console.log("wrote docs/instructions.md, docs/instructions.json");
+    mkdirSync(o.reportDir, { recursive: true });
+    writeFileSync(path.join(o.reportDir, "instructions.json"), JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(path.join(o.reportDir, "instructions.md"), renderMarkdown(report));
+    console.log(`wrote ${path.join(o.reportDir, "instructions.md")}, instructions.json`);
   }
   return failed.length > 0 ? 1 : 0;
 }
@@ -370,7 +398,7 @@ function renderText(rows: Row[]): string {
 
 interface Report {
   date: string;
-  mergedFrom: string | null;
+  mergedFrom: string[] | null;
   machine: ReturnType<typeof machine>;
   nodeFlags: string[];
   command: string;
