@@ -40,7 +40,7 @@
 import { ChannelClosedError } from "../errors.js";
 import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
 import { running } from "../coro/context.js";
-import { describeValue } from "../describe.js";
+import { describeValue, readGuarded } from "../describe.js";
 import { Resource } from "../sched/resource.js";
 import { currentTaskOrThrow, resourceResolvers } from "../sched/scheduler.js";
 import { touch, type TaskImpl, takeResumeValue } from "../sched/task.js";
@@ -110,6 +110,23 @@ export class ChannelRef extends Resource {
   describe(): string {
     return this.#channel.describe();
   }
+  /** Whether `ref` is the ref of `channel` (a brand check: no Proxy or forged object passes). */
+  static isRefOf(ref: unknown, channel: object): boolean {
+    return typeof ref === "object" && ref !== null && #channel in ref && (ref as ChannelRef).#channel === channel;
+  }
+}
+
+/**
+ * Whether `x` is a real Channel: a Proxy whose traps throw, or an object made
+ * from Channel.prototype without the constructor, is not. Off the hot paths
+ * (validators, resource lookups), which may use a plain `instanceof`.
+ */
+export function isChannel(x: unknown): x is Channel<unknown> {
+  try {
+    return x instanceof Channel && ChannelRef.isRefOf((x as Channel<unknown>).ref, x);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -144,10 +161,12 @@ export class Channel<T> {
   constructor(capacity: number = 0, options: ChannelOptions<T> = {}) {
     this.capacity = checkCapacity(capacity);
     if (options === null || typeof options !== "object") throw new TypeError(`Channel options must be an object, received ${describeValue(options)}`);
-    const name: unknown = options.name;
+    const { name, overflow, onUndelivered } = readGuarded("Channel options", (): Record<string, unknown> => {
+      const o = options as Record<string, unknown>;
+      return { name: o.name, overflow: o.overflow, onUndelivered: o.onUndelivered };
+    });
     if (name !== undefined && typeof name !== "string") throw new TypeError(`Channel name must be a string, received ${describeValue(name)}`);
-    this.overflowPolicy = checkOverflow(capacity, options.overflow);
-    const onUndelivered: unknown = options.onUndelivered;
+    this.overflowPolicy = checkOverflow(capacity, overflow);
     if (onUndelivered !== undefined && typeof onUndelivered !== "function")
       throw new TypeError(`Channel onUndelivered must be a function, received ${describeValue(onUndelivered)}`);
     this.onUndelivered = (onUndelivered as ((value: unknown) => void) | undefined) ?? null;
@@ -468,6 +487,6 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
 
 // A channel or a port passed to spawn() counts as touched by the new task (leak detection).
 resourceResolvers.push((a: object): Resource | null => {
-  const ch = a instanceof Channel ? (a as Channel<unknown>) : (channelOfSendPort(a) ?? channelOfRecvPort(a));
+  const ch = isChannel(a) ? a : (channelOfSendPort(a) ?? channelOfRecvPort(a));
   return ch === undefined ? null : ch.ref;
 });

@@ -32,7 +32,7 @@
  */
 import { bug } from "../errors.js";
 import { SUSPENDED, type Operation } from "../coro/operation.js";
-import { describeValue } from "../describe.js";
+import { describeError, describeValue, readGuarded } from "../describe.js";
 import { checkDelay, deadlineAfter } from "../sched/clock.js";
 import { sleep } from "../sched/ops.js";
 import { currentTaskOrThrow, formatMs } from "../sched/scheduler.js";
@@ -199,7 +199,7 @@ export function recvSourceOf(port: object): EventSource | undefined {
 }
 
 function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> | EventSource {
-  if (ch instanceof Channel) return ch as Channel<unknown>;
+  if (instanceOfChannel(ch)) return ch as Channel<unknown>;
   if (ch !== null && typeof ch === "object") {
     const behind = dir === "recv" ? channelOfRecvPort(ch) : channelOfSendPort(ch);
     if (behind !== undefined) return behind;
@@ -208,7 +208,7 @@ function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> | Event
       if (source !== undefined) return source;
     }
     const other = dir === "recv" ? channelOfSendPort(ch) : (channelOfRecvPort(ch) ?? portSources.get(ch));
-    if (other !== undefined) throw new TypeError(`${dir}(port): a ${dir === "recv" ? "SendPort" : "RecvPort"} cannot ${dir} (${String(ch)})`);
+    if (other !== undefined) throw new TypeError(`${dir}(port): a ${dir === "recv" ? "SendPort" : "RecvPort"} cannot ${dir} (${describeValue(ch)})`);
   }
   throw new TypeError(`${dir}(ch): ch must be a Channel, a ${dir === "recv" ? "RecvPort" : "SendPort"} or null (a nil channel), received ${describeValue(ch)}`);
 }
@@ -217,7 +217,7 @@ function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> | Event
 export function recv(ch: null): SelectCase<never>;
 export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvResult<T>>;
 export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvResult<T>> {
-  if (ch instanceof Channel) return new RecvCase(ch as Channel<unknown>) as SelectCase<RecvResult<T>>; // the common case first
+  if (instanceOfChannel(ch)) return new RecvCase(ch as Channel<unknown>) as SelectCase<RecvResult<T>>; // the common case first
   if (ch === null) return new NilCase("recv");
   const target = channelFor(ch, "recv");
   return (target instanceof Channel ? new RecvCase(target) : new EventCase(target)) as SelectCase<RecvResult<T>>;
@@ -225,7 +225,7 @@ export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvRes
 
 /** A select case that sends `value` on `ch`; on `null` (Go's nil channel) it is never ready. */
 export function send<T>(ch: Channel<T> | SendPort<T> | null, value: T): SelectCase<Sent> {
-  if (ch instanceof Channel) return new SendCase(ch as Channel<unknown>, value);
+  if (instanceOfChannel(ch)) return new SendCase(ch as Channel<unknown>, value);
   if (ch === null) return new NilCase("send");
   return new SendCase(channelFor(ch, "send") as Channel<unknown>, value);
 }
@@ -271,20 +271,33 @@ export function select<const C extends readonly SelectCase[]>(cases: C, options:
 export function select<const C extends readonly SelectCase[]>(cases: C, options?: { default?: false }): Operation<SelectResultOf<C>>;
 export function select<const C extends readonly SelectCase[]>(cases: C, options?: { default?: boolean }): Operation<SelectResultOf<C> | SelectDefault>;
 export function select(cases: readonly SelectCase[], options?: { default?: boolean }): Operation<SelectResult> {
-  if (!Array.isArray(cases))
+  if (!isArray(cases))
     throw new TypeError(`select(cases): cases must be an array of recv(), send(), after(), join() or settled() cases, received ${describeValue(cases)}`);
   // No `= {}` default: that would allocate an object on every call.
   if (options !== undefined && (options === null || typeof options !== "object"))
     throw new TypeError(`select options must be an object, received ${describeValue(options)}`);
-  const withDefault = options !== undefined && options.default === true;
-  if (cases.length === 0 && !withDefault) {
-    throw new TypeError("select([]) with no cases and no default would block forever; give it cases or { default: true }");
-  }
-  for (let i = 0; i < cases.length; i++) {
-    const c: unknown = cases[i];
-    if (!(c instanceof RecvCase || c instanceof SendCase || c instanceof AfterCase || c instanceof EventCase || c instanceof NilCase)) {
-      throw new TypeError(`select case ${i} is ${describeValue(c)}; build cases with recv(ch), send(ch, v), after(ms), join(task) or settled(p)`);
+  const withDefault = options !== undefined && readGuarded("select options", () => options.default) === true;
+  // Reading a Proxy of an array may throw: the checks run guarded, and refuse outside the guard.
+  let bad = -1;
+  let badCase: unknown;
+  let n: number;
+  try {
+    n = cases.length;
+    for (let i = 0; i < n; i++) {
+      const c: unknown = cases[i];
+      if (!(c instanceof RecvCase || c instanceof SendCase || c instanceof AfterCase || c instanceof EventCase || c instanceof NilCase)) {
+        bad = i;
+        badCase = c;
+        break;
+      }
     }
+  } catch (error) {
+    throw new TypeError(`select(cases): the cases cannot be read: reading them threw ${describeError(error)}`, { cause: error });
+  }
+  if (bad >= 0)
+    throw new TypeError(`select case ${bad} is ${describeValue(badCase)}; build cases with recv(ch), send(ch, v), after(ms), join(task) or settled(p)`);
+  if (n === 0 && !withDefault) {
+    throw new TypeError("select([]) with no cases and no default would block forever; give it cases or { default: true }");
   }
   // No copy here: pass 1 runs at the `yield*` right after; pass 2 copies if it parks.
   return new SelectOp(cases as readonly AnyCase[], withDefault);
@@ -586,3 +599,21 @@ class NilWait implements WaitRecord {
 }
 const NIL_RECV = new NilWait("recv");
 const NIL_SEND = new NilWait("send");
+
+/** Array.isArray that a revoked Proxy cannot make throw. */
+function isArray(x: unknown): x is readonly unknown[] {
+  try {
+    return Array.isArray(x);
+  } catch {
+    return false;
+  }
+}
+
+/** `ch instanceof Channel`, false for a Proxy whose getPrototypeOf trap throws (it is refused as no channel). */
+function instanceOfChannel(ch: unknown): boolean {
+  try {
+    return ch instanceof Channel;
+  } catch {
+    return false;
+  }
+}

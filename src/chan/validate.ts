@@ -3,13 +3,15 @@
  * after every step of a model-based run; it throws an Error naming the
  * violated invariant and the channel.
  */
-import { Channel, Overflow } from "./channel.js";
+import { describeValue } from "../describe.js";
+import { Channel, isChannel, Overflow } from "./channel.js";
 import { nodeTask, RECV, SEND, Waiter, type QueueNode, type WaitQueue } from "./wait-queue.js";
 import { SelectWait } from "./select.js";
 import { BLOCKED } from "../sched/task.js";
 
 export function checkChannel(ch: Channel<unknown> | Channel<never>): void {
   const c = ch as Channel<unknown>;
+  if (!isChannel(c)) throw new TypeError(`checkChannel(ch): ch must be a Channel, received ${describeValue(ch)}`);
   const fail = (msg: string): never => {
     throw new Error(`checkChannel(${c.describe()}): ${msg}`);
   };
