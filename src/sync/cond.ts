@@ -27,7 +27,7 @@ import { describeValue } from "../describe.js";
 import { currentTaskOrThrow } from "../sched/scheduler.js";
 import { Mutex } from "./mutex.js";
 import { label, notifyOutside, plainCall, startOp, SyncPrimitive, type SyncOptions } from "./primitive.js";
-import { TaskQueue, type QueueOwner } from "./queue.js";
+import { TaskQueue } from "./queue.js";
 import { RWMutex } from "./rwmutex.js";
 
 /**
@@ -41,7 +41,7 @@ import { RWMutex } from "./rwmutex.js";
  * const job = queue.shift();
  * mu.unlock();
  */
-export class Cond extends SyncPrimitive implements QueueOwner {
+export class Cond extends SyncPrimitive {
   /** The lock (`L`): a Mutex, or an RWMutex whose write lock is used. */
   readonly lock: Mutex | RWMutex;
   /** @internal coroutines waiting for a signal */

@@ -31,7 +31,7 @@ import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
 import { currentTaskOrThrow } from "../sched/scheduler.js";
 import type { TaskImpl } from "../sched/task.js";
 import { label, notifyOutside, plainCall, startOp, SyncPrimitive, taskLabel, type SyncOptions } from "./primitive.js";
-import { TaskQueue, type QueueOwner } from "./queue.js";
+import { TaskQueue } from "./queue.js";
 
 /**
  * A mutual-exclusion lock. `yield* mu.lock()` blocks until the lock is
@@ -47,7 +47,7 @@ import { TaskQueue, type QueueOwner } from "./queue.js";
  * yield* mu.lock();
  * try { balance += 10; } finally { mu.unlock(); }
  */
-export class Mutex extends SyncPrimitive implements QueueOwner {
+export class Mutex extends SyncPrimitive {
   /** @internal */ isLocked = false;
   /** @internal the task holding the lock (null while unlocked, or when tryLock took it outside coroutines) */
   holder: TaskImpl | null = null;

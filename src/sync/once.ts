@@ -20,7 +20,7 @@ import { describeValue } from "../describe.js";
 import { currentTaskOrThrow } from "../sched/scheduler.js";
 import type { TaskImpl } from "../sched/task.js";
 import { label, startOp, SyncPrimitive, taskLabel, type SyncOptions } from "./primitive.js";
-import { TaskQueue, type QueueOwner } from "./queue.js";
+import { TaskQueue } from "./queue.js";
 
 /** What `Once.do` accepts: a plain function, or a generator function whose body may block. */
 export type OnceFn = () => Generator<unknown, void, unknown> | void;
@@ -32,7 +32,7 @@ export type OnceFn = () => Generator<unknown, void, unknown> | void;
  * const init = new Once({ name: "config" });
  * yield* init.do(function* () { config = yield* load(); }); // concurrent callers wait for the first
  */
-export class Once extends SyncPrimitive implements QueueOwner {
+export class Once extends SyncPrimitive {
   /** @internal */ isDone = false;
   /** @internal the task running fn now */
   runner: TaskImpl | null = null;

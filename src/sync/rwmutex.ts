@@ -31,7 +31,7 @@ import { currentTaskOrThrow } from "../sched/scheduler.js";
 import type { TaskImpl } from "../sched/task.js";
 import { heldBy } from "./mutex.js";
 import { label, notifyOutside, plainCall, startOp, SyncPrimitive, taskLabel, type SyncOptions } from "./primitive.js";
-import { TaskQueue, type QueueOwner } from "./queue.js";
+import { TaskQueue } from "./queue.js";
 
 /**
  * A reader/writer lock: `yield* rw.rlock()` for shared access,
@@ -43,7 +43,7 @@ import { TaskQueue, type QueueOwner } from "./queue.js";
  * yield* rw.rlock();
  * try { read(config); } finally { rw.runlock(); }
  */
-export class RWMutex extends SyncPrimitive implements QueueOwner {
+export class RWMutex extends SyncPrimitive {
   /** @internal a writer holds the lock */
   writer = false;
   /** @internal the writing task (null while no writer, or when tryLock took it outside coroutines) */

@@ -31,7 +31,7 @@ import { currentTaskOrThrow } from "../sched/scheduler.js";
 import type { TaskImpl } from "../sched/task.js";
 import type { WaitRecord } from "../sched/wait.js";
 import { checkCount, label, notifyOutside, plainCall, startOp, SyncPrimitive, type SyncOptions } from "./primitive.js";
-import { TaskQueue, type QueueOwner } from "./queue.js";
+import { TaskQueue } from "./queue.js";
 
 /**
  * A weighted semaphore of `size` units (golang.org/x/sync/semaphore).
@@ -41,7 +41,7 @@ import { TaskQueue, type QueueOwner } from "./queue.js";
  * yield* db.acquire(2);
  * try { yield* query(); } finally { db.release(2); }
  */
-export class Semaphore extends SyncPrimitive implements QueueOwner {
+export class Semaphore extends SyncPrimitive {
   /** The number of units. */
   readonly size: number;
   /** @internal units taken */

@@ -22,7 +22,7 @@ import { currentTaskOrThrow } from "../sched/scheduler.js";
 import { DONE, type TaskImpl } from "../sched/task.js";
 import { running } from "../coro/context.js";
 import { checkCount, label, notifyOutside, plainCall, startOp, SyncPrimitive, type SyncOptions } from "./primitive.js";
-import { TaskQueue, type QueueOwner } from "./queue.js";
+import { TaskQueue } from "./queue.js";
 
 /**
  * Waits for a collection of coroutines to finish: the spawner calls
@@ -34,7 +34,7 @@ import { TaskQueue, type QueueOwner } from "./queue.js";
  * for (const job of jobs) { wg.add(1); spawn(function* () { try { yield* work(job); } finally { wg.done(); } }); }
  * yield* wg.wait();
  */
-export class WaitGroup extends SyncPrimitive implements QueueOwner {
+export class WaitGroup extends SyncPrimitive {
   /** @internal */ counter = 0;
   /** @internal waiters woken at zero that have not resumed yet (few: it is emptied as they resume) */
   readonly released: TaskImpl[] = [];
