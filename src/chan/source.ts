@@ -122,6 +122,29 @@ export abstract class EventSource {
   }
 }
 
+let sourceOfPort: (p: object) => EventSource | undefined = () => undefined;
+
+/**
+ * A receive port whose values come from an event source, not a channel (a
+ * timer's `c`). The source sits in a private field: the port hands out
+ * nothing but recv and tryRecv; select finds the source through
+ * `recvSourceOf`, which only this layer exports.
+ */
+export abstract class SourcePort {
+  readonly #source: EventSource;
+  static {
+    sourceOfPort = (p) => (#source in p ? (p as SourcePort).#source : undefined);
+  }
+  constructor(source: EventSource) {
+    this.#source = source;
+  }
+}
+
+/** The event source behind a SourcePort, or undefined if `p` is none. */
+export function recvSourceOf(p: object): EventSource | undefined {
+  return sourceOfPort(p);
+}
+
 /** A task parked on one source alone (`yield* timer.c.recv()`, `yield* join(task)`): listener and wait record in one. */
 export class SourceWait extends Listener implements WaitRecord {
   constructor(
