@@ -46,8 +46,8 @@ const (
 	fanInProducers     = 100
 	fanInPerProducer   = 1000
 	// bench/time.bench.ts
-	timerResets        = 1000
-	afterSelects       = 1000
+	timerResets  = 1000
+	afterSelects = 1000
 )
 
 // pingPong: one round trip = ping <- i, then <-pong, over two unbuffered channels.
