@@ -380,3 +380,46 @@ describe("deadlock reports", () => {
     rt.run();
   });
 });
+
+describe("observability", () => {
+  test("dumps and traces name the timer a coroutine waits on; a select lists its timer case", () => {
+    const rt = exactClockRuntime({ trace: true });
+    const c = new Channel<number>(0, { name: "work" });
+    let dumped: ReturnType<Runtime["dump"]> | null = null;
+    rt.spawn(function* sleeper() {
+      yield* timer(50, { name: "nap" }).c.recv();
+    });
+    rt.spawn(function* selecting() {
+      yield* select([recv(c), recv(ticker(20, { name: "beat" }).c)]);
+    });
+    rt.spawn(function* observer() {
+      yield* sleep(1);
+      dumped = rt.dump();
+    });
+    rt.run();
+    const waits = JSON.stringify(dumped);
+    expect(waits).toMatch(/recv on Timer#\d+ \\"nap\\" \(fires at 50 ms\)/);
+    expect(waits).toMatch(/select on \[recv Channel#\d+ \\"work\\" \(capacity 0\), recv on Ticker#\d+ \\"beat\\" \(every 20 ms, next at 20 ms\)\]/);
+    expect(JSON.stringify(rt.exportTrace())).toMatch(/recv on Timer#\d+ \\"nap\\"/);
+  });
+
+  test("stop() and reset() from another runtime's coroutine are refused, the timer unchanged", () => {
+    const rt = exactClockRuntime({ name: "mine" });
+    const other = new Runtime({ name: "theirs" });
+    let t: ReturnType<typeof timer> | null = null;
+    rt.spawn(function* () {
+      t = timer(10);
+    });
+    rt.run();
+    const errors: unknown[] = [];
+    other.spawn(function* () {
+      errors.push(
+        thrownBy(() => t!.stop()),
+        thrownBy(() => t!.reset(5)),
+      );
+    });
+    other.run();
+    expect(errors.map(String)).toEqual([expect.stringMatching(/TypeError: Timer#1 .*belongs to runtime "mine".*"theirs"/), expect.stringMatching(/TypeError/)]);
+    expect(String(t)).toMatch(/fires at 10 ms/);
+  });
+});
