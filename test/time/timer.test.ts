@@ -122,6 +122,32 @@ describe("timer(ms)", () => {
     expect(log).toEqual([true, undefined, true, undefined, 50]);
   });
 
+  test("reset() while a receiver waits moves the wake-up, earlier or later (Go's TestTimerModifiedEarlier)", () => {
+    const rt = exactClockRuntime();
+    const got: number[] = [];
+    const { early, late } = (() => {
+      let made: { early: ReturnType<typeof timer>; late: ReturnType<typeof timer> } | null = null;
+      rt.spawn(function* () {
+        made = { early: timer(100), late: timer(10) }; // made inside: they belong to rt
+      });
+      rt.run();
+      return made!;
+    })();
+    rt.spawn(function* () {
+      got.push((yield* early.c.recv()).value!, rt.now());
+    });
+    rt.spawn(function* () {
+      got.push((yield* late.c.recv()).value!, rt.now());
+    });
+    rt.spawn(function* () {
+      yield* sleep(5);
+      expect(early.reset(10)).toBe(true); // now 15
+      expect(late.reset(100)).toBe(true); // now 105
+    });
+    rt.run();
+    expect(got).toEqual([15, 15, 105, 105]);
+  });
+
   test("a zero or negative delay fires at once; a huge one is refused (Go's TestOverflowSleep)", () => {
     const rt = exactClockRuntime();
     const log: unknown[] = [];
