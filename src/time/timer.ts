@@ -96,7 +96,8 @@ class TimerCore extends EventSource {
   readonly caseKind = "recv";
   readonly sched: Scheduler;
   readonly ref: TimerRef;
-  readonly entry = new TimerEntry(this);
+  /** Made the first time the timer must be in the heap: most `timeAfter`s of a select never are. */
+  entry: TimerEntry | null = null;
   when = -1;
   /** Ticker period in cycles (0 for timers), and in ms for reports. */
   period = 0;
@@ -180,14 +181,14 @@ class TimerCore extends EventSource {
 
   /** Puts the heap entry where the invariant wants it. */
   sync(): void {
-    const e = this.entry;
     const want = this.when >= 0 && (this.kind === Kind.Func || this.listenerCount > 0);
+    let e = this.entry;
     const timers = this.sched.timers;
-    if (e.heapIndex >= 0) {
+    if (e !== null && e.heapIndex >= 0) {
       if (want && e.deadline === this.when) return;
       timers.remove(e);
     }
-    if (want) timers.add(e, this.when);
+    if (want) timers.add((e ??= this.entry = new TimerEntry(this)), this.when);
   }
 
   protected override listenersChanged(): void {
