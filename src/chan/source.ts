@@ -108,14 +108,6 @@ export abstract class EventSource {
     for (let l = this.takeListener(); l !== null; l = this.takeListener()) l.deliver(result);
   }
 
-  /** The oldest listener gets `result`; false when nobody listens. */
-  protected deliverToOne(result: SourceResult): boolean {
-    const l = this.takeListener();
-    if (l === null) return false;
-    l.deliver(result);
-    return true;
-  }
-
   /** The schedulers of the tasks listening (a promise may be waited on from several runtimes). */
   protected *listenerSchedulers(): IterableIterator<Scheduler> {
     for (let l = this.#head; l !== null; l = l.snext) yield l.task.sched;

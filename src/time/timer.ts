@@ -34,6 +34,7 @@
 import { running } from "../coro/context.js";
 import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { describeValue } from "../describe.js";
+import { bug } from "../errors.js";
 import type { RecvResult } from "../chan/channel.js";
 import type { RecvPort } from "../chan/ports.js";
 import { EventSource, recvSourceOf, SourceOp, SourcePort, type SourceResult } from "../chan/source.js";
@@ -174,9 +175,11 @@ class TimerCore extends EventSource {
       return;
     }
     // Somebody listens (else the entry would not have been in the heap): the oldest gets the value.
+    // Unlinked first, so a lone listener's entry is not re-armed only to be taken out again.
+    const l = this.takeListener();
+    if (l === null) bug(`${this.describe()} fired with nobody listening`);
     const value = this.take();
-    this.deliverToOne({ ok: true, value });
-    this.sync();
+    l.deliver({ ok: true, value });
   }
 
   /** Puts the heap entry where the invariant wants it. */
