@@ -42,7 +42,7 @@ import type { WaitRecord } from "../sched/wait.js";
 import { Channel, recvNow, sendNow, sendOnClosed, takeBuffered, type RecvResult } from "./channel.js";
 import { joinSource, settledSource, type Outcome } from "./events.js";
 import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
-import { EventSource, Listener, SourceOp, type SourceResult } from "./source.js";
+import { EventSource, Listener, recvSourceOf, SourceOp, type SourceResult } from "./source.js";
 import { RECV, SEND, Waiter } from "./wait-queue.js";
 
 /** What a send or `after` case gives when chosen. */
@@ -182,32 +182,16 @@ class NilCase implements SelectCase<never> {
 
 const SENT: Sent = Object.freeze({ ok: true, value: undefined });
 
-/**
- * Event sources behind receive ports that are not channels (a timer's `c`):
- * registered by their makers (src/time/), so this layer needs no import of theirs.
- */
-const portSources = new WeakMap<object, EventSource>();
-
-/** @internal Makes `port` usable with recv() in a select: its receives come from `source`. */
-export function registerRecvSource(port: object, source: EventSource): void {
-  portSources.set(port, source);
-}
-
-/** @internal The event source behind a registered port, if any. */
-export function recvSourceOf(port: object): EventSource | undefined {
-  return portSources.get(port);
-}
-
 function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> | EventSource {
   if (instanceOfChannel(ch)) return ch as Channel<unknown>;
   if (ch !== null && typeof ch === "object") {
     const behind = dir === "recv" ? channelOfRecvPort(ch) : channelOfSendPort(ch);
     if (behind !== undefined) return behind;
     if (dir === "recv") {
-      const source = portSources.get(ch);
+      const source = recvSourceOf(ch);
       if (source !== undefined) return source;
     }
-    const other = dir === "recv" ? channelOfSendPort(ch) : (channelOfRecvPort(ch) ?? portSources.get(ch));
+    const other = dir === "recv" ? channelOfSendPort(ch) : (channelOfRecvPort(ch) ?? recvSourceOf(ch));
     if (other !== undefined) throw new TypeError(`${dir}(port): a ${dir === "recv" ? "SendPort" : "RecvPort"} cannot ${dir} (${describeValue(ch)})`);
   }
   throw new TypeError(`${dir}(ch): ch must be a Channel, a ${dir === "recv" ? "RecvPort" : "SendPort"} or null (a nil channel), received ${describeValue(ch)}`);

@@ -145,4 +145,42 @@ describe("timer properties", () => {
       { numRuns: runs(150) },
     );
   });
+
+  test("shared timeAfter ports in many selects: each value is received at most once, at or after its deadline, and the heap ends empty", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.record({ start: fc.integer({ min: 0, max: 30 }), picks: fc.array(fc.nat(4), { minLength: 1, maxLength: 3 }) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.integer(),
+        (deadlines, selectors, seed) => {
+          const rt = exactClockRuntime({ seed });
+          const ports: ReturnType<typeof timer>["c"][] = [];
+          const receivedBy = new Map<number, number[]>();
+          rt.spawn(function* () {
+            for (const d of deadlines) ports.push(timer(d).c);
+            selectors.forEach((sel, who) => {
+              rt.spawn(function* () {
+                yield* sleep(sel.start);
+                const chosen = sel.picks.map((p) => p % deadlines.length);
+                const r = yield* select([...chosen.map((i) => recv(ports[i])), recv(timer(50).c)]);
+                if (r.index < chosen.length) {
+                  const i = chosen[r.index];
+                  expect(r.value).toBe(deadlines[i]);
+                  expect(rt.now()).toBeGreaterThanOrEqual(deadlines[i]);
+                  receivedBy.set(i, [...(receivedBy.get(i) ?? []), who]);
+                }
+              });
+            });
+          });
+          rt.run();
+          for (const [, who] of receivedBy) expect(who.length).toBe(1);
+          expect(heapSize(rt)).toBe(0);
+        },
+      ),
+      { numRuns: runs(150) },
+    );
+  });
 });

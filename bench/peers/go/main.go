@@ -46,6 +46,9 @@ const (
 	selectPrefill      = 8
 	fanInProducers     = 100
 	fanInPerProducer   = 1000
+	// bench/time.bench.ts
+	timerResets  = 1000
+	afterSelects = 1000
 )
 
 // pingPong: one round trip = ping <- i, then <-pong, over two unbuffered channels.
@@ -109,6 +112,28 @@ func fanIn() {
 	}
 }
 
+// timerReset: NewTimer(Hour), then Reset(Hour) over and over (Go's BenchmarkReset).
+func timerReset() {
+	t := time.NewTimer(time.Hour)
+	for i := 0; i < timerResets; i++ {
+		t.Reset(time.Hour)
+	}
+	t.Stop()
+}
+
+// afterInSelect: the `case <-time.After(d)` idiom with the other case always ready.
+func afterInSelect() {
+	work := make(chan int, 1)
+	work <- 1
+	for i := 0; i < afterSelects; i++ {
+		select {
+		case v := <-work:
+			work <- v
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 var benchmarks = []benchmark{
 	{"chan/pingpong/go", pingPongRoundTrips, pingPong},
 	{"chan/throughput/cap=1024/go", throughputMessages, throughput},
@@ -117,6 +142,8 @@ var benchmarks = []benchmark{
 	{"sync/mutex/uncontended/go", uncontendedPairs, mutexUncontended},
 	{"sync/mutex/contended/4/go", contendedGoroutines * contendedPairsEach, mutexContended},
 	{"sync/waitgroup/fanout=1000/go", waitGroupFanOut, waitGroupFanOutCall},
+	{"time/timer-reset/go", timerResets, timerReset},
+	{"time/after-in-select/go", afterSelects, afterInSelect},
 }
 
 // The sizes of the sync workloads mirror bench/sync.bench.ts; change both together.
