@@ -822,7 +822,7 @@ export class Scheduler {
   /** task.interrupt(reason): an Interrupt signal (see signal()). */
   interruptTask(t: TaskImpl, reason: unknown): boolean {
     if (t.st >= DONE || t.cancelState !== CANCEL_NONE) return false;
-    const desc = reason === undefined ? "" : `: ${reason instanceof Error ? errorLine(reason) : describeValue(reason)}`;
+    const desc = reason === undefined ? "" : `: ${safeErrorLine(reason)}`;
     return this.signal(t, new Interrupt(`task #${t.id} ${t.name} was interrupted${desc}`, { cause: reason }));
   }
 
@@ -1186,6 +1186,15 @@ function failureError(failures: readonly TaskImpl[]): unknown {
     failures.map((f) => f.error),
     `${failures.length} coroutines failed and nobody joined them:\n  ${lines.join("\n  ")}`,
   );
+}
+
+/** errorLine() that never throws: a hostile value (a Proxy, a throwing getter) is only described. */
+function safeErrorLine(e: unknown): string {
+  try {
+    return errorLine(e);
+  } catch {
+    return describeValue(e);
+  }
 }
 
 /** `Error: boom` for an error, the value described otherwise. */

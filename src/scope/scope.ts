@@ -103,7 +103,7 @@ export class ScopeImpl implements TaskOwner, HostedScope {
   bodyEnd = BodyEnd.None;
   bodyValue: unknown = undefined;
   cancelled = false;
-  /** Why it was cancelled (CancelledError or TimeoutError); undefined while not. */
+  /** Why it was cancelled (CancelledError or TimeoutError); undefined while not (and, after a clean end, until contextErr() asks). */
   err: unknown = undefined;
   /** This scope asked for its body to be aborted (it owns the return that unwinds it). */
   aborting = false;
@@ -148,6 +148,12 @@ export class ScopeImpl implements TaskOwner, HostedScope {
 
   get hostId(): number {
     return this.host.id;
+  }
+
+  /** ctx.err(): why the context was cancelled; after a clean end, a CancelledError saying the scope has ended. */
+  contextErr(): unknown {
+    if (this.err === undefined && this.phase === Phase.Done) this.err = new CancelledError(`${this.label} has ended`);
+    return this.err;
   }
 
   get deadlineMs(): number | undefined {
@@ -290,8 +296,7 @@ export class ScopeImpl implements TaskOwner, HostedScope {
     if (this.host.hostedScope === this) this.host.hostedScope = this.outer;
     if (this.parent !== null) this.parent.kids.delete(this);
     if (!this.cancelled) {
-      this.cancelled = true;
-      this.err = new CancelledError(`${this.label} has ended`);
+      this.cancelled = true; // err() makes its CancelledError when first asked: an Error's stack trace costs microseconds
       if (this.doneCh !== null && !this.doneCh.closed) this.doneCh.close();
     }
   }
@@ -592,8 +597,14 @@ function checkIterator(it: unknown): Iterator<unknown, unknown, unknown> {
   return it as Iterator<unknown, unknown, unknown>;
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : describeValue(e);
+/** `Error: boom` for an error, the value described otherwise; never throws (a hostile reason is only described). */
+export function errorText(e: unknown): string {
+  try {
+    if (e instanceof Error) return `${String(e.name)}: ${String(e.message)}`;
+  } catch {
+    // a Proxy or an error whose getters throw: describe it instead
+  }
+  return describeValue(e);
 }
 
 function describeFn(fn: unknown): string {
