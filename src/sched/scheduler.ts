@@ -364,7 +364,10 @@ export class Scheduler {
     if (owner !== null) (t as TaskImpl).owner = owner;
     if (parkOn === null) this.queue.push(t as TaskImpl);
     else this.park(t as TaskImpl, parkOn);
-    if (this.observer !== null) this.observer.onSpawn(t as TaskImpl);
+    if (this.observer !== null) {
+      this.observer.onSpawn(t as TaskImpl);
+      if (parkOn !== null) this.observer.onBlock(t as TaskImpl);
+    }
     if (this.wakeExternal !== null) this.notifyExternal();
     return t;
   }
@@ -1057,6 +1060,7 @@ export class Scheduler {
 
   /** Ends a task at once, without resuming it (cleanup after a failure, after its cancellation was delivered). */
   private forceEnd(t: TaskImpl): void {
+    for (let s = t.hostedScope; s !== null; s = s.outer) s.abandon(); // its scopes never reach their end: no timer may outlive them
     if (t.st === BLOCKED) this.unpark(t);
     else if (t.st === READY) this.queue.remove(t);
     this.finishCancelled(t);

@@ -135,6 +135,8 @@ export interface HostedScope {
   readonly outer: HostedScope | null;
   /** `2 children, limit 4, cancelled`: the scope's state for people. */
   summary(): string;
+  /** The host was ended without running its code (cleanup after a failure): drop the scope's timer and links. */
+  abandon(): void;
 }
 
 /** The task's cold state (see StackExt): joiners, its owner, and the resources beyond the first it touched. */

@@ -286,6 +286,17 @@ export class ScopeImpl implements TaskOwner, HostedScope {
     return this.doneCh;
   }
 
+  /** HostedScope: the host was ended without running its code; nothing of the scope may outlive it. */
+  abandon(): void {
+    if (this.phase === Phase.Done) return;
+    this.phase = Phase.Done;
+    if (this.timer !== null) {
+      this.sched.timers.remove(this.timer);
+      this.timer = null;
+    }
+    if (this.parent !== null) this.parent.kids.delete(this);
+  }
+
   /** The scope has ended: off the host's chain, off its parent, timer removed, its context cancelled (errgroup's Wait). */
   close(): void {
     this.phase = Phase.Done;
