@@ -45,7 +45,7 @@ import { formatMs } from "../sched/waits.js";
 import { currentTaskOrThrow, type Scheduler } from "../sched/scheduler.js";
 import { Timer } from "../sched/timers.js";
 import type { WaitRecord } from "../sched/wait.js";
-import { CANCEL_NONE, RETURN_SIGNAL, TaskImpl, touch, type HostedScope, type Task, type TaskOwner } from "../sched/task.js";
+import { CANCEL_NONE, FAILED, RETURN_SIGNAL, TaskImpl, touch, type HostedScope, type Task, type TaskOwner } from "../sched/task.js";
 import type { Channel } from "../chan/channel.js";
 import { ContextImpl, makeDoneChannel, type Context } from "./context.js";
 
@@ -195,7 +195,7 @@ export class ScopeImpl implements TaskOwner, HostedScope {
   childEnded(t: TaskImpl): void {
     this.children.delete(t);
     const wasActive = this.active.delete(t);
-    if (t.state === "failed") this.fail(t.error); // first: a failure cancels the queued children rather than starting one
+    if (t.st === FAILED) this.fail(t.error); // first: a failure cancels the queued children rather than starting one
     if (wasActive) this.admit();
     if (this.children.size === 0) this.wakeHost();
   }
