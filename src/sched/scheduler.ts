@@ -414,7 +414,10 @@ export class Scheduler {
     if (owner !== null) (t as TaskImpl).owner = owner;
     if (parkOn === null) this.queue.push(t as TaskImpl);
     else this.park(t as TaskImpl, parkOn);
-    if (this.observer !== null) this.observer.onSpawn(t as TaskImpl);
+    if (this.observer !== null) {
+      this.observer.onSpawn(t as TaskImpl);
+      if (parkOn !== null) this.observer.onBlock(t as TaskImpl);
+    }
     if (this.wakeExternal !== null) this.notifyExternal();
     return t;
   }
@@ -975,7 +978,7 @@ export class Scheduler {
   /** task.interrupt(reason): an Interrupt signal (see signal()). */
   interruptTask(t: TaskImpl, reason: unknown): boolean {
     if (t.st >= DONE || t.cancelState !== CANCEL_NONE) return false;
-    const desc = reason === undefined ? "" : `: ${reason instanceof Error ? errorLine(reason) : describeValue(reason)}`;
+    const desc = reason === undefined ? "" : `: ${safeErrorLine(reason)}`;
     return this.signal(t, new Interrupt(`task #${t.id} ${t.name} was interrupted${desc}`, { cause: reason }));
   }
 
@@ -1236,6 +1239,7 @@ export class Scheduler {
 
   /** Ends a task at once, without resuming it (cleanup after a failure, after its cancellation was delivered). */
   private forceEnd(t: TaskImpl): void {
+    for (let s = t.hostedScope; s !== null; s = s.outer) s.abandon(); // its scopes never reach their end: no timer may outlive them
     if (t.st === BLOCKED) this.unpark(t);
     else if (t.st === READY) this.queue.remove(t);
     this.finishCancelled(t);
@@ -1365,6 +1369,15 @@ function failureError(failures: readonly TaskImpl[]): unknown {
     failures.map((f) => f.error),
     `${failures.length} coroutines failed and nobody joined them:\n  ${lines.join("\n  ")}`,
   );
+}
+
+/** errorLine() that never throws: a hostile value (a Proxy, a throwing getter) is only described. */
+function safeErrorLine(e: unknown): string {
+  try {
+    return errorLine(e);
+  } catch {
+    return describeValue(e);
+  }
 }
 
 /** `Error: boom` for an error, the value described otherwise. */

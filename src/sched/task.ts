@@ -141,6 +141,8 @@ export interface HostedScope {
   readonly outer: HostedScope | null;
   /** `2 children, limit 4, cancelled`: the scope's state for people. */
   summary(): string;
+  /** The host was ended without running its code (cleanup after a failure): drop the scope's timer and links. */
+  abandon(): void;
 }
 
 /** Told once when a task ends, after its joiners and owner: a select waiting on `join(task)` (chan/events.ts). */

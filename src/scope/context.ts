@@ -36,7 +36,7 @@ export class ContextImpl implements Context {
     return this.#scope.doneChannel().receiver();
   }
   err(): unknown {
-    return this.#scope.err;
+    return this.#scope.contextErr();
   }
   get deadline(): number | undefined {
     return this.#scope.deadlineMs;

@@ -26,8 +26,12 @@
  * asks the scheduler to deliver it again (`requeueWithReturn`).
  *
  * Invariants:
- * - `active.size ≤ limit`; `children` = `active` ∪ `queued`; a queued child
- *   is BLOCKED on `slotWait`, has not started, and is in `queue` in FIFO order;
+ * - `activeCount ≤ limit`; `childCount` = `activeCount` + `queue.length`
+ *   (the children are the live tasks this scope owns: counted, not listed, so
+ *   a spawn and an end cost no set operation; cancelling walks the live list);
+ *   a queued child is BLOCKED on `slotWait`, has not started, and is in
+ *   `queue` in FIFO order; `dropped` holds queued children cancelled before
+ *   they started, until they end;
  * - `failures[0]` is the first failure; once there is one, `cancelled`;
  * - a cancelled scope's children are all cancelled (spawns into it too), and
  *   so is every scope below it in the context tree (`kids`);
@@ -45,7 +49,7 @@ import { formatMs } from "../sched/waits.js";
 import { currentTaskOrThrow, type Scheduler } from "../sched/scheduler.js";
 import { Timer } from "../sched/timers.js";
 import type { WaitRecord } from "../sched/wait.js";
-import { CANCEL_NONE, RETURN_SIGNAL, TaskImpl, touch, type HostedScope, type Task, type TaskOwner } from "../sched/task.js";
+import { CANCEL_NONE, FAILED, RETURN_SIGNAL, TaskImpl, touch, type HostedScope, type Task, type TaskOwner } from "../sched/task.js";
 import type { Channel } from "../chan/channel.js";
 import { ContextImpl, makeDoneChannel, type Context } from "./context.js";
 
@@ -92,8 +96,12 @@ export class ScopeImpl implements TaskOwner, HostedScope {
   readonly outer: ScopeImpl | null;
   /** Scopes whose context parent this is (cancellation reaches them). */
   readonly kids = new Set<ScopeImpl>();
-  readonly children = new Set<TaskImpl>();
-  readonly active = new Set<TaskImpl>();
+  /** Live children (started or queued). */
+  childCount = 0;
+  /** Children started (counted against the limit). */
+  activeCount = 0;
+  /** Queued children cancelled before they started, not yet ended (they never counted against the limit). */
+  dropped: Set<TaskImpl> | null = null;
   readonly queue: TaskImpl[] = [];
   readonly failures: unknown[] = [];
   readonly wait: ScopeWait;
@@ -103,7 +111,7 @@ export class ScopeImpl implements TaskOwner, HostedScope {
   bodyEnd = BodyEnd.None;
   bodyValue: unknown = undefined;
   cancelled = false;
-  /** Why it was cancelled (CancelledError or TimeoutError); undefined while not. */
+  /** Why it was cancelled (CancelledError or TimeoutError); undefined while not (and, after a clean end, until contextErr() asks). */
   err: unknown = undefined;
   /** This scope asked for its body to be aborted (it owns the return that unwinds it). */
   aborting = false;
@@ -150,12 +158,18 @@ export class ScopeImpl implements TaskOwner, HostedScope {
     return this.host.id;
   }
 
+  /** ctx.err(): why the context was cancelled; after a clean end, a CancelledError saying the scope has ended. */
+  contextErr(): unknown {
+    if (this.err === undefined && this.phase === Phase.Done) this.err = new CancelledError(`${this.label} has ended`);
+    return this.err;
+  }
+
   get deadlineMs(): number | undefined {
     return this.deadline === Infinity ? undefined : this.sched.cyclesToMs(this.deadline);
   }
 
   summary(): string {
-    const n = this.children.size;
+    const n = this.childCount;
     const parts = [`${n} child${n === 1 ? "" : "ren"}`];
     if (this.queue.length > 0) parts.push(`${this.queue.length} queued`);
     if (this.limit !== Infinity) parts.push(`limit ${this.limit}`);
@@ -176,29 +190,42 @@ export class ScopeImpl implements TaskOwner, HostedScope {
         `coroutine ${String(c)} of runtime ${JSON.stringify(c.sched.name)} cannot spawn into ${this.label} of runtime ${JSON.stringify(this.sched.name)}`,
       );
     }
-    const queued = this.active.size >= this.limit;
+    const queued = this.activeCount >= this.limit;
     const t = this.sched.spawnOwned(fn, args, this, queued ? this.slotWait : null);
-    this.children.add(t as TaskImpl);
+    this.childCount++;
     if (queued) this.queue.push(t as TaskImpl);
-    else this.active.add(t as TaskImpl);
+    else this.activeCount++;
     if (this.cancelled) t.cancel(); // Trio: a task started in a cancelled scope is cancelled at once
     return t;
   }
 
   /** TaskOwner: a child has finished. */
   childEnded(t: TaskImpl): void {
-    this.children.delete(t);
-    const wasActive = this.active.delete(t);
-    if (t.state === "failed") this.fail(t.error); // first: a failure cancels the queued children rather than starting one
+    this.childCount--;
+    const wasActive = this.dropped === null || !this.dropped.delete(t);
+    if (wasActive) this.activeCount--;
+    if (t.st === FAILED) this.fail(t.error); // first: a failure cancels the queued children rather than starting one
     if (wasActive) this.admit();
-    if (this.children.size === 0) this.wakeHost();
+    if (this.childCount === 0) this.wakeHost();
+  }
+
+  /** The live children, from the runtime's live list (cancellation, reports: not a hot path). */
+  childList(): TaskImpl[] {
+    const out: TaskImpl[] = [];
+    for (const t of this.sched.liveTasks()) if (t.ext !== null && t.owner === this) out.push(t);
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  /** The children that have started. */
+  activeList(): TaskImpl[] {
+    return this.childList().filter((t) => !this.queue.includes(t) && (this.dropped === null || !this.dropped.has(t)));
   }
 
   /** Starts queued children while there is room under the limit. */
   private admit(): void {
-    while (this.queue.length > 0 && this.active.size < this.limit) {
+    while (this.queue.length > 0 && this.activeCount < this.limit) {
       const next = this.queue.shift()!;
-      this.active.add(next);
+      this.activeCount++;
       this.sched.wake(next, undefined);
     }
   }
@@ -211,7 +238,10 @@ export class ScopeImpl implements TaskOwner, HostedScope {
   /** A queued child is being cancelled before it started: it leaves the queue. */
   unqueue(t: TaskImpl): void {
     const i = this.queue.indexOf(t);
-    if (i >= 0) this.queue.splice(i, 1);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      (this.dropped ??= new Set()).add(t);
+    }
   }
 
   // ── failure and cancellation ────────────────────────────────────────────
@@ -249,7 +279,7 @@ export class ScopeImpl implements TaskOwner, HostedScope {
     this.cancelled = true;
     this.err = err;
     if (this.doneCh !== null && !this.doneCh.closed) this.doneCh.close();
-    for (const c of [...this.children]) c.cancel();
+    if (this.childCount > 0) for (const c of this.childList()) c.cancel();
     for (const k of [...this.kids]) k.cancelWith(err, false);
     if (abortBody) this.abort();
   }
@@ -280,6 +310,17 @@ export class ScopeImpl implements TaskOwner, HostedScope {
     return this.doneCh;
   }
 
+  /** HostedScope: the host was ended without running its code; nothing of the scope may outlive it. */
+  abandon(): void {
+    if (this.phase === Phase.Done) return;
+    this.phase = Phase.Done;
+    if (this.timer !== null) {
+      this.sched.timers.remove(this.timer);
+      this.timer = null;
+    }
+    if (this.parent !== null) this.parent.kids.delete(this);
+  }
+
   /** The scope has ended: off the host's chain, off its parent, timer removed, its context cancelled (errgroup's Wait). */
   close(): void {
     this.phase = Phase.Done;
@@ -290,8 +331,7 @@ export class ScopeImpl implements TaskOwner, HostedScope {
     if (this.host.hostedScope === this) this.host.hostedScope = this.outer;
     if (this.parent !== null) this.parent.kids.delete(this);
     if (!this.cancelled) {
-      this.cancelled = true;
-      this.err = new CancelledError(`${this.label} has ended`);
+      this.cancelled = true; // err() makes its CancelledError when first asked: an Error's stack trace costs microseconds
       if (this.doneCh !== null && !this.doneCh.closed) this.doneCh.close();
     }
   }
@@ -326,14 +366,14 @@ class ScopeWait implements WaitRecord {
   }
   describe(): string {
     const s = this.scope;
-    const n = s.children.size;
+    const n = s.childCount;
     return `wait for ${n} child${n === 1 ? "" : "ren"} of ${s.label}${s.cancelled ? " (cancelled)" : ""}`;
   }
   cancel(): void {
     // The host leaves the wait (a signal, its cancellation): ScopeRun sees the next call and re-evaluates.
   }
   resources(): readonly object[] {
-    return [...this.scope.children];
+    return this.scope.childList();
   }
 }
 
@@ -345,13 +385,13 @@ class SlotWait implements WaitRecord {
   constructor(readonly scope: ScopeImpl) {}
   describe(): string {
     const s = this.scope;
-    return `queued by ${s.label} (limit ${s.limit}, ${s.active.size} running): starts when a slot frees`;
+    return `queued by ${s.label} (limit ${s.limit}, ${s.activeCount} running): starts when a slot frees`;
   }
   cancel(t: TaskImpl): void {
     this.scope.unqueue(t);
   }
   resources(): readonly object[] {
-    return [...this.scope.active];
+    return this.scope.activeList();
   }
 }
 
@@ -516,7 +556,7 @@ class ScopeRun<R> implements Iterator<unknown, R, unknown> {
     const s = this.s!;
     if (s.phase === Phase.Body) {
       // A return is owed to the body (we only get here from return(), or after a wait it began).
-      if (s.cancelled && s.children.size > 0) return this.park(); // children first: their finally blocks run before the body's
+      if (s.cancelled && s.childCount > 0) return this.park(); // children first: their finally blocks run before the body's
       s.returnForwarded = true;
       const body = this.body!;
       let r: IteratorResult<unknown, unknown>;
@@ -529,7 +569,7 @@ class ScopeRun<R> implements Iterator<unknown, R, unknown> {
       if (r.done !== true) return r as IteratorResult<unknown, R>; // the body's finally block suspended
       this.bodyEnded(BodyEnd.Returned, undefined);
     }
-    if (s.children.size > 0) {
+    if (s.childCount > 0) {
       if (s.bodyEnd !== BodyEnd.Value && !s.cancelled) s.cancelWith(new CancelledError(`${s.label} was cancelled: its body ended early`), false);
       return this.park();
     }
@@ -592,8 +632,14 @@ function checkIterator(it: unknown): Iterator<unknown, unknown, unknown> {
   return it as Iterator<unknown, unknown, unknown>;
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : describeValue(e);
+/** `Error: boom` for an error, the value described otherwise; never throws (a hostile reason is only described). */
+export function errorText(e: unknown): string {
+  try {
+    if (e instanceof Error) return `${String(e.name)}: ${String(e.message)}`;
+  } catch {
+    // a Proxy or an error whose getters throw: describe it instead
+  }
+  return describeValue(e);
 }
 
 function describeFn(fn: unknown): string {

@@ -24,16 +24,18 @@ export function checkScopes(sched: Scheduler): void {
     const fail = (msg: string): never => {
       throw new Error(`checkScopes(${s.label} of #${s.host.id}): ${msg}`);
     };
-    if (s.active.size > s.limit) fail(`${s.active.size} children active, limit ${s.limit}`);
-    if (s.children.size !== s.active.size + s.queue.length) fail(`children ${s.children.size} ≠ active ${s.active.size} + queued ${s.queue.length}`);
-    if (s.queue.length > 0 && s.active.size < s.limit) fail(`${s.queue.length} children queued with a free slot`);
-    for (const c of s.children) {
-      if (c.liveIndex < 0) fail(`child ${String(c)} has ended but is still counted`);
-      if (c.owner !== s) fail(`child ${String(c)} has another owner`);
+    const children = s.childList();
+    const dropped = s.dropped === null ? 0 : s.dropped.size;
+    if (s.activeCount > s.limit) fail(`${s.activeCount} children active, limit ${s.limit}`);
+    if (children.length !== s.childCount) fail(`counts ${s.childCount} children, but ${children.length} live tasks are its`);
+    if (s.childCount !== s.activeCount + s.queue.length + dropped)
+      fail(`children ${s.childCount} ≠ active ${s.activeCount} + queued ${s.queue.length} + dropped ${dropped}`);
+    if (s.queue.length > 0 && s.activeCount < s.limit) fail(`${s.queue.length} children queued with a free slot`);
+    for (const c of children) {
       if (s.cancelled && c.cancelState === CANCEL_NONE) fail(`child ${String(c)} of a cancelled scope is not cancelled`);
     }
     for (const q of s.queue) {
-      if (!s.children.has(q) || s.active.has(q)) fail(`queued ${String(q)} is not exactly a queued child`);
+      if (!children.includes(q)) fail(`queued ${String(q)} is not a live child`);
       if (q.st !== BLOCKED || q.waitOn !== s.slotWait) fail(`queued ${String(q)} is not parked on the scope's slot wait`);
     }
     if (s.failures.length > 0 && !s.cancelled) fail("has a failure but is not cancelled");
@@ -41,6 +43,6 @@ export function checkScopes(sched: Scheduler): void {
     if (s.parent !== null && !s.parent.kids.has(s)) fail("is missing from its parent's kids");
     if ((s.timer !== null) !== (s.timer !== null && s.timer.heapIndex >= 0)) fail("its deadline timer is off the heap");
     const h: TaskImpl = s.host;
-    if (h.waitOn === s.wait && h.st === BLOCKED && s.children.size === 0) fail("its host waits for children but none is left");
+    if (h.waitOn === s.wait && h.st === BLOCKED && s.childCount === 0) fail("its host waits for children but none is left");
   }
 }

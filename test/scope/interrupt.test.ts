@@ -184,3 +184,45 @@ describe("task.interrupt()", () => {
     expect(log).toEqual(["child finally", "scope threw Interrupt"]);
   });
 });
+
+describe("hostile reasons", () => {
+  test("interrupt, s.cancel and failures with a Proxy whose traps throw are described, never a raw error", () => {
+    const hostile = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error("trap");
+        },
+        get() {
+          throw new Error("trap");
+        },
+      },
+    );
+    const rt = new Runtime();
+    const r = rt.run(function* () {
+      const t = rt.spawn(function* () {
+        try {
+          yield* sleep(10);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return "";
+      });
+      yield* yieldNow();
+      t.interrupt(hostile);
+      const msg = yield* t.join();
+      let cancelled = "";
+      try {
+        yield* scope(function* (s) {
+          s.cancel(hostile);
+          yield* sleep(1);
+        });
+      } catch (e) {
+        cancelled = (e as Error).message;
+      }
+      return [msg, cancelled];
+    });
+    expect(r[0]).toMatch(/was interrupted: an object \(a Proxy/);
+    expect(r[1]).toMatch(/scope was cancelled: an object \(a Proxy/);
+  });
+});

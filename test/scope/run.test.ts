@@ -10,9 +10,11 @@ import {
   resetDefaultRuntime,
   run,
   runAsync,
+  scope,
   sleep,
   spawn,
   waitFor,
+  withTimeout,
   type DeadlockReport,
 } from "../../src/index.js";
 
@@ -250,5 +252,34 @@ describe("run({ until })", () => {
     expect(() => rt.run({ untl: 5 } as never)).toThrow(/unknown option "untl"/);
     expect(() => rt.run(42 as never)).toThrow(/generator function \(main\).*received 42/);
     expect(() => rt.run({ until: 1e300 })).toThrow(RangeError);
+  });
+});
+
+describe("cleanup", () => {
+  test("a host ended without running its code (cleanup after a failure) leaves no deadline timer behind", () => {
+    const rt = new Runtime();
+    rt.spawn(function* host() {
+      yield* withTimeout(
+        1000,
+        scope(function* (s) {
+          s.spawn(function* () {
+            try {
+              yield* sleep(500);
+            } finally {
+              yield* sleep(100); // cannot finish in the cleanup's instant: the tasks are ended without it
+            }
+          });
+          yield* sleep(500);
+        }),
+      );
+    });
+    rt.spawn(function* () {
+      yield* sleep(1);
+      throw new Error("unhandled");
+    });
+    expect(() => rt.run()).toThrow("unhandled");
+    expect(rt.stats().live).toBe(0);
+    rt.run();
+    expect(rt.now()).toBeLessThan(2); // no stale timer moved the clock to 1000
   });
 });

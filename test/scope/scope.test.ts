@@ -312,6 +312,36 @@ describe("scope() as a nursery", () => {
     expect(rt.stats().live).toBe(0);
   });
 
+  test("a host cancelled while a child fails ends failed with that failure, so it is never lost", () => {
+    const rt = new Runtime();
+    const late = new Error("failed while being cancelled");
+    const host = rt.spawn(function* host() {
+      yield* scope(function* (s) {
+        s.spawn(function* () {
+          try {
+            yield* sleep(100);
+          } finally {
+            // eslint-disable-next-line no-unsafe-finally
+            throw late;
+          }
+        });
+        yield* sleep(100);
+      });
+    });
+    rt.spawn(function* () {
+      yield* sleep(1);
+      host.cancel();
+      try {
+        yield* host.join();
+      } catch (e) {
+        expect(e).toBe(late);
+      }
+    });
+    rt.run();
+    expect(host.state).toBe("failed");
+    expect(host.error).toBe(late);
+  });
+
   test("children's failures are the scope's: run() does not report them on its own", () => {
     const rt = new Runtime();
     const r = rt.run(function* () {

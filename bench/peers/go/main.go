@@ -17,6 +17,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -134,7 +135,72 @@ func afterInSelect() {
 	}
 }
 
+// group is golang.org/x/sync/errgroup's Group (WithContext, Go, Wait) without
+// SetLimit, written out because the peer has no go.mod: a WaitGroup, a Once
+// for the first error, and the derived context's cancel.
+type group struct {
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+	cancel func()
+}
+
+func withContext(ctx context.Context) (*group, context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	return &group{cancel: cancel}, ctx
+}
+
+func (g *group) Go(f func() error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := f(); err != nil {
+			g.once.Do(func() {
+				g.err = err
+				g.cancel()
+			})
+		}
+	}()
+}
+
+func (g *group) Wait() error {
+	g.wg.Wait()
+	g.cancel()
+	return g.err
+}
+
+// The sizes mirror bench/scope.bench.ts; change both together.
+const (
+	scopeChildren   = 1000
+	timeoutsPerCall = 1000
+)
+
+// scopeChildren1000: an errgroup with 1000 goroutines of an empty function, then Wait.
+func scopeChildren1000() {
+	g, _ := withContext(context.Background())
+	for i := 0; i < scopeChildren; i++ {
+		g.Go(func() error { return nil })
+	}
+	_ = g.Wait()
+}
+
+var sinkInt int
+
+// withTimeoutReady: context.WithTimeout around a call that returns at once, then cancel.
+func withTimeoutReady() {
+	bg := context.Background()
+	for i := 0; i < timeoutsPerCall; i++ {
+		ctx, cancel := context.WithTimeout(bg, time.Second)
+		if ctx.Err() == nil {
+			sinkInt++
+		}
+		cancel()
+	}
+}
+
 var benchmarks = []benchmark{
+	{"scope/children/1000/go", scopeChildren, scopeChildren1000},
+	{"scope/withTimeout/go", timeoutsPerCall, withTimeoutReady},
 	{"chan/pingpong/go", pingPongRoundTrips, pingPong},
 	{"chan/throughput/cap=1024/go", throughputMessages, throughput},
 	{"select/ready=2/go", selectsPerCall, selectReady2},
