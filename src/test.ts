@@ -18,3 +18,4 @@ export {
 } from "./explore/explore.js";
 export { scheduleArbitrary, type FastCheckLike } from "./explore/fast-check.js";
 export { exploreWorkerMain } from "./explore/workers.js";
+export { findLeaks, type LeakReport } from "./explore/leaks.js";

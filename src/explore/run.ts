@@ -111,7 +111,7 @@ export function runOnce(program: Program, s: RunSettings, decider: Decider, extr
   }
   if (extras.trace) result.trace = rt.exportTrace() as object;
   tearDown(rt, ctl);
-  if (reuse && space !== undefined && rt.stats().live === 0) spare = space;
+  if (reuse && space !== undefined && sched.liveTasks().length === 0) spare = space;
   return result;
 }
 
@@ -141,7 +141,7 @@ function classify(result: RunResult, err: unknown): void {
 /** Cancels whatever the run left (finally blocks run with no more decisions), so the space can be reused. */
 function tearDown(rt: Runtime, ctl: Controller): void {
   ctl.passive = true;
-  if (rt.stats().live === 0) return;
+  if (schedulerOf(rt).liveTasks().length === 0) return;
   try {
     rt.shutdown();
   } catch {

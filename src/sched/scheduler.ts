@@ -1311,6 +1311,29 @@ export class Scheduler {
     return this.queue[Symbol.iterator]();
   }
 
+  /**
+   * The exact leak detector's hook (explore/leaks.ts): takes a parked task
+   * off the live list for a garbage collection, without ending it; readmit
+   * puts back one that survived. A task set aside that ends meanwhile is
+   * simply not readmitted (release skips a task off the list).
+   */
+  setAside(t: TaskImpl): void {
+    const i = t.liveIndex;
+    if (i < 0) return;
+    const last = this.live.pop()!;
+    if (last !== t) {
+      this.live[i] = last;
+      last.liveIndex = i;
+    }
+    t.liveIndex = -1;
+  }
+
+  readmit(t: TaskImpl): void {
+    if (t.liveIndex >= 0) return;
+    t.liveIndex = this.live.length;
+    this.live.push(t);
+  }
+
   /** Every resource some blocked task waits on (the scheduler keeps them alive). */
   heldResources(): Set<object> {
     const held = new Set<object>();
