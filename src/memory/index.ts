@@ -16,6 +16,7 @@ export { SIZE_CLASSES, SIZE_CLASS_BYTES, type PoolSizeClass, type SizeClass } fr
 export {
   AddressSpace,
   type AddressSpaceOptions,
+  type AffinityStats,
   type ClassStats,
   type MemoryLayout,
   type MemoryStats,

@@ -8,6 +8,7 @@
  * keeps everything; 64-bit integers are decimal strings, bytes are hex) and
  * `String(dump)` renders it as text for people.
  */
+import type { ChannelPattern } from "../coro/coro.js";
 import { definitionById } from "../coro/coro.js";
 import { decodeLocal, FRAME_HEADER_BYTES } from "../coro/frame.js";
 import type { Scheduler } from "../sched/scheduler.js";
@@ -37,7 +38,11 @@ export interface CoroutineDump {
     bytes: number;
     highWater: number;
     segments: { addr: number; bytes: number; sizeClass: SizeClass }[];
+    /** The channel-pattern pool its first segment came from (affinity pools on). */
+    pattern?: ChannelPattern;
   };
+  /** Its scheduling priority, when not 0 (the effective one, a loan included). */
+  priority?: number;
 }
 
 export class CoroDump {
@@ -66,7 +71,7 @@ export class CoroDump {
       lines.push(`coroutine #${c.id} ${c.name} [${c.state}${w === null ? "" : `, ${fmtMs(w.forMs)}`}]${w === null ? "" : `: ${w.on}`}`);
       const s = c.stack;
       lines.push(
-        `    stack: ${s.sizeClass} @${hex(s.addr)}, ${s.bytes} B, high-water ${s.highWater} B, ` +
+        `    stack: ${s.sizeClass}${s.pattern === undefined ? "" : ` (${s.pattern} pool)`} @${hex(s.addr)}, ${s.bytes} B, high-water ${s.highWater} B, ` +
           (s.segments.length === 1
             ? "1 segment"
             : `${s.segments.length} segments (${s.segments
@@ -111,7 +116,9 @@ function dumpTask(rt: Scheduler, t: TaskImpl, nowMs: number): CoroutineDump {
       bytes: s.reservedBytes,
       highWater: s.highWater,
       segments: s.segments.map((g) => ({ addr: g.addr, bytes: g.bytes, sizeClass: g.sizeClass })),
+      ...(t.pattern === undefined ? {} : { pattern: t.pattern }),
     },
+    ...(t.effectivePriority === 0 ? {} : { priority: t.effectivePriority }),
   };
 }
 
