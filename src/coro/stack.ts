@@ -48,6 +48,11 @@ export interface StackOwner extends FrameOwner {
   onSegment(kind: "alloc" | "free", ref: StackRef): void;
 }
 
+/** Who charges the cache model for a frame's lines (the scheduler, when `cache` is on). */
+export interface CacheHook {
+  touchFrame(addr: number, bytes: number): void;
+}
+
 /** Flag bits the stack owns in `CoroStack.flags` (the task owns bits 0–7 and 10+; see sched/task.ts). */
 export const F_DEAD = 1 << 8;
 export const F_HEADER_ONLY = 1 << 9;
@@ -117,6 +122,10 @@ export abstract class CoroStack implements StackOwner {
   abstract readonly space: AddressSpace;
   /** Views over the space's buffer. */
   abstract readonly views: BufferViews;
+  /** The cache model's hook when it is on, else null (a push then pays one test). */
+  get cacheHook(): CacheHook | null {
+    return null;
+  }
 
   /** Bit flags: the stack's (F_DEAD, F_HEADER_ONLY, the class) and the owner's. */
   flags = 0;
@@ -272,6 +281,8 @@ export abstract class CoroStack implements StackOwner {
     for (let i = w + 4, end = w + (frameBytes >>> 2); i < end; i++) u32[i] = 0;
     this.sp = addr;
     ext.top = frame;
+    const cache = this.cacheHook;
+    if (cache !== null) cache.touchFrame(addr, frameBytes);
     const used = ext.usedBytes + frameBytes;
     ext.usedBytes = used;
     if (used > ext.highWater) ext.highWater = used;

@@ -26,6 +26,7 @@ export {
   type ThreadLayout,
 } from "./address-space.js";
 export { type HeapMapOptions } from "./heap-map.js";
+export { type CacheConfig } from "./cache-sim.js";
 export { BitmapPool } from "./bitmap-pool.js";
 export { Heap, type HeapBlockHolds, type HeapBlockInfo, type HeapOptions, type HeapStats } from "./heap.js";
 export { checkAddressSpaceBuffer, checkBitmapPool, checkHeap, checkMemory } from "./validate.js";

@@ -94,6 +94,8 @@ export interface RuntimeStats {
   busyCycles: number;
   migrations: number;
   memory: MemoryStats;
+  /** The cache model's counters (model output, `cache` option on): touches, misses per level, the cycles they were charged. */
+  cache?: { accesses: number; l1Misses: number; l2Misses: number; missCycles: number };
   /** With affinity pools on (`pools: { affinity }`): per channel pattern, its pools and live coroutines. */
   patterns?: Record<ChannelPattern, PatternStats>;
 }
@@ -158,7 +160,18 @@ export class Runtime {
     const memory = new AddressSpace({ bytes: o.memoryBytes, maxBytes: o.maxMemoryBytes, pools: o.pools, buffer: o.buffer, shared: o.shared, guard: o.guard });
     const patternOverrides = o.profile === undefined || o.affinity === null ? null : patternOverridesOf(o.profile);
     const s = new Scheduler(
-      { memory, name: o.name, cost, clockHz: o.clockHz, seed: o.seed, overflow: o.overflow, classOverrides, affinity: o.affinity, patternOverrides },
+      {
+        memory,
+        name: o.name,
+        cost,
+        clockHz: o.clockHz,
+        seed: o.seed,
+        overflow: o.overflow,
+        classOverrides,
+        affinity: o.affinity,
+        patternOverrides,
+        cache: o.cache,
+      },
       this,
     );
     this.#s = s;
