@@ -26,6 +26,8 @@
 import { GuardError, StackOverflowError, bug } from "../errors.js";
 import { DEFAULT_LARGE_STACK_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
 import { allocOwnedStack, freeOwnedStack, guardDamage, restoreGuard } from "../memory/address-space.js";
+import { GUARD_BYTES, GUARD_WORD } from "../memory/layout.js";
+if (GUARD_BYTES !== 16) bug(`stack.ts checks a guard as four words; layout.ts says GUARD_BYTES is ${GUARD_BYTES}`);
 import {
   LARGE_CLASS_INDEX,
   POOL_SLOT_BYTES,
@@ -339,6 +341,12 @@ export abstract class CoroStack implements StackOwner {
   guardViolation(when: string): GuardError | null {
     const space = this.space;
     if (space.guardBytes === 0) return null;
+    if (this.ext === null || this.ext.chained === null) {
+      // The common case, one segment: its guard's four words, no refs built.
+      const u32 = this.views.u32;
+      const w = (this.baseAddr + this.baseBytes) >>> 2;
+      if (u32[w] === GUARD_WORD && u32[w + 1] === GUARD_WORD && u32[w + 2] === GUARD_WORD && u32[w + 3] === GUARD_WORD) return null;
+    }
     const segments = this.segments;
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
