@@ -21,7 +21,7 @@ export { coro, type ChannelPattern, type CoroDef, type CoroFn, type CoroMetadata
 export { call, CALL_CHAIN } from "./coro/call.js";
 export type { Operation } from "./coro/operation.js";
 export { costModels, type CostModel } from "./sched/cost-model.js";
-export { Runtime, type MissedDeadline, type RuntimeOptions, type RuntimeStats, type SpawnWithOptions } from "./runtime/runtime.js";
+export { Runtime, type MissedDeadline, type RuntimeOptions, type PatternStats, type RuntimeStats, type SpawnWithOptions } from "./runtime/runtime.js";
 export type { Task, TaskState, StackInfo } from "./sched/task.js";
 export type { Coroutine, ResumeResult } from "./sched/coroutine.js";
 export type { ProfileData, ProfileEntry } from "./sched/profile-data.js";

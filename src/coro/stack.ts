@@ -26,6 +26,8 @@
 import { GuardError, StackOverflowError, bug } from "../errors.js";
 import { DEFAULT_LARGE_STACK_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
 import { allocOwnedStack, freeOwnedStack, guardDamage, restoreGuard } from "../memory/address-space.js";
+import { GUARD_BYTES, GUARD_WORD } from "../memory/layout.js";
+if (GUARD_BYTES !== 16) bug(`stack.ts checks a guard as four words; layout.ts says GUARD_BYTES is ${GUARD_BYTES}`);
 import {
   LARGE_CLASS_INDEX,
   POOL_SLOT_BYTES,
@@ -46,6 +48,11 @@ export interface StackOwner extends FrameOwner {
   onMigrate(from: SizeClass, to: SizeClass, bytes: number): void;
   /** A segment was allocated or freed (for the cost model and observers). */
   onSegment(kind: "alloc" | "free", ref: StackRef): void;
+}
+
+/** Who charges the cache model for a frame's lines (the scheduler, when `cache` is on). */
+export interface CacheHook {
+  touchFrame(addr: number, bytes: number): void;
 }
 
 /** Flag bits the stack owns in `CoroStack.flags` (the task owns bits 0–7 and 10+; see sched/task.ts). */
@@ -117,6 +124,10 @@ export abstract class CoroStack implements StackOwner {
   abstract readonly space: AddressSpace;
   /** Views over the space's buffer. */
   abstract readonly views: BufferViews;
+  /** The cache model's hook when it is on, else null (a push then pays one test). */
+  get cacheHook(): CacheHook | null {
+    return null;
+  }
 
   /** Bit flags: the stack's (F_DEAD, F_HEADER_ONLY, the class) and the owner's. */
   flags = 0;
@@ -272,6 +283,8 @@ export abstract class CoroStack implements StackOwner {
     for (let i = w + 4, end = w + (frameBytes >>> 2); i < end; i++) u32[i] = 0;
     this.sp = addr;
     ext.top = frame;
+    const cache = this.cacheHook;
+    if (cache !== null) cache.touchFrame(addr, frameBytes);
     const used = ext.usedBytes + frameBytes;
     ext.usedBytes = used;
     if (used > ext.highWater) ext.highWater = used;
@@ -328,6 +341,12 @@ export abstract class CoroStack implements StackOwner {
   guardViolation(when: string): GuardError | null {
     const space = this.space;
     if (space.guardBytes === 0) return null;
+    if (this.ext === null || this.ext.chained === null) {
+      // The common case, one segment: its guard's four words, no refs built.
+      const u32 = this.views.u32;
+      const w = (this.baseAddr + this.baseBytes) >>> 2;
+      if (u32[w] === GUARD_WORD && u32[w + 1] === GUARD_WORD && u32[w + 2] === GUARD_WORD && u32[w + 3] === GUARD_WORD) return null;
+    }
     const segments = this.segments;
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];

@@ -225,6 +225,19 @@ export interface MemoryStats {
   bufferBytes: number;
 }
 
+/** The pools reserved to one affinity tag (AddressSpace.affinityStats). */
+export interface AffinityStats {
+  tag: number;
+  sizeClass: PoolSizeClass;
+  pools: number;
+  capacity: number;
+  /** Slots handed out (a tagged pool's slots are never cached). */
+  used: number;
+  /** The lowest slot address and the end of the highest pool's slots: where the tag's stacks sit. */
+  lowAddr: number;
+  highAddr: number;
+}
+
 /** One stack pool, for drawing. */
 export interface PoolLayout {
   id: number;
@@ -826,6 +839,29 @@ export class AddressSpace {
       heap: { usedBytes: heap.usedBytes, freeBytes: heap.freeBytes, largestFreeBytes: heap.largestFreeBytes },
       bufferBytes: this.buffer.byteLength,
     };
+  }
+
+  /**
+   * Per affinity tag (pools reserved by `allocAffinityStack`): its class, its
+   * pools, their slots, the slots handed out and where they sit. O(pools ×
+   * bitmap words). Empty when no tagged pool was carved.
+   */
+  affinityStats(): AffinityStats[] {
+    this.syncPools();
+    const out: AffinityStats[] = [];
+    for (const [key, pools] of [...this.affinityPools].sort((a, b) => a[0] - b[0])) {
+      const capacity = pools.reduce((sum, p) => sum + p.pool.capacity, 0);
+      out.push({
+        tag: key & 255,
+        sizeClass: POOL_CLASSES[key >>> 8],
+        pools: pools.length,
+        capacity,
+        used: capacity - pools.reduce((sum, p) => sum + p.pool.freeCount, 0),
+        lowAddr: Math.min(...pools.map((p) => p.slotsStart)),
+        highAddr: Math.max(...pools.map((p) => p.slotsEnd)),
+      });
+    }
+    return out;
   }
 
   /** Throws (naming the broken invariant) unless every invariant of the address space holds. */

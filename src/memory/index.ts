@@ -16,6 +16,7 @@ export { SIZE_CLASSES, SIZE_CLASS_BYTES, type PoolSizeClass, type SizeClass } fr
 export {
   AddressSpace,
   type AddressSpaceOptions,
+  type AffinityStats,
   type ClassStats,
   type MemoryLayout,
   type MemoryStats,
@@ -25,6 +26,7 @@ export {
   type ThreadLayout,
 } from "./address-space.js";
 export { type HeapMapOptions } from "./heap-map.js";
+export { type CacheConfig } from "./cache-sim.js";
 export { BitmapPool } from "./bitmap-pool.js";
 export { Heap, type HeapBlockHolds, type HeapBlockInfo, type HeapOptions, type HeapStats } from "./heap.js";
 export { checkAddressSpaceBuffer, checkBitmapPool, checkHeap, checkMemory } from "./validate.js";

@@ -14,6 +14,7 @@
  * prints each coroutine under its parent, indented, roots first (a coroutine
  * whose parent has ended is a root).
  */
+import type { ChannelPattern } from "../coro/coro.js";
 import { definitionById } from "../coro/coro.js";
 import { decodeLocal, FRAME_HEADER_BYTES } from "../coro/frame.js";
 import type { Scheduler } from "../sched/scheduler.js";
@@ -43,6 +44,8 @@ export interface CoroutineDump {
     bytes: number;
     highWater: number;
     segments: { addr: number; bytes: number; sizeClass: SizeClass }[];
+    /** The channel-pattern pool its first segment came from (affinity pools on). */
+    pattern?: ChannelPattern;
   };
   /** Its parent in the task tree: the coroutine running the scope that owns it, else its spawner; 0 for none. */
   parent: number;
@@ -52,6 +55,8 @@ export interface CoroutineDump {
   scope: string | null;
   /** The scopes it runs (it is their host), outermost first, each with its state. */
   scopes: { scope: string; state: string }[];
+  /** Its scheduling priority, when not 0 (the effective one, a loan included). */
+  priority?: number;
 }
 
 export class CoroDump {
@@ -83,7 +88,7 @@ export class CoroDump {
       for (const sc of c.scopes) lines.push(`${pad}    runs ${sc.scope}: ${sc.state}`);
       const s = c.stack;
       lines.push(
-        `${pad}    stack: ${s.sizeClass} @${hex(s.addr)}, ${s.bytes} B, high-water ${s.highWater} B, ` +
+        `${pad}    stack: ${s.sizeClass}${s.pattern === undefined ? "" : ` (${s.pattern} pool)`} @${hex(s.addr)}, ${s.bytes} B, high-water ${s.highWater} B, ` +
           (s.segments.length === 1
             ? "1 segment"
             : `${s.segments.length} segments (${s.segments
@@ -153,11 +158,13 @@ function dumpTask(rt: Scheduler, t: TaskImpl, nowMs: number): CoroutineDump {
       bytes: s.reservedBytes,
       highWater: s.highWater,
       segments: s.segments.map((g) => ({ addr: g.addr, bytes: g.bytes, sizeClass: g.sizeClass })),
+      ...(t.pattern === undefined ? {} : { pattern: t.pattern }),
     },
     parent: treeParent(t),
     children: [],
     scope: t.owner?.label ?? null,
     scopes: hostedScopes(t),
+    ...(t.effectivePriority === 0 ? {} : { priority: t.effectivePriority }),
   };
 }
 

@@ -9,7 +9,8 @@
 import { describeValue } from "../describe.js";
 import { AddressSpace } from "../memory/index.js";
 import type { DeadlockReport } from "../observe/deadlocks.js";
-import type { CostModel } from "../sched/cost-model.js";
+import { resolveCacheConfig, type CostModel } from "../sched/cost-model.js";
+import type { CacheConfig } from "../memory/cache-sim.js";
 import type { ProfileData } from "../sched/profile-data.js";
 import type { ChannelPattern } from "../coro/coro.js";
 import type { SizeClass } from "../memory/size-classes.js";
@@ -84,6 +85,14 @@ export interface RuntimeOptions {
    * of its waiters until it lets go — the fix for priority inversion.
    */
   priorityInheritance?: boolean;
+  /**
+   * The cache model (off by default): "default" for a 32 KiB L1 and a 1 MiB
+   * L2 of 64-byte lines, or `{ l1, l2, line, l1Ways, l2Ways, l1MissCycles,
+   * l2MissCycles }` over those. Switches, frame pushes and channel hand-overs
+   * touch lines of the address space; misses are charged in model cycles and
+   * counted in `rt.stats().cache`.
+   */
+  cache?: "default" | Partial<CacheConfig>;
 }
 
 /** The options after checking, every field present or explicitly absent. */
@@ -107,6 +116,7 @@ export interface CheckedOptions {
   guard: boolean;
   leftover: "cancel" | "report" | "error";
   priorityInheritance: boolean;
+  cache: Readonly<CacheConfig> | null;
 }
 
 /** Every option, with the check its value must pass (undefined always passes: the default). */
@@ -140,6 +150,14 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   guard: boolean,
   leftover: (v) => (v !== "cancel" && v !== "report" && v !== "error" ? 'must be "cancel", "report" or "error"' : null),
   priorityInheritance: boolean,
+  cache: (v) => {
+    try {
+      resolveCacheConfig(v);
+      return null;
+    } catch (e) {
+      return (e as Error).message.replace(/^cache /, "");
+    }
+  },
 };
 
 const KNOWN = Object.keys(CHECKS) as (keyof RuntimeOptions)[];
@@ -207,6 +225,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     guard: (read("guard") as boolean | undefined) ?? false,
     leftover: (read("leftover") as CheckedOptions["leftover"] | undefined) ?? "cancel",
     priorityInheritance: (read("priorityInheritance") as boolean | undefined) ?? false,
+    cache: resolveCacheConfig(read("cache")),
   };
 }
 

@@ -94,6 +94,39 @@ export interface RuntimeStats {
   busyCycles: number;
   migrations: number;
   memory: MemoryStats;
+  /** The cache model's counters (model output, `cache` option on): touches, misses per level, the cycles they were charged. */
+  cache?: { accesses: number; l1Misses: number; l2Misses: number; missCycles: number };
+  /** With affinity pools on (`pools: { affinity }`): per channel pattern, its pools and live coroutines. */
+  patterns?: Record<ChannelPattern, PatternStats>;
+}
+
+/** One channel pattern's pools (rt.stats().patterns). */
+export interface PatternStats {
+  /** The class its pools hold. */
+  sizeClass: SizeClass;
+  pools: number;
+  /** Slots in its pools, and those handed out. */
+  slots: number;
+  used: number;
+  /** Live coroutines of the pattern. */
+  live: number;
+  /** [first, end) byte addresses its slots span: they sit together. */
+  span: [number, number] | null;
+}
+
+function patternStats(s: Scheduler): Record<ChannelPattern, PatternStats> {
+  const out = {} as Record<ChannelPattern, PatternStats>;
+  for (const p of CHANNEL_PATTERNS) out[p] = { sizeClass: s.affinity![p], pools: 0, slots: 0, used: 0, live: 0, span: null };
+  for (const a of s.memory.affinityStats()) {
+    const p = out[CHANNEL_PATTERNS[a.tag - 1]];
+    if (p === undefined) continue;
+    p.pools += a.pools;
+    p.slots += a.capacity;
+    p.used += a.used;
+    p.span = p.span === null ? [a.lowAddr, a.highAddr] : [Math.min(p.span[0], a.lowAddr), Math.max(p.span[1], a.highAddr)];
+  }
+  for (const t of s.liveTasks()) if (t.pattern !== undefined) out[t.pattern].live++;
+  return out;
 }
 
 /** For the library's own upper layers (the test subpath, the default runtime): the scheduler behind a Runtime. */
@@ -130,7 +163,18 @@ export class Runtime {
       o.memory ?? new AddressSpace({ bytes: o.memoryBytes, maxBytes: o.maxMemoryBytes, pools: o.pools, buffer: o.buffer, shared: o.shared, guard: o.guard });
     const patternOverrides = o.profile === undefined || o.affinity === null ? null : patternOverridesOf(o.profile);
     const s = new Scheduler(
-      { memory, name: o.name, cost, clockHz: o.clockHz, seed: o.seed, overflow: o.overflow, classOverrides, affinity: o.affinity, patternOverrides },
+      {
+        memory,
+        name: o.name,
+        cost,
+        clockHz: o.clockHz,
+        seed: o.seed,
+        overflow: o.overflow,
+        classOverrides,
+        affinity: o.affinity,
+        patternOverrides,
+        cache: o.cache,
+      },
       this,
     );
     this.#s = s;
@@ -195,7 +239,9 @@ export class Runtime {
   }
 
   stats(): RuntimeStats {
-    return this.#s.counters();
+    const stats: RuntimeStats = this.#s.counters();
+    if (this.#s.affinity !== null) stats.patterns = patternStats(this.#s);
+    return stats;
   }
 
   // ── coroutines ──────────────────────────────────────────────────────────
@@ -366,7 +412,7 @@ export class Runtime {
       const segs = t.cstack.segments;
       for (let i = 1; i < segs.length; i++) highlight.push({ addr: segs[i].addr, bytes: segs[i].bytes, label: `#${t.id} ${t.name} segment ${i + 1}` });
     }
-    return this.#s.memory.toSVG({ ...options, highlight });
+    return this.#s.memory.toSVG({ ...options, highlight, affinityNames: CHANNEL_PATTERNS.map((p) => `${p} pool:`) });
   }
 
   /**

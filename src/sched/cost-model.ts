@@ -6,6 +6,7 @@
  * for every default are in docs/DESIGN.md ("Cost model").
  */
 import { describeValue, readGuarded } from "../describe.js";
+import { DEFAULT_CACHE, type CacheConfig } from "../memory/cache-sim.js";
 import { isSizeClass, SIZE_CLASSES, type SizeClass } from "../memory/size-classes.js";
 
 export interface CostModel {
@@ -107,6 +108,40 @@ export function resolveCostModel(partial: Partial<CostModel> | undefined): CostM
     selectCase: p.selectCase === undefined ? cprime.selectCase : checkCost("cost.selectCase", p.selectCase),
     guardCheck: p.guardCheck === undefined ? cprime.guardCheck : checkCost("cost.guardCheck", p.guardCheck),
   };
+}
+
+/**
+ * The `cache` option: "default" (32 KiB L1, 1 MiB L2, 64-byte lines), or a
+ * partial CacheConfig over the defaults; undefined or false for off. Every
+ * size a positive integer, the line a power of two, each level at least one
+ * set of its ways.
+ */
+export function resolveCacheConfig(option: unknown): Readonly<CacheConfig> | null {
+  if (option === undefined || option === false) return null;
+  if (option === "default" || option === true) return DEFAULT_CACHE;
+  if (option === null || typeof option !== "object") {
+    throw new TypeError(`cache must be "default" or an object such as { l1: 32768, l2: 1048576, line: 64 }, received ${describeValue(option)}`);
+  }
+  const out: CacheConfig = { ...DEFAULT_CACHE };
+  const given = readGuarded("cache", () => ({ ...(option as Record<string, unknown>) }));
+  for (const k of Object.keys(given)) {
+    if (!(k in DEFAULT_CACHE)) throw new TypeError(`cache has no field ${JSON.stringify(k)}; the fields are ${Object.keys(DEFAULT_CACHE).join(", ")}`);
+    const v = given[k];
+    const cycles = k.endsWith("Cycles");
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < (cycles ? 0 : 1)) {
+      const msg = `cache.${k} must be ${cycles ? "a non-negative integer number of cycles" : "a positive integer"}, received ${describeValue(v)}`;
+      throw typeof v === "number" ? new RangeError(msg) : new TypeError(msg);
+    }
+    out[k as keyof CacheConfig] = v;
+  }
+  if ((out.line & (out.line - 1)) !== 0) throw new RangeError(`cache.line must be a power of two, received ${out.line}`);
+  for (const [level, bytes, ways] of [
+    ["l1", out.l1, out.l1Ways],
+    ["l2", out.l2, out.l2Ways],
+  ] as const) {
+    if (bytes < out.line * ways) throw new RangeError(`cache.${level} of ${bytes} bytes holds less than one set of ${ways} ${out.line}-byte lines`);
+  }
+  return Object.freeze(out);
 }
 
 function checkCost(what: string, v: unknown): number {

@@ -47,6 +47,7 @@ import { describeValue } from "../describe.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
 import { allocAffinityStack, allocOwnedStack } from "../memory/address-space.js";
 import { classForBytes, largerSizeClass } from "../memory/size-classes.js";
+import { CacheSim, type CacheConfig } from "../memory/cache-sim.js";
 import { CHANNEL_PATTERNS, CoroDefImpl, isGeneratorFunction, type ChannelPattern, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { mixedCopiesMessage, otherCopyRunning, running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
@@ -140,6 +141,8 @@ export interface SchedulerConfig {
   readonly classOverrides: ReadonlyMap<string, SizeClass> | null;
   /** Affinity pools (`pools: { affinity }`): the class of each channel pattern's pools; absent or null when off. */
   readonly affinity?: Readonly<Record<ChannelPattern, SizeClass>> | null;
+  /** The cache model's geometry and miss costs; absent or null when off. */
+  readonly cache?: Readonly<CacheConfig> | null;
   /** Patterns learned by a saved profile, by definition name (affinity pools on). */
   readonly patternOverrides?: ReadonlyMap<string, ChannelPattern> | null;
 }
@@ -202,6 +205,8 @@ export interface SchedulerCounters {
   busyCycles: number;
   migrations: number;
   memory: MemoryStats;
+  /** The cache model's counters (model output), when it is on. */
+  cache?: { accesses: number; l1Misses: number; l2Misses: number; missCycles: number };
 }
 
 export class Scheduler {
@@ -251,6 +256,8 @@ export class Scheduler {
   /** Affinity pools: the class per channel pattern; null when off. */
   readonly affinity: Readonly<Record<ChannelPattern, SizeClass>> | null;
   private readonly patternOverrides: ReadonlyMap<string, ChannelPattern> | null;
+  /** The cache model (`cache` option); null when off, and then nothing below touches it. */
+  readonly cache: CacheSim | null;
   /** Coroutines that finished after their deadline, in finishing order. */
   readonly missedDeadlines: MissedDeadline[] = [];
   private readonly live: TaskImpl[] = [];
@@ -292,6 +299,7 @@ export class Scheduler {
     this.random = new Random(config.seed);
     this.classOverrides = config.classOverrides;
     this.affinity = config.affinity ?? null;
+    this.cache = config.cache === undefined || config.cache === null ? null : new CacheSim(config.cache);
     this.patternOverrides = config.patternOverrides ?? null;
     this.views = viewsOf(this.memory.buffer);
     const cs = this.cost.contextSwitch;
@@ -361,6 +369,9 @@ export class Scheduler {
       busyCycles: this._busyCycles,
       migrations: this.migrationCount,
       memory: this.memory.stats(),
+      ...(this.cache === null
+        ? {}
+        : { cache: { accesses: this.cache.accesses, l1Misses: this.cache.l1Misses, l2Misses: this.cache.l2Misses, missCycles: this.cache.missCycles } }),
     };
   }
 
@@ -822,6 +833,7 @@ export class Scheduler {
     this._cycles += cost;
     this._busyCycles += cost;
     this.switchCount++;
+    if (this.cache !== null) this.touchSwitch(t);
     if (this.observer !== null) this.observer.onSwitch(t);
     const gen = t.gen;
     // Guarded spaces: a guard the task damaged during its last run is reported now, thrown into it (at its next switch).
@@ -982,6 +994,21 @@ export class Scheduler {
     return this.signal(t, new Interrupt(`task #${t.id} ${t.name} was interrupted${desc}`, { cause: reason }));
   }
 
+  /**
+   * Cache model: a switch to `t` restores its context from the top of its
+   * stack and resumes in its innermost frame: touch that frame's lines (a
+   * plain generator's 16-byte header-only frame).
+   */
+  private touchSwitch(t: TaskImpl): void {
+    const top = t.top;
+    this.charge(this.cache!.touch(t.sp, top === null ? 16 : top.$$layout.frameBytes));
+  }
+
+  /** Cache model (CacheHook): a frame pushed at `addr` is written (its header, its zeroed locals). */
+  touchFrame(addr: number, bytes: number): void {
+    this.charge(this.cache!.touch(addr, bytes));
+  }
+
   /** Verifies `t`'s guard regions, charging `cost.guardCheck` per segment; the violation, if any (restored). */
   private checkGuards(t: TaskImpl, when: string): Error | null {
     this.charge(this.guardCycles * t.segmentCount);
@@ -1013,6 +1040,8 @@ export class Scheduler {
     t.resume = value;
     t.flags = (f & ~(Flag.State | Flag.ResumeError)) | Flag.Woken; // READY
     this.queue.push(t);
+    // Cache model: a waker hands its value over into the woken one's frame (a channel partner, a timer).
+    if (this.cache !== null) this.charge(this.cache.touch(t.sp, 16));
     if (this.observer !== null) this.observer.onWake(t);
   }
 

@@ -26,7 +26,7 @@
  */
 import { CoroDefImpl, type ChannelPattern } from "../coro/coro.js";
 import type { Running } from "../coro/context.js";
-import { classIndexOf, CoroStack, StackExt } from "../coro/stack.js";
+import { classIndexOf, CoroStack, StackExt, type CacheHook } from "../coro/stack.js";
 import { running } from "../coro/context.js";
 import type { Operation } from "../coro/operation.js";
 import type { BufferViews } from "../coro/views.js";
@@ -227,6 +227,10 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
 
   get space(): AddressSpace {
     return this.sched.memory;
+  }
+
+  override get cacheHook(): CacheHook | null {
+    return this.sched.cache === null ? null : this.sched;
   }
 
   get def(): CoroDefImpl | null {
