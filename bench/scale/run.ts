@@ -12,10 +12,16 @@
  * includes V8's GC helper threads): on a machine shared with other work wall
  * time moves with the load, CPU time much less; wall time is reported beside
  * it. A point that fails or exceeds --timeout-s is reported with the reason,
- * and larger N of that series are not attempted.
+ * and larger N of that series are not attempted; so is a point whose memory,
+ * extrapolated from the series' previous point (bytes per coroutine × N ×
+ * 1.5 for the collector's headroom), exceeds 80 % of MemAvailable (other
+ * work shares the machine: an out-of-memory kill would hit it too).
+ * docs/scale.json is rewritten after every point, so an interrupted run keeps
+ * what it measured; `--keep` reuses the points of an earlier scale.json for
+ * the series not measured now.
  *
  * Options: --max-n 10000000, --filter park-wake,timers,day, --subjects
- * cprime-coro,async-fn,go, --timeout-s 400, --no-build, --no-write.
+ * cprime-coro,async-fn,go, --timeout-s 400, --no-build, --no-write, --keep.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -51,6 +57,7 @@ interface Options {
   timeoutS: number;
   build: boolean;
   write: boolean;
+  keep: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -61,6 +68,7 @@ function parseArgs(argv: string[]): Options {
     timeoutS: 400,
     build: true,
     write: true,
+    keep: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -75,6 +83,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--timeout-s") o.timeoutS = Number(v());
     else if (a === "--no-build") o.build = false;
     else if (a === "--no-write") o.write = false;
+    else if (a === "--keep") o.keep = true;
     else throw new Error(`unknown option ${JSON.stringify(a)} (see the header of bench/scale/run.ts)`);
   }
   return o;
@@ -154,6 +163,11 @@ function runPoint(
   });
 }
 
+function memAvailableGiB(): number {
+  const kb = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1];
+  return kb === undefined ? os.freemem() / 2 ** 30 : Number(kb) / 2 ** 20;
+}
+
 const us = (ms: number, n: number) => (ms * 1000) / n;
 const fmt = (x: number | null | undefined, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(digits));
 const fmtN = (n: number) => `10^${Math.round(Math.log10(n))}`;
@@ -194,22 +208,51 @@ async function main(): Promise<number> {
   );
 
   const points: Point[] = [];
+  const kept: Point[] = [];
+  const jsonFile = path.join(ROOT, "docs/scale.json");
+  if (o.keep && existsSync(jsonFile)) {
+    const old = JSON.parse(readFileSync(jsonFile, "utf8")) as { points: Point[] };
+    for (const p of old.points) if (!series.some((s) => s.workload === p.workload && s.subject === p.subject)) kept.push(p);
+  }
+  const write = () => {
+    if (!o.write) return;
+    const all = [...kept, ...points];
+    const report = {
+      schema: "cprime-coro/scale@1",
+      date: new Date().toISOString(),
+      machine,
+      nodeFlags: NODE_FLAGS,
+      seconds: (performance.now() - started) / 1000,
+      points: all,
+    };
+    writeFileSync(jsonFile, JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(path.join(ROOT, "docs/scale.svg"), renderSvg(all));
+    writeFileSync(path.join(ROOT, "docs/scale.md"), renderMarkdown(report));
+  };
   let k = 0;
   for (const s of series) {
     let failedAt: number | null = null;
+    let lastBytes: number | null = null;
     for (const n of s.sizes) {
       k++;
       const p: Point = { workload: s.workload, subject: s.subject, n, result: null, error: null, seconds: 0 };
+      const needGiB = lastBytes === null ? 0 : (lastBytes * n * 1.5) / 2 ** 30;
+      const availableGiB = memAvailableGiB();
       if (failedAt !== null) p.error = `not attempted: N = ${fmtN(failedAt)} did not finish`;
-      else {
+      else if (needGiB > 0.8 * availableGiB) {
+        p.error = `not attempted: needs ≈ ${needGiB.toFixed(1)} GiB (${lastBytes!.toFixed(0)} B × N × 1.5), ${availableGiB.toFixed(1)} GiB available on this shared machine`;
+        failedAt = n;
+      } else {
         const r =
           s.subject === "go"
             ? await runPoint(go!.binary, ["-workload", s.workload, "-n", String(n)], o.timeoutS, { ...process.env, GOMAXPROCS: "1" })
             : await runPoint(process.execPath, [...NODE_FLAGS, child, s.workload, s.subject, String(n)], o.timeoutS, process.env);
         Object.assign(p, r);
         if (p.error !== null) failedAt = n;
+        else lastBytes = p.result!.bytesPerCoroutine;
       }
       points.push(p);
+      write();
       const r = p.result;
       const what = `${s.workload} ${s.subject} N=${fmtN(n)}`.padEnd(30);
       console.log(
