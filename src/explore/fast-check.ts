@@ -16,7 +16,7 @@
 import { describeValue } from "../describe.js";
 
 /** The parts of fast-check used here (structural, so no fast-check types reach the published API). */
-export interface FastCheckLike<Nat, Arr> {
+export interface FastCheckLike<Nat = unknown, Arr = unknown> {
   nat(constraints: { max: number }): Nat;
   array(arb: Nat, constraints: { maxLength: number }): Arr;
 }
