@@ -25,22 +25,31 @@ export class DeadlockError extends CoroError {
   /** True for a partial deadlock: found while other coroutines could still run (detectLeaks). */
   readonly partial: boolean;
   /**
+   * The wait-for cycles among them, each named hop by hop
+   * (`cycle: #2 a → Mutex#1 "x" held by #3 b → Channel#1 "c" (capacity 0) used by #2 a`);
+   * empty when none was found (they wait on what nobody left can reach).
+   */
+  readonly cycles: readonly string[];
+  /**
    * @param failure the failure that caused it, when one did: a coroutine that
    * failed after touching what the blocked ones wait on (a producer that died).
    * Its error becomes `cause`, and the message says so.
+   * @param cycles the wait-for cycles found among them (see `cycles`).
    */
-  constructor(blocked: readonly string[], partial = false, failure?: { task: string; error: unknown }) {
+  constructor(blocked: readonly string[], partial = false, failure?: { task: string; error: unknown }, cycles: readonly string[] = []) {
     const n = blocked.length;
     super(
       (partial
         ? `partial deadlock: ${n} coroutine${n === 1 ? "" : "s"} can never wake while others still run:\n  `
         : `deadlock: ${n} coroutine${n === 1 ? " is" : "s are"} blocked and nothing can wake ${n === 1 ? "it" : "them"}:\n  `) +
         blocked.join("\n  ") +
+        cycles.map((c) => `\n${c}`).join("") +
         (failure === undefined ? "" : `\ncaused by the failure of ${failure.task}, which used what they wait on: ${failureLine(failure.error)}`),
       failure === undefined ? undefined : { cause: failure.error },
     );
     this.blocked = blocked;
     this.partial = partial;
+    this.cycles = cycles;
   }
 }
 

@@ -279,6 +279,7 @@ export class LeakWatch {
         fresh.flatMap((r) => r.coroutines.map((c) => `#${c.id} ${c.name}: ${c.waitsOn}`)),
         true,
         caused === undefined ? undefined : { task: caused.causedBy!, error: caused.cause },
+        fresh.flatMap((r) => (r.cycle === undefined ? [] : [r.cycle])),
       );
     }
   }

@@ -178,6 +178,7 @@ export class Runtime {
       this,
     );
     this.#s = s;
+    s.deadlockCycles = () => findDeadlocks(s).flatMap((r) => (r.cycle === undefined ? [] : [r.cycle]));
     // A stream of its own, so a program's draws never shift the runtime's own choices (select).
     this.#random = new Random(o.seed ^ 0x5bd1e995);
     this.#tracer = o.trace ? new Tracer(s) : null;

@@ -230,6 +230,8 @@ export class Scheduler {
   chooser: Chooser | null = null;
   /** Called when the clock is about to jump to a timer (everything runnable has run): the leak watch. */
   beforeClockJump: (() => void) | null = null;
+  /** The wait-for cycles among blocked tasks, for the DeadlockError of a full deadlock (set by the facade: observe/ finds them). */
+  deadlockCycles: (() => readonly string[]) | null = null;
   /** The public object this scheduler serves (the Runtime facade); opaque here. */
   readonly owner: object;
   /** Views over the address space's buffer (tasks read them through here). */
@@ -1292,7 +1294,7 @@ export class Scheduler {
       const blocked = this.live.filter((t) => t.st === BLOCKED).sort((a, b) => a.id - b.id);
       if (blocked.length > 0) {
         const lines = blocked.map((t) => `#${t.id} ${t.name}: ${t.waitOn?.describe(t) ?? "blocked"}`);
-        throw new DeadlockError(lines, false, this.failureBehind(blocked));
+        throw new DeadlockError(lines, false, this.failureBehind(blocked), this.deadlockCycles === null ? [] : this.deadlockCycles());
       }
     }
   }

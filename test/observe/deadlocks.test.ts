@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { Channel, DeadlockError, Runtime, after, recv, select, sleep, yieldNow, type DeadlockReport, type Task } from "../../src/index.js";
+import { Channel, DeadlockError, Mutex, Runtime, after, recv, select, sleep, yieldNow, type DeadlockReport, type Task } from "../../src/index.js";
 import { runs } from "../support/fc.js";
 
 /** A coroutine that keeps the runtime busy (others "still run") while the checks happen. */
@@ -258,5 +258,74 @@ describe("detectLeaks", () => {
 
   test("a bad option is refused", () => {
     expect(() => new Runtime({ detectLeaks: "yes" as never })).toThrow(/detectLeaks must be a boolean or a function .*received "yes"/);
+  });
+});
+
+describe("DeadlockError names the wait-for cycle", () => {
+  function lockThenSend(rt: Runtime): void {
+    const accounts = new Mutex({ name: "accounts" });
+    const audit = new Channel<number>(0, { name: "audit" });
+    rt.spawn(function* transfer() {
+      yield* accounts.lock();
+      yield* sleep(1);
+      yield* audit.send(1); // the auditor would receive, but it waits for the lock we hold
+      accounts.unlock();
+    });
+    rt.spawn(function* auditor() {
+      audit.tryRecv(); // it uses the channel: it is the one that could receive
+      yield* accounts.lock();
+      yield* audit.recv();
+      accounts.unlock();
+    });
+  }
+
+  test("run() throws a DeadlockError whose message and cycles field name the cycle through the mutex and the channel", () => {
+    const rt = new Runtime();
+    lockThenSend(rt);
+    let err: unknown;
+    try {
+      rt.run();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DeadlockError);
+    const d = err as DeadlockError;
+    expect(d.cycles).toHaveLength(1);
+    expect(d.cycles[0]).toMatch(/^cycle: #1 transfer → /);
+    expect(d.cycles[0]).toContain('Mutex#1 "accounts"');
+    expect(d.cycles[0]).toContain('Channel#2 "audit"');
+    expect(d.message).toContain(d.cycles[0]);
+  });
+
+  test("detectLeaks: true throws the partial deadlock with its cycle while another coroutine still sleeps", () => {
+    const rt = new Runtime({ detectLeaks: true });
+    // Spawned before the mutex and the channel exist, so no closure of its can hold them.
+    rt.spawn(function* bystander() {
+      for (let i = 0; i < 5; i++) yield* sleep(10);
+    });
+    lockThenSend(rt);
+    let err: unknown;
+    try {
+      rt.run();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DeadlockError);
+    expect((err as DeadlockError).partial).toBe(true);
+    expect((err as DeadlockError).cycles.join("\n")).toContain('Mutex#1 "accounts"');
+  });
+
+  test("a deadlock without a cycle (nobody left can reach the channel) has no cycles", () => {
+    const rt = new Runtime();
+    const ch = new Channel<number>();
+    rt.spawn(function* lonely() {
+      yield* ch.recv();
+    });
+    expect(() => rt.run()).toThrow(DeadlockError);
+    try {
+      rt.run();
+    } catch (e) {
+      expect((e as DeadlockError).cycles).toEqual([]);
+    }
   });
 });
