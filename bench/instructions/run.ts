@@ -423,8 +423,9 @@ function renderMarkdown(r: Report): string {
   );
   out.push("");
   out.push(
-    `- Command: \`${r.command}\` (${r.seconds.toFixed(0)} s)${r.mergedFrom ? `; the other rows kept from \`${r.mergedFrom}\` (same machine, same flags)` : ""}`,
+    `- Command: \`${r.command}\` (${r.seconds.toFixed(0)} s of measuring in all)${r.mergedFrom ? ", merging the runs below (same machine, same flags, same build)" : ""}`,
   );
+  for (const c of r.mergedFrom ?? []) out.push(`  - \`${c}\``);
   out.push(`- Each point: \`valgrind --tool=callgrind node ${r.nodeFlags.join(" ")} <bundled child> <case> <subject> <n>\``);
   out.push(`- Machine: ${m.cpu} (${m.cores} logical cores, ${m.memoryGiB} GiB), ${m.os}; Node ${m.node} (V8 ${m.v8}); ${m.valgrind}`);
   out.push(`- Date: ${r.date}`);
@@ -432,10 +433,17 @@ function renderMarkdown(r: Report): string {
   const spreads = r.rows.flatMap((row) => Object.values(row.spreadPerOp).filter((x): x is number => typeof x === "number"));
   if (r.repeat > 1 && spreads.length > 0) {
     const repeated = r.rows.filter((row) => Object.values(row.spreadPerOp).some((x) => typeof x === "number")).map((row) => row.case);
+    let rawDiff = 0;
+    for (const row of r.rows) {
+      for (const raw of Object.values(row.raw)) {
+        for (const xs of raw === undefined ? [] : [raw.n1, raw.n2]) if (xs.length > 1) rawDiff = Math.max(rawDiff, Math.max(...xs) - Math.min(...xs));
+      }
+    }
     out.push(
-      `- Repeatability: every point of ${repeated.join(", ")} was measured ${r.repeat} times; the largest difference between repeats is ` +
-        `${Math.max(...spreads).toFixed(2)} instructions per operation (raw counts differ by a few thousand instructions of ` +
-        `start-up out of ≈ 600 million).`,
+      `- Repeatability: every point of ${repeated.join(", ")} was measured ${r.repeat} times. Counts are not bit-identical between ` +
+        `runs on this VM: one point's raw count moved by up to ${fmtInt(rawDiff)} instructions (of ≈ 600–1 000 million, mostly ` +
+        `start-up), so the largest difference between repeats is ${Math.max(...spreads).toFixed(2)} instructions per operation — ` +
+        "small beside every difference this report discusses.",
     );
   }
   out.push("");

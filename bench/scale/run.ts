@@ -249,7 +249,7 @@ async function main(): Promise<number> {
             : await runPoint(process.execPath, [...NODE_FLAGS, child, s.workload, s.subject, String(n)], o.timeoutS, process.env);
         Object.assign(p, r);
         if (p.error !== null) failedAt = n;
-        else lastBytes = p.result!.bytesPerCoroutine;
+        else lastBytes = Math.max(lastBytes ?? 0, p.result!.bytesPerCoroutine); // the largest seen: a point can under-read (timers fired before the probe)
       }
       points.push(p);
       write();

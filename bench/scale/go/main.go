@@ -6,7 +6,7 @@
 //     sends n values, each waking one; main waits for all to finish.
 //   - timers: n goroutines time.Sleep distinct durations over 1–2 s of real
 //     time (Go has no virtual clock), in a permuted order, after a base of
-//     1 s + 2 µs·n from the start so that none fires before memory is read. Wall time is mostly
+//     1 s + 10 µs·n from the start so that none fires before memory is read. Wall time is mostly
 //     waiting, so the time figure is CPU time (getrusage), as for Node's
 //     real-timer peer.
 //
@@ -113,7 +113,7 @@ func main() {
 		note = "goroutines blocked in <-ch on one unbuffered channel, GOMAXPROCS=1"
 	case "timers":
 		// Absolute deadlines from t0, past the time arming n timers takes, so none fires before memory is read.
-		base := time.Second + time.Duration(*n)*2*time.Microsecond
+		base := time.Second + time.Duration(*n)*10*time.Microsecond
 		for i := 0; i < *n; i++ {
 			deadline := t0.Add(base + time.Duration((int64(i)*7919)%int64(*n))*time.Second/time.Duration(*n))
 			go func() {
@@ -128,7 +128,7 @@ func main() {
 		at = memNow()
 		probeWall, probeCPU = time.Since(p0), cpuMs()-pc0
 		finished.Wait()
-		note = "real time.Sleep to deadlines spread over 1 s after a base of 1 s + 2 µs·n: the time column is CPU time, wall time is mostly waiting"
+		note = "real time.Sleep to deadlines spread over 1 s after a base of 1 s + 10 µs·n: the time column is CPU time, wall time is mostly waiting"
 	default:
 		fmt.Fprintf(os.Stderr, "unknown workload %q\n", *workload)
 		os.Exit(2)
