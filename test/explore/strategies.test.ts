@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { Channel, Runtime, yieldNow } from "cprime-coro";
+import { Channel, recv, Runtime, select, sleep, yieldNow } from "cprime-coro";
 import { explore } from "cprime-coro/test";
 import { Random } from "../../src/sched/random.js";
 import { runOnce, type RunSettings } from "../../src/explore/run.js";
@@ -160,5 +160,56 @@ describe("exhaustive", () => {
     const r = explore(lostUpdate, { strategy: "exhaustive", preemptAtOps: true, preemptionBound: 1 });
     expect(r.failure?.kind).toBe("error");
     expect(r.failure?.narrative).toMatch(/is preempted before its next operation/);
+  });
+});
+
+describe("the choice points besides the next task", () => {
+  test("a select with two ready cases: the exhaustive search runs both outcomes", () => {
+    const picks = new Set<number>();
+    const r = explore(
+      (rt) => {
+        const a = new Channel<number>(1, { name: "a" });
+        const b = new Channel<number>(1, { name: "b" });
+        a.trySend(1);
+        b.trySend(2);
+        rt.spawn(function* chooser() {
+          picks.add((yield* select([recv(a), recv(b)])).index);
+        });
+      },
+      { strategy: "exhaustive" },
+    );
+    expect(r).toMatchObject({ ok: true, exhausted: true, runs: 2 });
+    expect([...picks].sort()).toEqual([0, 1]);
+  });
+
+  test("timers due at one instant fire in every order", () => {
+    const orders = new Set<string>();
+    explore(
+      (rt) => {
+        let order = "";
+        for (const name of ["x", "y"])
+          rt.spawn(function* sleeper() {
+            yield* sleep(5);
+            order += name;
+          });
+        return () => orders.add(order);
+      },
+      { strategy: "exhaustive", por: false },
+    );
+    expect([...orders].sort()).toEqual(["xy", "yx"]);
+  });
+
+  test("jitter moves sleeps within ±jitter ms, in quarters", () => {
+    const wakes = new Set<number>();
+    explore(
+      (rt) => {
+        rt.spawn(function* sleeper() {
+          yield* sleep(10);
+          wakes.add(Math.round(rt.now() * 1000) / 1000);
+        });
+      },
+      { strategy: "exhaustive", jitter: 2 },
+    );
+    expect([...wakes].sort((p, q) => p - q)).toEqual([8, 8.5, 9, 9.5, 10, 10.5, 11, 11.5, 12].map((ms) => expect.closeTo(ms, 2)));
   });
 });

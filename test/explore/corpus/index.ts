@@ -11,7 +11,7 @@
  * Locks and WaitGroups are built from channels here (a channel of capacity
  * 1 is a mutex), as Go programs often do.
  */
-import { after, Channel, recv, select, send, sleep, yieldNow, type Runtime } from "cprime-coro";
+import { after, Channel, Mutex, recv, select, send, sleep, WaitGroup, yieldNow, type Runtime } from "cprime-coro";
 import type { ExploreOptions, Program } from "cprime-coro/test";
 
 export type Category = "channel" | "lock+channel" | "waitgroup" | "atomicity" | "order" | "double close" | "philosophers";
@@ -281,6 +281,25 @@ function forgottenUnlock(fixed: boolean): Program {
   };
 }
 
+/** The same as locked-send with the library's Mutex (src/sync). */
+function mutexLockedSend(fixed: boolean): Program {
+  return (rt: Runtime) => {
+    const mu = new Mutex({ name: "mu" });
+    const events = new Channel<string>(0, { name: "events" });
+    rt.spawn(function* reader() {
+      yield* mu.lock();
+      mu.unlock();
+      yield* events.recv();
+    });
+    rt.spawn(function* writer() {
+      yield* mu.lock();
+      if (fixed) mu.unlock();
+      yield* events.send("changed");
+      if (!fixed) mu.unlock();
+    });
+  };
+}
+
 // ── WaitGroup misuse ──────────────────────────────────────────────────────
 
 /** wg.add inside the spawned coroutine instead of before the spawn: wait() may return before the workers started. */
@@ -356,6 +375,28 @@ function missingDone(fixed: boolean): Program {
     });
     rt.spawn(function* main() {
       yield* wg.wait();
+    });
+  };
+}
+
+/** add-inside-worker with the library's WaitGroup (src/sync). */
+function syncWaitGroupAdd(fixed: boolean): Program {
+  return (rt: Runtime) => {
+    const wg = new WaitGroup({ name: "wg" });
+    let results = 0;
+    rt.spawn(function* main() {
+      for (let i = 0; i < 2; i++) {
+        if (fixed) wg.add(1);
+        rt.spawn(function* worker() {
+          if (!fixed) wg.add(1);
+          yield* yieldNow();
+          results++;
+          wg.done();
+        });
+      }
+      yield* yieldNow();
+      yield* wg.wait();
+      check(results === 2, `wait returned with ${results} of 2 results`);
     });
   };
 }
@@ -660,9 +701,11 @@ export const CORPUS: readonly Bug[] = [
     ...pair(checkThenSend),
   },
   { name: "locked-send", category: "lock+channel", what: "a mutex held while sending to a receiver that needs the mutex first", ...pair(lockedSend) },
+  { name: "mutex-locked-send", category: "lock+channel", what: "locked-send with sync.Mutex", ...pair(mutexLockedSend) },
   { name: "lock-order", category: "lock+channel", what: "two locks taken in opposite orders (AB-BA)", ...pair(lockOrder) },
   { name: "forgotten-unlock", category: "lock+channel", what: "an early return skips the unlock", ...pair(forgottenUnlock) },
   { name: "add-inside-worker", category: "waitgroup", what: "wg.add in the worker: wait returns before the workers have started", ...pair(addInsideWorker) },
+  { name: "waitgroup-add-inside", category: "waitgroup", what: "add-inside-worker with sync.WaitGroup", ...pair(syncWaitGroupAdd) },
   { name: "double-done", category: "waitgroup", what: "done on the error path and again on the way out: negative counter", ...pair(doubleDone) },
   { name: "missing-done", category: "waitgroup", what: "a worker leaves without done(): wait blocks forever", ...pair(missingDone) },
   { name: "overdraft", category: "atomicity", what: "check-then-act on a balance across a yield", ...pair(overdraft), promise: pair(promiseOverdraft) },
