@@ -4,7 +4,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     // Examples in docs/ import the package by name, as users do.
-    alias: { "cprime-coro": fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    alias: [
+      { find: /^cprime-coro\/test$/, replacement: fileURLToPath(new URL("./src/test.ts", import.meta.url)) },
+      { find: /^cprime-coro$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

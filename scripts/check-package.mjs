@@ -17,10 +17,14 @@
  *   TypeScript compiler API at check time, so the list never goes stale).
  * - Every export of src/index.ts, types included, resolves through the
  *   published .d.ts (ESM) and .d.cts (CJS) files, and they type-check.
+ * - The `cprime-coro/test` subpath (src/test.ts) likewise: the same names
+ *   from ESM and CJS, exactly src/test.ts's value exports, types that check,
+ *   and an exploration that drives a program built from the root entry's
+ *   classes (both entries share one copy of the runtime in either format).
  */
 
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,8 +47,8 @@ function run(cmd, args, cwd) {
 }
 
 /** Export names of src/index.ts, split into values (exist at run time) and type-only. */
-function sourceExports() {
-  const entry = path.join(root, "src", "index.ts");
+function sourceExports(entryFile = "index.ts") {
+  const entry = path.join(root, "src", entryFile);
   const program = ts.createProgram([entry], {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
@@ -79,7 +83,16 @@ try {
   console.log(`check-package: ${pkg.name}@${pkg.version}`);
 
   // 0. The build is there.
-  const distFiles = ["dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts"];
+  const distFiles = [
+    "dist/index.js",
+    "dist/index.cjs",
+    "dist/index.d.ts",
+    "dist/index.d.cts",
+    "dist/test.js",
+    "dist/test.cjs",
+    "dist/test.d.ts",
+    "dist/test.d.cts",
+  ];
   const missing = distFiles.filter((f) => !existsSync(path.join(root, f)));
   if (!check(missing.length === 0, "built files exist", missing.length ? `missing ${missing.join(", ")}: run \`npm run build\` first` : undefined)) {
     throw new Error("no build");
@@ -211,14 +224,89 @@ try {
   }
 
   // 5. The published types show the API and nothing internal (the scheduler core, wait queues, internal helpers).
-  for (const dts of ["index.d.ts", "index.d.cts"]) {
+  // Every declaration file: the entries' and the chunk of types they share.
+  for (const dts of readdirSync(path.join(installed, "dist")).filter((f) => f.endsWith(".d.ts") || f.endsWith(".d.cts"))) {
     const text = readFileSync(path.join(installed, "dist", dts), "utf8");
     const internal = [
       /\b(park|wake|wakeWithError|requeue|charge|chargeMigration|chargeSegment|joinStart|sleepFor|waitForPromise|liveTasks|readyTasks|cancelTask)\(/g,
-      /\b(recvq|sendq|timers|promiseWaits|observer|switchCosts|channelOpCycles)\??\s*:/g,
-      /declare (class|function) (TaskImpl|Scheduler|WaitQueue|Waiter|SelectWait|ChannelRef|bug)\b/g,
+      /\b(recvq|sendq|timers|promiseWaits|observer|chooser|switchCosts|channelOpCycles)\??\s*:/g,
+      /declare (class|function) (TaskImpl|Scheduler|WaitQueue|Waiter|SelectWait|ChannelRef|Controller|bug)\b/g,
     ].flatMap((re) => [...text.matchAll(re)].map((m) => m[0]));
     check(internal.length === 0, `types (${dts}) show no internal members`, internal.length ? [...new Set(internal)].join(", ") : undefined);
+  }
+
+  // 5b. The cprime-coro/test subpath: names, a real exploration, types — from ESM and from CommonJS.
+  const sub = `${pkg.name}/test`;
+  const testSource = sourceExports("test.ts");
+  const probe = (req) =>
+    `const rt0 = ${req("")};\nconst t = ${req("/test")};\n` +
+    `const r = t.explore((rt) => { const ch = new rt0.Channel(0); rt.spawn(function* a() { yield* ch.send(1); }); rt.spawn(function* b() { const v = yield* ch.recv(); if (v.value === 1) return; }); rt.spawn(function* c() { yield* ch.recv(); }); }, { strategy: "exhaustive" });\n` +
+    `console.log(JSON.stringify({ names: Object.keys(t).filter((k) => k !== "__esModule").sort(), kind: r.failure && r.failure.kind, replayed: r.failure ? t.replay((rt) => { const ch = new rt0.Channel(0); rt.spawn(function* a() { yield* ch.send(1); }); rt.spawn(function* b() { const v = yield* ch.recv(); if (v.value === 1) return; }); rt.spawn(function* c() { yield* ch.recv(); }); }, r.failure.shrunkToken).kind : null }));\n`;
+  writeFileSync(
+    path.join(consumer, "sub-esm.mjs"),
+    `import * as m0 from ${JSON.stringify(pkg.name)};\nimport * as m1 from ${JSON.stringify(sub)};\n` + probe((p) => (p === "" ? "m0" : "m1")),
+  );
+  writeFileSync(
+    path.join(consumer, "sub-cjs.cjs"),
+    probe((p) => `require(${JSON.stringify(pkg.name + p)})`),
+  );
+  for (const [file, flavour] of [
+    ["sub-esm.mjs", "ESM"],
+    ["sub-cjs.cjs", "CJS"],
+  ]) {
+    let out;
+    let error = null;
+    try {
+      out = JSON.parse(run(process.execPath, [file], consumer));
+    } catch (e) {
+      error = String(e.stderr || e.message)
+        .trim()
+        .split("\n")
+        .slice(0, 6)
+        .join("\n");
+    }
+    const names = out?.names ?? [];
+    const missingNames = diff(testSource.values, names);
+    const extraNames = diff(names, testSource.values);
+    check(
+      error === null && missingNames.length === 0 && extraNames.length === 0,
+      `${flavour}: "${sub}" exports exactly src/test.ts's ${testSource.values.length} values`,
+      error ??
+        ([missingNames.length ? `missing: ${missingNames.join(", ")}` : "", extraNames.length ? `extra: ${extraNames.join(", ")}` : ""]
+          .filter(Boolean)
+          .join("\n") ||
+          undefined),
+    );
+    check(
+      error === null && out.kind === "deadlock" && out.replayed === "deadlock",
+      `${flavour}: "${sub}" explores a program made of the root entry's channels (one runtime copy) and replays its failure`,
+      error ?? (out.kind === "deadlock" && out.replayed === "deadlock" ? undefined : JSON.stringify(out)),
+    );
+  }
+  const testAll = [...testSource.values, ...testSource.types].sort();
+  const testTypes = `import type { ${testAll.join(", ")} } from ${JSON.stringify(sub)};\nexport type All = [${testAll.filter((n) => !testSource.values.includes(n)).join(", ")}];\n`;
+  writeFileSync(
+    path.join(consumer, "sub.mts"),
+    `${testTypes}import * as t from ${JSON.stringify(sub)};\nexport const values: unknown[] = [${testSource.values.map((v) => `t.${v}`).join(", ")}];\n`,
+  );
+  writeFileSync(
+    path.join(consumer, "sub.cts"),
+    `${testTypes}import t = require(${JSON.stringify(sub)});\nexport const values: unknown[] = [${testSource.values.map((v) => `t.${v}`).join(", ")}];\n`,
+  );
+  const subProgram = ts.createProgram([path.join(consumer, "sub.mts"), path.join(consumer, "sub.cts")], options);
+  for (const [file, flavour, dts, mode] of [
+    ["sub.mts", "ESM", "test.d.ts", ts.ModuleKind.ESNext],
+    ["sub.cts", "CJS", "test.d.cts", ts.ModuleKind.CommonJS],
+  ]) {
+    const resolved = ts.resolveModuleName(sub, path.join(consumer, file), options, ts.sys, undefined, undefined, mode).resolvedModule?.resolvedFileName;
+    const rightFile = resolved !== undefined && resolved.endsWith(`/node_modules/${pkg.name}/dist/${dts}`);
+    const sf = subProgram.getSourceFile(path.join(consumer, file));
+    const diagnostics = [...subProgram.getSyntacticDiagnostics(sf), ...subProgram.getSemanticDiagnostics(sf)];
+    check(
+      diagnostics.length === 0 && rightFile,
+      `types (${flavour}, moduleResolution node16): "${sub}" resolves to dist/${dts} and type-checks`,
+      diagnostics.length ? format(diagnostics) : rightFile ? undefined : `"${sub}" resolved to ${resolved ?? "nothing"}`,
+    );
   }
 
   // 6. Both builds in one process: they cannot share coroutine state, and say so instead of "not inside a coroutine".

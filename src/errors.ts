@@ -69,6 +69,22 @@ export class TimeoutError extends CancelledError {}
  */
 export class Interrupt extends CoroError {}
 
+/** A misuse of a scope: spawning into one that has ended. */
+export class ScopeError extends CoroError {}
+
+/**
+ * `run(main)` under `leftover: "error"`: main returned while other coroutines
+ * were still live (they have been cancelled). One line per coroutine in `leftover`.
+ */
+export class LeftoverError extends CoroError {
+  readonly leftover: readonly string[];
+  constructor(leftover: readonly string[]) {
+    const n = leftover.length;
+    super(`run(main): main returned with ${n} coroutine${n === 1 ? "" : "s"} still live (leftover: "error"; they were cancelled):\n  ${leftover.join("\n  ")}`);
+    this.leftover = leftover;
+  }
+}
+
 /** A misuse of a sync primitive, as Go's sync panics: unlock of an unlocked mutex, a negative WaitGroup counter. */
 export class SyncError extends CoroError {}
 

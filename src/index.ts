@@ -12,6 +12,8 @@ export {
   Interrupt,
   SyncError,
   GuardError,
+  ScopeError,
+  LeftoverError,
 } from "./errors.js";
 export * from "./memory/index.js";
 export { bytes, type Bytes, type Frame, type LocalType, type LocalValue } from "./coro/frame.js";
@@ -31,7 +33,12 @@ export { select, recv, send, after, type SelectCase, type SelectResult } from ".
 export { checkChannel } from "./chan/validate.js";
 export { Mutex } from "./sync/mutex.js";
 export { WaitGroup } from "./sync/waitgroup.js";
+export { RWMutex } from "./sync/rwmutex.js";
+export { Once, type OnceFn } from "./sync/once.js";
+export { Cond } from "./sync/cond.js";
+export { Semaphore } from "./sync/semaphore.js";
 export type { SyncOptions } from "./sync/primitive.js";
+export { scope, withTimeout, withDeadline, type Scope, type ScopeOptions, type Context } from "./scope/index.js";
 export type { CoroDump, CoroutineDump, FrameDump } from "./observe/dump.js";
 export type { DeadlockReport } from "./observe/deadlocks.js";
 export type { TraceJson, TraceEvent } from "./observe/trace.js";
@@ -39,3 +46,5 @@ export { profileFeedback, type Profile, type ProfiledDefinition, type ProfileFee
 export { join, settled, type CaseResult, type Sent, type SelectDefault, type SelectResultOf } from "./chan/select.js";
 export type { Outcome } from "./chan/events.js";
 export { timer, ticker, timeAfter, afterFunc, Timer, Ticker, type TimerOptions } from "./time/timer.js";
+export { forEach, type ForEachBody } from "./chan/range.js";
+export type { ChannelOptions } from "./chan/channel.js";

@@ -14,12 +14,14 @@
  * in the warm-up, and (I(n2) − I(n1)) / (n2 − n1) is the steady-state cost
  * of one operation, garbage collection included.
  */
-import { Channel, recv, Runtime, select, sleep, yieldNow } from "cprime-coro";
+import { MemPool } from "@thi.ng/malloc";
+import { Channel, HEAP_CONTROL_BYTES, Heap, recv, Runtime, select, sleep, yieldNow } from "cprime-coro";
 import { AsyncChannel } from "../peers/async-channel.js";
 import { MinimalChannel, MinimalRecvCase, MinimalRuntime, minimalSelect } from "../peers/minimal-channel.js";
 import { FloorScheduler, minimalYield } from "./floor.js";
+import { HandleChannel, HandleRuntime, handleYield } from "./proto/handles.js";
 
-export type SubjectName = "cprime-coro" | "floor" | "async-fn";
+export type SubjectName = "cprime-coro" | "floor" | "async-fn" | "proto-handles";
 
 export interface Subject {
   /** Performs n operations; returns a checksum. */
@@ -41,6 +43,8 @@ export interface InstructionCase {
   /** Allowed |checksum − expect(n)| as a fraction of n (select's split is random). Default 0. */
   tolerance?: number;
   subjects: Partial<Record<SubjectName, Subject>>;
+  /** What the floor column holds when it is not a minimal runtime (the heap cases compare with @thi.ng/malloc). */
+  floorName?: string;
   /** Why a subject is missing. */
   missing?: Partial<Record<SubjectName, string>>;
 }
@@ -102,6 +106,19 @@ const pingPong: InstructionCase = {
         const rt = new MinimalRuntime();
         const ping = new MinimalChannel<number>(rt, 0);
         const pong = new MinimalChannel<number>(rt, 0);
+        const out = { sum: -1 };
+        rt.spawn(ponger, ping, pong, n);
+        rt.spawn(pinger, ping, pong, n, out);
+        rt.run();
+        return out.sum;
+      },
+    },
+    "proto-handles": {
+      note: "HandleChannel(0) ×2 on HandleRuntime (./proto/handles.ts): the floor's semantics with tasks by id",
+      run(n) {
+        const rt = new HandleRuntime();
+        const ping = new HandleChannel<number>(rt, 0);
+        const pong = new HandleChannel<number>(rt, 0);
         const out = { sum: -1 };
         rt.spawn(ponger, ping, pong, n);
         rt.spawn(pinger, ping, pong, n, out);
@@ -176,6 +193,18 @@ const throughput: InstructionCase = {
       run(n) {
         const rt = new MinimalRuntime();
         const ch = new MinimalChannel<number>(rt, THROUGHPUT_CAPACITY);
+        const out = { sum: -1 };
+        rt.spawn(producer, ch, n);
+        rt.spawn(consumer, ch, n, out);
+        rt.run();
+        return out.sum;
+      },
+    },
+    "proto-handles": {
+      note: `HandleChannel(${THROUGHPUT_CAPACITY}) (./proto/handles.ts)`,
+      run(n) {
+        const rt = new HandleRuntime();
+        const ch = new HandleChannel<number>(rt, THROUGHPUT_CAPACITY);
         const out = { sum: -1 };
         rt.spawn(producer, ch, n);
         rt.spawn(consumer, ch, n, out);
@@ -302,6 +331,20 @@ const switchCase: InstructionCase = {
         }
         for (let i = 0; i < SWITCH_COROUTINES; i++) s.spawn(floorYielder, n / SWITCH_COROUTINES);
         s.run();
+        return out.sum;
+      },
+    },
+    "proto-handles": {
+      note: "HandleRuntime (./proto/handles.ts): an Int32Array ring of task ids",
+      run(n) {
+        const rt = new HandleRuntime();
+        const out = { sum: 0 };
+        function* handleYielder(rounds: number): Generator<unknown, void, unknown> {
+          for (let r = 0; r < rounds; r++) yield* handleYield(rt);
+          out.sum += rounds;
+        }
+        for (let i = 0; i < SWITCH_COROUTINES; i++) rt.spawn(handleYielder, n / SWITCH_COROUTINES);
+        rt.run();
         return out.sum;
       },
     },
@@ -531,7 +574,78 @@ const timers: InstructionCase = {
   missing: { "async-fn": "async functions have no virtual clock; setTimeout would measure libuv's real timers and wall time" },
 };
 
+// ── heap alloc + free ──────────────────────────────────────────────────────
+
+const HEAP_BYTES = 16 << 20;
+/** Blocks live while the pair runs, as in bench/memory.bench.ts, so the heap is not trivially empty. */
+const HEAP_RESIDENT = 64;
+
+function heapCase(label: string, bytes: number): InstructionCase {
+  return {
+    name: `heap-${label}`,
+    op: "alloc + free",
+    description: `alloc(${bytes}) then free of the same block, ${HEAP_RESIDENT} blocks resident (bench/memory.bench.ts's memory/heap/alloc-free/${label})`,
+    warmup: 20_000,
+    n1: 20_000,
+    n2: 100_000,
+    target: 1.0,
+    floorName: "@thi.ng/malloc",
+    expect: (n) => n,
+    subjects: {
+      "cprime-coro": {
+        note: `Heap.init over a ${HEAP_BYTES >> 20} MiB SharedArrayBuffer, unshared (no lock)`,
+        run(n) {
+          const heap = (heaps[label] ??= Heap.init(new SharedArrayBuffer(HEAP_BYTES), 0, HEAP_CONTROL_BYTES));
+          if (!residentDone.has(label)) {
+            residentDone.add(label);
+            for (let i = 0; i < HEAP_RESIDENT; i++) heap.alloc(bytes);
+          }
+          let ok = 0;
+          for (let i = 0; i < n; i++) {
+            const a = heap.alloc(bytes);
+            heap.free(a);
+            if (a > 0) ok++;
+          }
+          return ok;
+        },
+      },
+      floor: {
+        note: `the reference, not a floor: @thi.ng/malloc MemPool over a ${HEAP_BYTES >> 20} MiB ArrayBuffer, align 16 (freeing the newest block is its best case)`,
+        run(n) {
+          const pool = (pools[label] ??= new MemPool({ size: HEAP_BYTES, align: 16 }));
+          if (!residentDone.has(`thi.ng ${label}`)) {
+            residentDone.add(`thi.ng ${label}`);
+            for (let i = 0; i < HEAP_RESIDENT; i++) pool.malloc(bytes);
+          }
+          let ok = 0;
+          for (let i = 0; i < n; i++) {
+            const a = pool.malloc(bytes);
+            pool.free(a);
+            if (a > 0) ok++;
+          }
+          return ok;
+        },
+      },
+    },
+    missing: { "async-fn": "not an async operation" },
+  };
+}
+
+const heaps: Record<string, Heap> = {};
+const pools: Record<string, MemPool> = {};
+const residentDone = new Set<string>();
+
 let warmedTimer = false;
 const runtimes: Partial<Record<"pingpong" | "throughput" | "select" | "switch" | "spawn" | "parkWake" | "timer", Runtime>> = {};
 
-export const CASES: readonly InstructionCase[] = [pingPong, throughput, selectReady, switchCase, spawnCase, parkWake, timers];
+export const CASES: readonly InstructionCase[] = [
+  pingPong,
+  throughput,
+  selectReady,
+  switchCase,
+  spawnCase,
+  parkWake,
+  timers,
+  heapCase("4KiB", 4096),
+  heapCase("256B", 256),
+];

@@ -21,12 +21,17 @@
  *
  * Options:
  *   --filter a,b     only cases whose name contains a or b
- *   --subjects x,y   only these subjects (cprime-coro, floor, async-fn)
+ *   --subjects x,y   only these subjects (cprime-coro, floor, async-fn, proto-handles)
  *   --repeat k       measure every point k times (default 1); the doc reports the spread
+ *   --repeat-only a  repeat only the cases whose name contains a (the rest once)
  *   --jobs j         processes at once (default 2; counts do not depend on it)
  *   --no-build       use dist/ as it is
  *   --no-write       do not write docs/instructions.{md,json}
  *   --annotate dir   keep the callgrind files and write callgrind_annotate output of every point to dir
+ *   --merge          keep what was not measured now (per case and subject) from the report's existing instructions.json
+ *   --merge-from f   the same from another instructions.json (repeatable; earlier sources win)
+ *   --report dir     where instructions.{md,json} are written (default docs/)
+ *   --render-only    measure nothing: merge the sources and write the report
  *   --node-flag f    an extra node flag for every child (e.g. --perf-basic-prof); repeatable
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -39,22 +44,41 @@ import { build } from "esbuild";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
 const NODE_FLAGS = ["--single-threaded", "--predictable-gc-schedule", "--random-seed=1"];
-const SUBJECTS = ["cprime-coro", "floor", "async-fn"] as const;
+const SUBJECTS = ["cprime-coro", "floor", "async-fn", "proto-handles"] as const;
 type SubjectName = (typeof SUBJECTS)[number];
 
 interface Options {
   filter: string[];
   subjects: SubjectName[];
   repeat: number;
+  repeatOnly: string[];
   jobs: number;
   build: boolean;
   write: boolean;
   annotate: string | null;
+  merge: boolean;
+  mergeFrom: string[];
+  reportDir: string;
+  renderOnly: boolean;
   nodeFlags: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { filter: [], subjects: [...SUBJECTS], repeat: 1, jobs: 2, build: true, write: true, annotate: null, nodeFlags: [] };
+  const o: Options = {
+    filter: [],
+    subjects: [...SUBJECTS],
+    repeat: 1,
+    repeatOnly: [],
+    jobs: 2,
+    build: true,
+    write: true,
+    annotate: null,
+    merge: false,
+    mergeFrom: [],
+    reportDir: path.join(ROOT, "docs"),
+    renderOnly: false,
+    nodeFlags: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -69,10 +93,15 @@ function parseArgs(argv: string[]): Options {
         if (!(SUBJECTS as readonly string[]).includes(s)) throw new Error(`unknown subject ${JSON.stringify(s)}; one of ${SUBJECTS.join(", ")}`);
       o.subjects = list as SubjectName[];
     } else if (a === "--repeat") o.repeat = positive(a, value());
+    else if (a === "--repeat-only") o.repeatOnly.push(...value().split(","));
     else if (a === "--jobs") o.jobs = positive(a, value());
     else if (a === "--no-build") o.build = false;
     else if (a === "--no-write") o.write = false;
     else if (a === "--annotate") o.annotate = path.resolve(value());
+    else if (a === "--merge") o.merge = true;
+    else if (a === "--merge-from") o.mergeFrom.push(path.resolve(value()));
+    else if (a === "--report") o.reportDir = path.resolve(value());
+    else if (a === "--render-only") o.renderOnly = true;
     else if (a === "--node-flag") o.nodeFlags.push(value());
     else throw new Error(`unknown option ${JSON.stringify(a)} (see the header of bench/instructions/run.ts)`);
   }
@@ -178,6 +207,7 @@ interface Row {
   n2: number;
   warmup: number;
   target: number | null;
+  floorName: string;
   perOp: Partial<Record<SubjectName, number | null>>;
   /** Largest |difference| between repeats of one point, in instructions per op. */
   spreadPerOp: Partial<Record<SubjectName, number | null>>;
@@ -191,6 +221,7 @@ interface Row {
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const started = performance.now();
+  if (o.renderOnly) o.build = false;
   if (o.build) {
     console.log("building dist/ (tsup) …");
     const b = spawnSync("npx", ["tsup", "--silent"], { cwd: ROOT, stdio: "inherit" });
@@ -202,13 +233,14 @@ async function main(): Promise<number> {
   // The cases' metadata comes from the module the child runs (imported after the build: it imports "cprime-coro").
   const { CASES } = await import("./cases.js");
 
-  const cases = CASES.filter((c) => o.filter.length === 0 || o.filter.some((f) => c.name.includes(f)));
-  if (cases.length === 0) throw new Error(`no case matches ${o.filter.join(", ")}; cases: ${CASES.map((c) => c.name).join(", ")}`);
+  const cases = o.renderOnly ? [] : CASES.filter((c) => o.filter.length === 0 || o.filter.some((f) => c.name.includes(f)));
+  if (cases.length === 0 && !o.renderOnly) throw new Error(`no case matches ${o.filter.join(", ")}; cases: ${CASES.map((c) => c.name).join(", ")}`);
   const points: Point[] = [];
   for (const c of cases) {
     for (const s of o.subjects) {
       if (c.subjects[s] === undefined) continue;
-      for (let rep = 0; rep < o.repeat; rep++)
+      const repeat = o.repeatOnly.length === 0 || o.repeatOnly.some((f) => c.name.includes(f)) ? o.repeat : 1;
+      for (let rep = 0; rep < repeat; rep++)
         for (const n of [c.n1, c.n2]) points.push({ caseName: c.name, subject: s, n, rep, instructions: null, seconds: 0 });
     }
   }
@@ -241,6 +273,7 @@ async function main(): Promise<number> {
       n2: c.n2,
       warmup: c.warmup,
       target: c.target ?? null,
+      floorName: c.floorName ?? "floor",
       perOp: {},
       spreadPerOp: {},
       raw: {},
@@ -269,19 +302,53 @@ async function main(): Promise<number> {
       row.perOp[s] = perOps[0];
       row.spreadPerOp[s] = perOps.length > 1 ? Math.max(...perOps) - Math.min(...perOps) : null;
     }
-    const ours = row.perOp["cprime-coro"];
-    const floor = row.perOp.floor;
-    const asy = row.perOp["async-fn"];
-    if (ours != null && floor != null && floor > 0) row.ratio = ours / floor;
-    if (ours != null && asy != null && asy > 0) row.asyncRatio = ours / asy;
+    ratios(row);
     return row;
   });
 
+  let mergedFrom: string[] | null = null;
   const failed = points.filter((p) => p.error !== undefined);
   const seconds = (performance.now() - started) / 1000;
   console.log("");
   console.log(renderText(rows));
   console.log(`\n${points.length - failed.length}/${points.length} runs ok in ${seconds.toFixed(0)} s`);
+  const sources = [...(o.merge ? [path.join(o.reportDir, "instructions.json")] : []), ...o.mergeFrom];
+  if (o.renderOnly && sources.length === 0) throw new Error("--render-only needs --merge or --merge-from");
+  const mergedCommands: string[] = [];
+  let totalSeconds = seconds;
+  let repeat = o.repeat;
+  for (const file of sources) {
+    // Per case and subject: what is not measured yet is taken from the source.
+    if (!existsSync(file)) continue;
+    const old = JSON.parse(readFileSync(file, "utf8")) as {
+      rows: Row[];
+      command?: string;
+      mergedFrom?: string[] | string | null;
+      seconds?: number;
+      repeat?: number;
+    };
+    mergedCommands.push(old.command ?? file, ...(Array.isArray(old.mergedFrom) ? old.mergedFrom : []));
+    totalSeconds += old.seconds ?? 0;
+    repeat = Math.max(repeat, old.repeat ?? 1);
+    for (const was of old.rows) {
+      const now = rows.find((r) => r.case === was.case);
+      if (now === undefined) {
+        rows.push({ ...was, floorName: was.floorName ?? "floor" });
+        continue;
+      }
+      for (const s of SUBJECTS) {
+        if (now.perOp[s] !== undefined || was.perOp[s] === undefined) continue;
+        now.perOp[s] = was.perOp[s];
+        now.spreadPerOp[s] = was.spreadPerOp[s];
+        if (was.raw[s] !== undefined) now.raw[s] = was.raw[s];
+        if (was.notes[s] !== undefined) now.notes[s] = was.notes[s];
+      }
+      ratios(now);
+    }
+  }
+  const order = CASES.map((c) => c.name);
+  rows.sort((a, b) => order.indexOf(a.case) - order.indexOf(b.case));
+  if (mergedCommands.length > 0) mergedFrom = [...new Set(mergedCommands)];
   if (o.write) {
     const command = `npm run bench:instructions${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
     const report = {
@@ -290,19 +357,29 @@ async function main(): Promise<number> {
       machine: m,
       nodeFlags: NODE_FLAGS,
       command,
-      repeat: o.repeat,
-      seconds,
+      mergedFrom,
+      repeat,
+      seconds: totalSeconds,
       rows,
     };
-    writeFileSync(path.join(ROOT, "docs/instructions.json"), JSON.stringify(report, null, 2) + "\n");
-    writeFileSync(path.join(ROOT, "docs/instructions.md"), renderMarkdown(report));
-    console.log("wrote docs/instructions.md, docs/instructions.json");
+    mkdirSync(o.reportDir, { recursive: true });
+    writeFileSync(path.join(o.reportDir, "instructions.json"), JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(path.join(o.reportDir, "instructions.md"), renderMarkdown(report));
+    console.log(`wrote ${path.join(o.reportDir, "instructions.md")}, instructions.json`);
   }
   return failed.length > 0 ? 1 : 0;
 }
 
+function ratios(row: Row): void {
+  const ours = row.perOp["cprime-coro"];
+  const floor = row.perOp.floor;
+  const asy = row.perOp["async-fn"];
+  row.ratio = ours != null && floor != null && floor > 0 ? ours / floor : null;
+  row.asyncRatio = ours != null && asy != null && asy > 0 ? ours / asy : null;
+}
+
 function renderText(rows: Row[]): string {
-  const head = ["case", "op", "cprime-coro", "floor", "× floor", "target", "async-fn", "× async"];
+  const head = ["case", "op", "cprime-coro", "floor", "× floor", "target", "async-fn", "× async", "proto-handles"];
   const body = rows.map((r) => [
     r.case,
     r.op,
@@ -312,6 +389,7 @@ function renderText(rows: Row[]): string {
     r.target === null ? "" : `≤ ${r.target.toFixed(1)}×${r.ratio === null ? "" : r.ratio <= r.target ? " met" : " missed"}`,
     fmtPerOp(r.perOp["async-fn"] ?? null),
     r.asyncRatio === null ? "—" : `${r.asyncRatio.toFixed(2)}×`,
+    fmtPerOp(r.perOp["proto-handles"] ?? null),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
@@ -320,6 +398,7 @@ function renderText(rows: Row[]): string {
 
 interface Report {
   date: string;
+  mergedFrom: string[] | null;
   machine: ReturnType<typeof machine>;
   nodeFlags: string[];
   command: string;
@@ -338,31 +417,36 @@ function renderMarkdown(r: Report): string {
       "callgrind, as (I(n2) − I(n1)) / (n2 − n1): each point is a fresh process that runs the case's warm-up and then n operations, so " +
       "start-up, module loading, JIT tier-up and the warm-up cancel, and garbage collection stays in. The floor is the same workload on " +
       "a plain-JS minimal `yield*` runtime with the same semantics (bench/peers/minimal-channel.ts, bench/instructions/floor.ts); " +
-      "the async-fn peer is async functions over promises where that means the same operation.",
+      "the async-fn peer is async functions over promises where that means the same operation. proto-handles is " +
+      "bench/instructions/proto/handles.ts: the floor's semantics rebuilt on #12's handles-not-pointers technique (tasks by " +
+      "integer id, Int32Array run and wait queues, results built at resume), measuring what the technique alone buys.",
   );
   out.push("");
-  out.push(`- Command: \`${r.command}\` (${r.seconds.toFixed(0)} s)`);
+  out.push(
+    `- Command: \`${r.command}\` (${r.seconds.toFixed(0)} s)${r.mergedFrom ? `; the other rows kept from \`${r.mergedFrom}\` (same machine, same flags)` : ""}`,
+  );
   out.push(`- Each point: \`valgrind --tool=callgrind node ${r.nodeFlags.join(" ")} <bundled child> <case> <subject> <n>\``);
   out.push(`- Machine: ${m.cpu} (${m.cores} logical cores, ${m.memoryGiB} GiB), ${m.os}; Node ${m.node} (V8 ${m.v8}); ${m.valgrind}`);
   out.push(`- Date: ${r.date}`);
   out.push(`- Subject: dist/index.js, the built package`);
   const spreads = r.rows.flatMap((row) => Object.values(row.spreadPerOp).filter((x): x is number => typeof x === "number"));
   if (r.repeat > 1 && spreads.length > 0) {
+    const repeated = r.rows.filter((row) => Object.values(row.spreadPerOp).some((x) => typeof x === "number")).map((row) => row.case);
     out.push(
-      `- Repeatability: every point was measured ${r.repeat} times; the largest difference between repeats is ` +
+      `- Repeatability: every point of ${repeated.join(", ")} was measured ${r.repeat} times; the largest difference between repeats is ` +
         `${Math.max(...spreads).toFixed(2)} instructions per operation (raw counts differ by a few thousand instructions of ` +
         `start-up out of ≈ 600 million).`,
     );
   }
   out.push("");
-  out.push("| case | one op | cprime-coro | floor | cprime ÷ floor | #12 target | async-fn | cprime ÷ async |");
-  out.push("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |");
+  out.push("| case | one op | cprime-coro | floor | cprime ÷ floor | #12 target | async-fn | cprime ÷ async | proto-handles |");
+  out.push("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
   for (const row of r.rows) {
     const verdict = row.target === null ? "" : `≤ ${row.target.toFixed(1)}× ${row.ratio === null ? "" : row.ratio <= row.target ? "**met**" : "**missed**"}`;
     out.push(
-      `| ${row.case} | ${row.op} | ${fmtPerOp(row.perOp["cprime-coro"] ?? null)} | ${fmtPerOp(row.perOp.floor ?? null)} | ` +
+      `| ${row.case} | ${row.op} | ${fmtPerOp(row.perOp["cprime-coro"] ?? null)} | ${fmtPerOp(row.perOp.floor ?? null)}${row.floorName === "floor" ? "" : ` (${row.floorName})`} | ` +
         `${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} | ${verdict} | ${fmtPerOp(row.perOp["async-fn"] ?? null)} | ` +
-        `${row.asyncRatio === null ? "—" : `${row.asyncRatio.toFixed(2)}×`} |`,
+        `${row.asyncRatio === null ? "—" : `${row.asyncRatio.toFixed(2)}×`} | ${fmtPerOp(row.perOp["proto-handles"] ?? null)} |`,
     );
   }
   out.push("");
@@ -373,7 +457,9 @@ function renderMarkdown(r: Report): string {
     for (const s of SUBJECTS) {
       if (row.notes[s] !== undefined) {
         const raw = row.raw[s];
-        out.push(`  - ${s}: ${row.notes[s]}${raw ? ` — I(n1) = ${raw.n1.map(fmtInt).join(", ")}; I(n2) = ${raw.n2.map(fmtInt).join(", ")}` : ""}`);
+        out.push(
+          `  - ${s === "floor" && row.floorName !== "floor" ? row.floorName : s}: ${row.notes[s]}${raw ? ` — I(n1) = ${raw.n1.map(fmtInt).join(", ")}; I(n2) = ${raw.n2.map(fmtInt).join(", ")}` : ""}`,
+        );
       } else if (row.missing[s] !== undefined) out.push(`  - ${s}: not measured — ${row.missing[s]}`);
     }
   }

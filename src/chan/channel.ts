@@ -10,12 +10,29 @@
  * - An operation that can complete at once does so without suspending (no
  *   context switch), as in Go.
  *
+ * Beyond Go (Kotlin's channel options):
+ * - `overflow: "dropOldest" | "dropNewest"` (capacity ≥ 1): a send on a full
+ *   buffer never blocks; it evicts the oldest buffered value, or discards the
+ *   value sent. "suspend" (the default) is Go's behaviour.
+ * - `onUndelivered(value)` sees every value a send accepted that no receiver
+ *   will ever get, exactly once: values dropped by overflow; the value of a
+ *   send (plain, trySend, or the chosen case of a select) that fails with
+ *   ChannelClosedError, at the call or when close() wakes it; the value of a
+ *   plain send whose coroutine is cancelled while it waits. It is not called
+ *   for a trySend that returns false or a select send case that was not
+ *   chosen (the value never left the caller), nor for values still buffered
+ *   (close drains: they can still be received). It runs synchronously in the
+ *   operation that lost the value (the send, close(), or the cancelled
+ *   sender's unwinding, where a throw fails that coroutine); state is final
+ *   before it is called.
+ *
  * Invariants (checked by checkChannel()):
  * - at most one of `sendq` and `recvq` is non-empty — except when the only
  *   waiters on both are the cases of a single select (Go has the same exception);
  * - 0 ≤ count ≤ capacity; count > 0 implies recvq is empty;
  * - sendq non-empty implies the buffer is full (count == capacity);
- * - once closed, both queues are empty forever.
+ * - once closed, both queues are empty forever;
+ * - with a drop policy the send queue is always empty (sends never block).
  *
  * Cost model: every operation charges `channelOp` cycles to the runtime of
  * the coroutine performing it (nothing when called outside coroutines).
@@ -23,11 +40,11 @@
 import { ChannelClosedError } from "../errors.js";
 import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
 import { running } from "../coro/context.js";
-import { describeValue } from "../describe.js";
+import { describeValue, readGuarded } from "../describe.js";
 import { Resource } from "../sched/resource.js";
 import { currentTaskOrThrow, resourceResolvers } from "../sched/scheduler.js";
 import { touch, type TaskImpl, takeResumeValue } from "../sched/task.js";
-import { RECV, SEND, Waiter, WaitQueue, type QueueNode } from "./wait-queue.js";
+import { nodeValue, RECV, SEND, Waiter, WaitQueue, type QueueNode } from "./wait-queue.js";
 import { channelOfRecvPort, channelOfSendPort, makeRecvPort, makeSendPort, type RecvPort, type SendPort } from "./ports.js";
 
 /** What a receive gives: a value, or `{ ok: false }` once the channel is closed and drained. */
@@ -35,6 +52,39 @@ export type RecvResult<T> = { ok: true; value: T } | { ok: false; value: undefin
 
 /** The result of a receive on a closed, drained channel (shared, frozen). */
 export const RECV_CLOSED: { readonly ok: false; readonly value: undefined } = Object.freeze({ ok: false, value: undefined });
+
+/** What a send does on a full buffer (the channel's `overflow` option). */
+export const enum Overflow {
+  Suspend = 0,
+  DropOldest = 1,
+  DropNewest = 2,
+}
+
+/** The option's names, by Overflow value: the one table of them. */
+const OVERFLOW_NAMES = ["suspend", "dropOldest", "dropNewest"] as const;
+
+/** Options of `new Channel(capacity, options)`. */
+export interface ChannelOptions<T> {
+  /** Shown in dumps and deadlock reports: `Channel#1 "jobs" (capacity 0)`. */
+  name?: string;
+  /** What a send on a full buffer does: wait ("suspend", Go's, the default), evict the oldest value, or discard the new one. Drop policies need capacity ≥ 1. */
+  overflow?: "suspend" | "dropOldest" | "dropNewest";
+  /** Called with each value a send accepted that no receiver will get (see the Channel doc for when exactly). */
+  onUndelivered?: (value: T) => void;
+}
+
+function checkOverflow(capacity: number, overflow: unknown): Overflow {
+  if (overflow === undefined) return Overflow.Suspend;
+  const i = OVERFLOW_NAMES.indexOf(overflow as (typeof OVERFLOW_NAMES)[number]);
+  if (i < 0) {
+    const msg = `Channel overflow must be "suspend", "dropOldest" or "dropNewest", received ${describeValue(overflow)}`;
+    throw typeof overflow === "string" ? new RangeError(msg) : new TypeError(msg);
+  }
+  if (i !== Overflow.Suspend && capacity < 1) {
+    throw new RangeError(`Channel overflow ${JSON.stringify(overflow)} needs a capacity of at least 1 (there is no buffer to drop from), received ${capacity}`);
+  }
+  return i as Overflow;
+}
 
 /** Checks a capacity: a non-negative safe integer. */
 function checkCapacity(capacity: unknown): number {
@@ -59,6 +109,23 @@ export class ChannelRef extends Resource {
   }
   describe(): string {
     return this.#channel.describe();
+  }
+  /** Whether `ref` is the ref of `channel` (a brand check: no Proxy or forged object passes). */
+  static isRefOf(ref: unknown, channel: object): boolean {
+    return typeof ref === "object" && ref !== null && #channel in ref && (ref as ChannelRef).#channel === channel;
+  }
+}
+
+/**
+ * Whether `x` is a real Channel: a Proxy whose traps throw, or an object made
+ * from Channel.prototype without the constructor, is not. Off the hot paths
+ * (validators, resource lookups), which may use a plain `instanceof`.
+ */
+export function isChannel(x: unknown): x is Channel<unknown> {
+  try {
+    return x instanceof Channel && ChannelRef.isRefOf((x as Channel<unknown>).ref, x);
+  } catch {
+    return false;
   }
 }
 
@@ -86,13 +153,23 @@ export class Channel<T> {
   /** @internal */ readonly recvq: WaitQueue;
   /** @internal */ readonly sendq: WaitQueue;
   /** @internal */ isClosed = false;
+  /** @internal what a send on a full buffer does */
+  readonly overflowPolicy: Overflow;
+  /** @internal */ readonly onUndelivered: ((value: unknown) => void) | null;
   /** @internal */ private readonly recvOp: RecvOp<T>;
 
-  constructor(capacity: number = 0, options: { name?: string } = {}) {
+  constructor(capacity: number = 0, options: ChannelOptions<T> = {}) {
     this.capacity = checkCapacity(capacity);
     if (options === null || typeof options !== "object") throw new TypeError(`Channel options must be an object, received ${describeValue(options)}`);
-    const name: unknown = options.name;
+    const { name, overflow, onUndelivered } = readGuarded("Channel options", (): Record<string, unknown> => {
+      const o = options as Record<string, unknown>;
+      return { name: o.name, overflow: o.overflow, onUndelivered: o.onUndelivered };
+    });
     if (name !== undefined && typeof name !== "string") throw new TypeError(`Channel name must be a string, received ${describeValue(name)}`);
+    this.overflowPolicy = checkOverflow(capacity, overflow);
+    if (onUndelivered !== undefined && typeof onUndelivered !== "function")
+      throw new TypeError(`Channel onUndelivered must be a function, received ${describeValue(onUndelivered)}`);
+    this.onUndelivered = (onUndelivered as ((value: unknown) => void) | undefined) ?? null;
     this.name = name;
     this.ref = new ChannelRef(this as Channel<unknown>);
     this.buf = capacity > 0 ? new Array<unknown>(Math.min(capacity, 1 << 16)).fill(undefined) : [];
@@ -108,6 +185,11 @@ export class Channel<T> {
 
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  /** What a send on a full buffer does. */
+  get overflow(): "suspend" | "dropOldest" | "dropNewest" {
+    return OVERFLOW_NAMES[this.overflowPolicy];
   }
 
   /** Buffered values. */
@@ -128,7 +210,7 @@ export class Channel<T> {
   /** Sends if that can complete now; false if it would block. Throws ChannelClosedError if closed. */
   trySend(value: T): boolean {
     chargeOp(this as Channel<unknown>);
-    if (this.isClosed) throw closedError(this as Channel<unknown>, "send on");
+    if (this.isClosed) throw sendOnClosed(this as Channel<unknown>, value);
     if (this.recvq.size === 0 && this.count < this.capacity) {
       bufferPush(this as Channel<unknown>, value); // the common case first: room, nobody waiting
       return true;
@@ -188,6 +270,19 @@ export function closedError(ch: Channel<unknown>, what: string): ChannelClosedEr
   return new ChannelClosedError(`${what} closed ${ch.describe()}`);
 }
 
+/** The error of a send of `value` on closed `ch`; the value is undelivered. */
+export function sendOnClosed(ch: Channel<unknown>, value: unknown): ChannelClosedError {
+  const err = closedError(ch, "send on");
+  undelivered(ch, value);
+  return err;
+}
+
+/** `value` will reach no receiver: tell the channel's onUndelivered, if any. */
+export function undelivered(ch: Channel<unknown>, value: unknown): void {
+  const f = ch.onUndelivered;
+  if (f !== null) f(value);
+}
+
 /** Hands `value` to the first receiver or buffers it. False if neither is possible now. Channel not closed. */
 export function sendNow(ch: Channel<unknown>, value: unknown): boolean {
   const w = ch.recvq.dequeue();
@@ -199,7 +294,20 @@ export function sendNow(ch: Channel<unknown>, value: unknown): boolean {
     bufferPush(ch, value);
     return true;
   }
+  if (ch.overflowPolicy !== Overflow.Suspend) {
+    dropOnFull(ch, value);
+    return true;
+  }
   return false;
+}
+
+/** A send on a full buffer under a drop policy: evict the oldest value, or discard this one. */
+function dropOnFull(ch: Channel<unknown>, value: unknown): void {
+  if (ch.overflowPolicy === Overflow.DropOldest) {
+    const oldest = bufferShift(ch);
+    bufferPush(ch, value);
+    undelivered(ch, oldest);
+  } else undelivered(ch, value);
 }
 
 /** Takes a value now: from a waiting sender, the buffer, or the closed signal. Undefined if it would block. */
@@ -230,11 +338,26 @@ export function closeChannel(ch: Channel<unknown>): void {
     if (w instanceof Waiter) w.select.fire(w, false, undefined);
     else w.sched.wake(w, RECV_CLOSED);
   }
+  const lost = ch.onUndelivered === null || ch.sendq.size === 0 ? null : [...ch.sendq].map(nodeValue);
   for (let w = ch.sendq.dequeue(); w !== null; w = ch.sendq.dequeue()) {
     const err = closedError(ch, "send on");
     if (w instanceof Waiter) w.select.fireError(w, err);
     else w.sched.wakeWithError(w, err);
   }
+  if (lost !== null) callEach(ch, lost);
+}
+
+/** onUndelivered for each value (every one is called; the first throw is rethrown after). */
+function callEach(ch: Channel<unknown>, values: readonly unknown[]): void {
+  let failure: { error: unknown } | null = null;
+  for (const v of values) {
+    try {
+      undelivered(ch, v);
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure !== null) throw failure.error;
 }
 
 /** A receiver (already unlinked) gets `value`. */
@@ -300,10 +423,11 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
     if (x !== undefined) return DONE_VOID; // the resume (RESUME): see coro/operation.ts
     const t = currentTaskOrThrow("Channel.send()");
     const rt = t.sched;
+    if (rt.chooser !== null && rt.preemptHere(t)) return SUSPENDED; // schedule exploration (sched/chooser.ts)
     const ch = this.#ch;
     touch(t, ch.ref); // first use binds; another runtime's coroutine is refused
     rt.charge(rt.channelOpCycles);
-    if (ch.isClosed) throw closedError(ch, "send on");
+    if (ch.isClosed) throw sendOnClosed(ch, this.#value);
     // Fast path first: room in the buffer and nobody waiting to receive.
     if (ch.recvq.size === 0 && ch.count < ch.capacity) {
       bufferPush(ch, this.#value);
@@ -318,6 +442,14 @@ class SendOp implements Operation<void>, Iterator<unknown, void, unknown> {
   }
   throw(e: unknown): IteratorResult<unknown, void> {
     throw e;
+  }
+  /**
+   * Only a cancellation delivered while this send waits gets here (yield*
+   * forwards the generator's return): the value was never sent.
+   */
+  return(): IteratorResult<unknown, void> {
+    undelivered(this.#ch, this.#value);
+    return DONE_VOID;
   }
 }
 
@@ -336,6 +468,7 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
     }
     const t = currentTaskOrThrow("Channel.recv()");
     const rt = t.sched;
+    if (rt.chooser !== null && rt.preemptHere(t)) return SUSPENDED as IteratorResult<unknown, RecvResult<T>>; // schedule exploration
     const ch = this.#ch as Channel<unknown>;
     touch(t, ch.ref);
     rt.charge(rt.channelOpCycles);
@@ -354,6 +487,6 @@ class RecvOp<T> implements Operation<RecvResult<T>>, Iterator<unknown, RecvResul
 
 // A channel or a port passed to spawn() counts as touched by the new task (leak detection).
 resourceResolvers.push((a: object): Resource | null => {
-  const ch = a instanceof Channel ? (a as Channel<unknown>) : (channelOfSendPort(a) ?? channelOfRecvPort(a));
+  const ch = isChannel(a) ? a : (channelOfSendPort(a) ?? channelOfRecvPort(a));
   return ch === undefined ? null : ch.ref;
 });

@@ -32,17 +32,17 @@
  */
 import { bug } from "../errors.js";
 import { SUSPENDED, type Operation } from "../coro/operation.js";
-import { describeValue } from "../describe.js";
+import { describeError, describeValue, readGuarded } from "../describe.js";
 import { checkDelay, deadlineAfter } from "../sched/clock.js";
 import { sleep } from "../sched/ops.js";
 import { currentTaskOrThrow, formatMs } from "../sched/scheduler.js";
 import { Timer } from "../sched/timers.js";
 import { touch, type Task, type TaskImpl, takeResumeValue } from "../sched/task.js";
 import type { WaitRecord } from "../sched/wait.js";
-import { Channel, closedError, recvNow, sendNow, takeBuffered, type RecvResult } from "./channel.js";
+import { Channel, recvNow, sendNow, sendOnClosed, takeBuffered, type RecvResult } from "./channel.js";
 import { joinSource, settledSource, type Outcome } from "./events.js";
 import { channelOfRecvPort, channelOfSendPort, type RecvPort, type SendPort } from "./ports.js";
-import { EventSource, Listener, SourceOp, type SourceResult } from "./source.js";
+import { EventSource, Listener, recvSourceOf, SourceOp, type SourceResult } from "./source.js";
 import { RECV, SEND, Waiter } from "./wait-queue.js";
 
 /** What a send or `after` case gives when chosen. */
@@ -115,7 +115,9 @@ function caseChannel(c: RecvCase | SendCase): Channel<unknown> {
 
 class RecvCase implements SelectCase<RecvResult<unknown>> {
   readonly tag = Tag.Recv;
-  readonly kind = "recv";
+  get kind(): "recv" {
+    return "recv";
+  }
   readonly #channel: Channel<unknown>;
   static {
     recvCaseChannel = (c) => c.#channel;
@@ -129,7 +131,9 @@ class RecvCase implements SelectCase<RecvResult<unknown>> {
 }
 class SendCase implements SelectCase<Sent> {
   readonly tag = Tag.Send;
-  readonly kind = "send";
+  get kind(): "send" {
+    return "send";
+  }
   readonly #channel: Channel<unknown>;
   readonly #value: unknown;
   static {
@@ -147,7 +151,9 @@ class SendCase implements SelectCase<Sent> {
 }
 class AfterCase implements SelectCase<Sent> {
   readonly tag = Tag.After;
-  readonly kind = "after";
+  get kind(): "after" {
+    return "after";
+  }
   constructor(readonly ms: number) {}
   *[Symbol.iterator](): Iterator<unknown, Sent, unknown> {
     yield* sleep(this.ms);
@@ -176,33 +182,17 @@ class NilCase implements SelectCase<never> {
 
 const SENT: Sent = Object.freeze({ ok: true, value: undefined });
 
-/**
- * Event sources behind receive ports that are not channels (a timer's `c`):
- * registered by their makers (src/time/), so this layer needs no import of theirs.
- */
-const portSources = new WeakMap<object, EventSource>();
-
-/** @internal Makes `port` usable with recv() in a select: its receives come from `source`. */
-export function registerRecvSource(port: object, source: EventSource): void {
-  portSources.set(port, source);
-}
-
-/** @internal The event source behind a registered port, if any. */
-export function recvSourceOf(port: object): EventSource | undefined {
-  return portSources.get(port);
-}
-
 function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> | EventSource {
-  if (ch instanceof Channel) return ch as Channel<unknown>;
+  if (instanceOfChannel(ch)) return ch as Channel<unknown>;
   if (ch !== null && typeof ch === "object") {
     const behind = dir === "recv" ? channelOfRecvPort(ch) : channelOfSendPort(ch);
     if (behind !== undefined) return behind;
     if (dir === "recv") {
-      const source = portSources.get(ch);
+      const source = recvSourceOf(ch);
       if (source !== undefined) return source;
     }
-    const other = dir === "recv" ? channelOfSendPort(ch) : (channelOfRecvPort(ch) ?? portSources.get(ch));
-    if (other !== undefined) throw new TypeError(`${dir}(port): a ${dir === "recv" ? "SendPort" : "RecvPort"} cannot ${dir} (${String(ch)})`);
+    const other = dir === "recv" ? channelOfSendPort(ch) : (channelOfRecvPort(ch) ?? recvSourceOf(ch));
+    if (other !== undefined) throw new TypeError(`${dir}(port): a ${dir === "recv" ? "SendPort" : "RecvPort"} cannot ${dir} (${describeValue(ch)})`);
   }
   throw new TypeError(`${dir}(ch): ch must be a Channel, a ${dir === "recv" ? "RecvPort" : "SendPort"} or null (a nil channel), received ${describeValue(ch)}`);
 }
@@ -211,6 +201,7 @@ function channelFor(ch: unknown, dir: "recv" | "send"): Channel<unknown> | Event
 export function recv(ch: null): SelectCase<never>;
 export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvResult<T>>;
 export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvResult<T>> {
+  if (instanceOfChannel(ch)) return new RecvCase(ch as Channel<unknown>) as SelectCase<RecvResult<T>>; // the common case first
   if (ch === null) return new NilCase("recv");
   const target = channelFor(ch, "recv");
   return (target instanceof Channel ? new RecvCase(target) : new EventCase(target)) as SelectCase<RecvResult<T>>;
@@ -218,6 +209,7 @@ export function recv<T>(ch: Channel<T> | RecvPort<T> | null): SelectCase<RecvRes
 
 /** A select case that sends `value` on `ch`; on `null` (Go's nil channel) it is never ready. */
 export function send<T>(ch: Channel<T> | SendPort<T> | null, value: T): SelectCase<Sent> {
+  if (instanceOfChannel(ch)) return new SendCase(ch as Channel<unknown>, value);
   if (ch === null) return new NilCase("send");
   return new SendCase(channelFor(ch, "send") as Channel<unknown>, value);
 }
@@ -263,20 +255,33 @@ export function select<const C extends readonly SelectCase[]>(cases: C, options:
 export function select<const C extends readonly SelectCase[]>(cases: C, options?: { default?: false }): Operation<SelectResultOf<C>>;
 export function select<const C extends readonly SelectCase[]>(cases: C, options?: { default?: boolean }): Operation<SelectResultOf<C> | SelectDefault>;
 export function select(cases: readonly SelectCase[], options?: { default?: boolean }): Operation<SelectResult> {
-  if (!Array.isArray(cases))
+  if (!isArray(cases))
     throw new TypeError(`select(cases): cases must be an array of recv(), send(), after(), join() or settled() cases, received ${describeValue(cases)}`);
   // No `= {}` default: that would allocate an object on every call.
   if (options !== undefined && (options === null || typeof options !== "object"))
     throw new TypeError(`select options must be an object, received ${describeValue(options)}`);
-  const withDefault = options !== undefined && options.default === true;
-  if (cases.length === 0 && !withDefault) {
-    throw new TypeError("select([]) with no cases and no default would block forever; give it cases or { default: true }");
-  }
-  for (let i = 0; i < cases.length; i++) {
-    const c: unknown = cases[i];
-    if (!(c instanceof RecvCase || c instanceof SendCase || c instanceof AfterCase || c instanceof EventCase || c instanceof NilCase)) {
-      throw new TypeError(`select case ${i} is ${describeValue(c)}; build cases with recv(ch), send(ch, v), after(ms), join(task) or settled(p)`);
+  const withDefault = options !== undefined && readGuarded("select options", () => options.default) === true;
+  // Reading a Proxy of an array may throw: the checks run guarded, and refuse outside the guard.
+  let bad = -1;
+  let badCase: unknown;
+  let n: number;
+  try {
+    n = cases.length;
+    for (let i = 0; i < n; i++) {
+      const c: unknown = cases[i];
+      if (!(c instanceof RecvCase || c instanceof SendCase || c instanceof AfterCase || c instanceof EventCase || c instanceof NilCase)) {
+        bad = i;
+        badCase = c;
+        break;
+      }
     }
+  } catch (error) {
+    throw new TypeError(`select(cases): the cases cannot be read: reading them threw ${describeError(error)}`, { cause: error });
+  }
+  if (bad >= 0)
+    throw new TypeError(`select case ${bad} is ${describeValue(badCase)}; build cases with recv(ch), send(ch, v), after(ms), join(task) or settled(p)`);
+  if (n === 0 && !withDefault) {
+    throw new TypeError("select([]) with no cases and no default would block forever; give it cases or { default: true }");
   }
   // No copy here: pass 1 runs at the `yield*` right after; pass 2 copies if it parks.
   return new SelectOp(cases as readonly AnyCase[], withDefault);
@@ -301,6 +306,7 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
     }
     const t = currentTaskOrThrow("select()");
     const rt = t.sched;
+    if (rt.chooser !== null && rt.preemptHere(t)) return SUSPENDED as IteratorResult<unknown, SelectResult>; // schedule exploration
     const cases = this.cases;
     const n = cases.length;
     rt.charge(rt.selectCaseCycles * n);
@@ -320,25 +326,31 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       order[i] = order[j];
       order[j] = i;
     }
-    for (let k = 0; k < n; k++) {
-      const i = order[k];
-      const c = cases[i];
-      const tag = c.tag;
-      if (tag === Tag.Recv) {
-        const ch = recvCaseChannel(c as RecvCase);
-        if (ch.count > 0 && ch.sendq.size === 0) {
-          // The common ready case, taken without building a RecvResult first.
-          return { done: true, value: { index: i, ok: true, value: takeBuffered(ch) } };
+    if (rt.chooser !== null) {
+      // Under schedule exploration the chooser picks among the ready cases (sched/chooser.ts).
+      const chosen = chosenReadyCase(t, cases);
+      if (chosen !== undefined) return { done: true, value: chosen };
+    } else {
+      for (let k = 0; k < n; k++) {
+        const i = order[k];
+        const c = cases[i];
+        const tag = c.tag;
+        if (tag === Tag.Recv) {
+          const ch = recvCaseChannel(c as RecvCase);
+          if (ch.count > 0 && ch.sendq.size === 0) {
+            // The common ready case, taken without building a RecvResult first.
+            return { done: true, value: { index: i, ok: true, value: takeBuffered(ch) } };
+          }
+          const r = recvNow(ch);
+          if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
+        } else if (tag === Tag.Send) {
+          const ch = sendCaseChannel(c as SendCase);
+          if (ch.isClosed) throw sendOnClosed(ch, caseValue(c as SendCase));
+          if (sendNow(ch, caseValue(c as SendCase))) return { done: true, value: { index: i, ok: true, value: undefined } };
+        } else if (tag === Tag.Event) {
+          const r = (c as EventCase).source.poll(t);
+          if (r !== undefined) return { done: true, value: withIndex(i, r) };
         }
-        const r = recvNow(ch);
-        if (r !== undefined) return { done: true, value: { index: i, ok: r.ok, value: r.value } };
-      } else if (tag === Tag.Send) {
-        const ch = sendCaseChannel(c as SendCase);
-        if (ch.isClosed) throw closedError(ch, "send on");
-        if (sendNow(ch, caseValue(c as SendCase))) return { done: true, value: { index: i, ok: true, value: undefined } };
-      } else if (tag === Tag.Event) {
-        const r = (c as EventCase).source.poll(t);
-        if (r !== undefined) return { done: true, value: withIndex(i, r) };
       }
     }
     if (this.withDefault) return { done: true, value: DEFAULT_RESULT };
@@ -351,7 +363,9 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
       const c = cases[i];
       if (c.tag === Tag.After && (timeoutIndex < 0 || c.ms < (cases[timeoutIndex] as AfterCase).ms)) timeoutIndex = i;
     }
-    const deadline = timeoutIndex < 0 ? 0 : deadlineAfter("after(ms)", rt.cycles, (cases[timeoutIndex] as AfterCase).ms, rt.clockHz);
+    const timeoutMs = timeoutIndex < 0 ? 0 : (cases[timeoutIndex] as AfterCase).ms;
+    const deadline =
+      timeoutIndex < 0 ? 0 : deadlineAfter("after(ms)", rt.cycles, rt.chooser === null ? timeoutMs : rt.chooser.jitter(t, timeoutMs), rt.clockHz);
     const sel = new SelectWait(t, cases.slice()); // the caller may reuse its array once we park
     for (let k = 0; k < n; k++) {
       const i = order[k];
@@ -378,6 +392,50 @@ class SelectOp implements Operation<SelectResult>, Iterator<unknown, SelectResul
   throw(e: unknown): IteratorResult<unknown, SelectResult> {
     throw e;
   }
+}
+
+/** Whether channel case `c` can complete now (pass 1's test, without completing it). */
+function channelCaseReady(c: RecvCase | SendCase): boolean {
+  const ch = caseChannel(c);
+  if (ch.isClosed) return true; // recv: ok false; send: throws when chosen
+  return c.tag === Tag.Recv ? ch.count > 0 || ch.sendq.size > 0 : ch.recvq.size > 0 || ch.count < ch.capacity;
+}
+
+/**
+ * Pass 1 under a chooser: the chooser picks among the candidates (the ready
+ * channel cases, and every event case: a source can only tell by being
+ * polled, which consumes) in case order; a polled event case that turns out
+ * not ready leaves the candidates and the chooser picks again. Undefined when
+ * no case is ready. Deterministic given the chooser's answers, so replays hold.
+ */
+function chosenReadyCase(t: TaskImpl, cases: readonly AnyCase[]): SelectResult | undefined {
+  const candidates: number[] = [];
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    if (c.tag === Tag.Event || (c.tag <= Tag.Send && channelCaseReady(c as RecvCase | SendCase))) candidates.push(i);
+  }
+  while (candidates.length > 0) {
+    const k = candidates.length === 1 ? 0 : t.sched.chooser!.pickCase(t, candidates.length);
+    if (!(k >= 0 && k < candidates.length)) bug(`chooser picked case ${k} of ${candidates.length} candidates`);
+    const i = candidates[k];
+    const c = cases[i];
+    if (c.tag === Tag.Event) {
+      const r = (c as EventCase).source.poll(t);
+      if (r !== undefined) return withIndex(i, r);
+      candidates.splice(k, 1);
+      continue;
+    }
+    const ch = caseChannel(c as RecvCase | SendCase);
+    if (c.tag === Tag.Recv) {
+      const r = recvNow(ch);
+      if (r === undefined) bug(`select case ${i} was ready but could not receive`);
+      return { index: i, ok: r.ok, value: r.value };
+    }
+    if (ch.isClosed) throw sendOnClosed(ch, caseValue(c as SendCase));
+    if (!sendNow(ch, caseValue(c as SendCase))) bug(`select case ${i} was ready but could not send`);
+    return { index: i, ok: true, value: undefined };
+  }
+  return undefined;
 }
 
 /** One event case of a parked select, listening on its source. */
@@ -525,3 +583,21 @@ class NilWait implements WaitRecord {
 }
 const NIL_RECV = new NilWait("recv");
 const NIL_SEND = new NilWait("send");
+
+/** Array.isArray that a revoked Proxy cannot make throw. */
+function isArray(x: unknown): x is readonly unknown[] {
+  try {
+    return Array.isArray(x);
+  } catch {
+    return false;
+  }
+}
+
+/** `ch instanceof Channel`, false for a Proxy whose getPrototypeOf trap throws (it is refused as no channel). */
+function instanceOfChannel(ch: unknown): boolean {
+  try {
+    return ch instanceof Channel;
+  } catch {
+    return false;
+  }
+}

@@ -108,18 +108,33 @@ export abstract class EventSource {
     for (let l = this.takeListener(); l !== null; l = this.takeListener()) l.deliver(result);
   }
 
-  /** The oldest listener gets `result`; false when nobody listens. */
-  protected deliverToOne(result: SourceResult): boolean {
-    const l = this.takeListener();
-    if (l === null) return false;
-    l.deliver(result);
-    return true;
-  }
-
   /** The schedulers of the tasks listening (a promise may be waited on from several runtimes). */
   protected *listenerSchedulers(): IterableIterator<Scheduler> {
     for (let l = this.#head; l !== null; l = l.snext) yield l.task.sched;
   }
+}
+
+let sourceOfPort: (p: object) => EventSource | undefined = () => undefined;
+
+/**
+ * A receive port whose values come from an event source, not a channel (a
+ * timer's `c`). The source sits in a private field: the port hands out
+ * nothing but recv and tryRecv; select finds the source through
+ * `recvSourceOf`, which only this layer exports.
+ */
+export abstract class SourcePort {
+  readonly #source: EventSource;
+  static {
+    sourceOfPort = (p) => (#source in p ? (p as SourcePort).#source : undefined);
+  }
+  constructor(source: EventSource) {
+    this.#source = source;
+  }
+}
+
+/** The event source behind a SourcePort, or undefined if `p` is none. */
+export function recvSourceOf(p: object): EventSource | undefined {
+  return sourceOfPort(p);
 }
 
 /** A task parked on one source alone (`yield* timer.c.recv()`, `yield* join(task)`): listener and wait record in one. */

@@ -3,13 +3,15 @@
  * after every step of a model-based run; it throws an Error naming the
  * violated invariant and the channel.
  */
-import { Channel } from "./channel.js";
+import { describeValue } from "../describe.js";
+import { Channel, isChannel, Overflow } from "./channel.js";
 import { nodeTask, RECV, SEND, Waiter, type QueueNode, type WaitQueue } from "./wait-queue.js";
 import { SelectWait } from "./select.js";
 import { BLOCKED } from "../sched/task.js";
 
 export function checkChannel(ch: Channel<unknown> | Channel<never>): void {
   const c = ch as Channel<unknown>;
+  if (!isChannel(c)) throw new TypeError(`checkChannel(ch): ch must be a Channel, received ${describeValue(ch)}`);
   const fail = (msg: string): never => {
     throw new Error(`checkChannel(${c.describe()}): ${msg}`);
   };
@@ -27,6 +29,7 @@ export function checkChannel(ch: Channel<unknown> | Channel<never>): void {
   if (senders.length > 0 && c.count !== c.capacity) fail(`${senders.length} senders wait while the buffer has room (${c.count}/${c.capacity})`);
   if (c.isClosed && (senders.length > 0 || receivers.length > 0)) fail("closed with waiters still queued");
   if (c.sendq.op !== SEND || c.recvq.op !== RECV) fail("the queues' sides are swapped");
+  if (c.overflowPolicy !== Overflow.Suspend && senders.length > 0) fail(`${senders.length} senders wait under overflow ${JSON.stringify(c.overflow)}`);
   for (const [q, nodes] of [
     [c.sendq, senders],
     [c.recvq, receivers],

@@ -31,8 +31,12 @@ import { errorLine } from "../sched/scheduler.js";
 import { BLOCKED, DONE, TaskImpl, touchedBy } from "../sched/task.js";
 
 export interface DeadlockReport {
-  /** "cycle": they wait on each other; "unreachable": nobody left can reach what they wait on. */
-  kind: "cycle" | "unreachable";
+  /**
+   * "cycle": they wait on each other; "unreachable": nobody left can reach
+   * what they wait on; "leftover": still live when run(main)'s main returned
+   * (RuntimeOptions.leftover "report"), each with what it was doing.
+   */
+  kind: "cycle" | "unreachable" | "leftover";
   coroutines: { id: number; name: string; waitsOn: string; sinceMs: number }[];
   /** The channels, sync primitives (and tasks) they wait on, described. */
   waitsOn: string[];

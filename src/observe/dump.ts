@@ -7,12 +7,18 @@
  * the buffer, innermost frame first. The dump is plain data (JSON.stringify
  * keeps everything; 64-bit integers are decimal strings, bytes are hex) and
  * `String(dump)` renders it as text for people.
+ *
+ * The task tree, as Kotlin's and Java's thread dumps show it: a coroutine's
+ * parent is the coroutine running the scope that owns it, else the one that
+ * spawned it; `children` are the live coroutines whose parent it is. The text
+ * prints each coroutine under its parent, indented, roots first (a coroutine
+ * whose parent has ended is a root).
  */
 import type { ChannelPattern } from "../coro/coro.js";
 import { definitionById } from "../coro/coro.js";
 import { decodeLocal, FRAME_HEADER_BYTES } from "../coro/frame.js";
 import type { Scheduler } from "../sched/scheduler.js";
-import type { TaskImpl, TaskState } from "../sched/task.js";
+import type { HostedScope, TaskImpl, TaskState } from "../sched/task.js";
 import type { SizeClass } from "../memory/index.js";
 
 export interface FrameDump {
@@ -41,6 +47,14 @@ export interface CoroutineDump {
     /** The channel-pattern pool its first segment came from (affinity pools on). */
     pattern?: ChannelPattern;
   };
+  /** Its parent in the task tree: the coroutine running the scope that owns it, else its spawner; 0 for none. */
+  parent: number;
+  /** Live coroutines whose parent it is, by id. */
+  children: number[];
+  /** The scope that owns it (`scope "fetch"`, `run(main)`), or null. */
+  scope: string | null;
+  /** The scopes it runs (it is their host), outermost first, each with its state. */
+  scopes: { scope: string; state: string }[];
   /** Its scheduling priority, when not 0 (the effective one, a loan included). */
   priority?: number;
 }
@@ -65,13 +79,16 @@ export class CoroDump {
     const lines = [
       `cprime-coro dump of ${this.runtime} at ${fmtMs(this.nowMs)} virtual (${this.cycles} model cycles): ${n} live coroutine${n === 1 ? "" : "s"}`,
     ];
-    for (const c of this.coroutines) {
+    for (const [c, depth] of treeOrder(this.coroutines)) {
       lines.push("");
+      const pad = "    ".repeat(depth);
       const w = c.waiting;
-      lines.push(`coroutine #${c.id} ${c.name} [${c.state}${w === null ? "" : `, ${fmtMs(w.forMs)}`}]${w === null ? "" : `: ${w.on}`}`);
+      const owner = c.scope === null ? "" : ` (${c.scope}${c.parent === 0 ? "" : ` of #${c.parent}`})`;
+      lines.push(`${pad}coroutine #${c.id} ${c.name}${owner} [${c.state}${w === null ? "" : `, ${fmtMs(w.forMs)}`}]${w === null ? "" : `: ${w.on}`}`);
+      for (const sc of c.scopes) lines.push(`${pad}    runs ${sc.scope}: ${sc.state}`);
       const s = c.stack;
       lines.push(
-        `    stack: ${s.sizeClass}${s.pattern === undefined ? "" : ` (${s.pattern} pool)`} @${hex(s.addr)}, ${s.bytes} B, high-water ${s.highWater} B, ` +
+        `${pad}    stack: ${s.sizeClass}${s.pattern === undefined ? "" : ` (${s.pattern} pool)`} @${hex(s.addr)}, ${s.bytes} B, high-water ${s.highWater} B, ` +
           (s.segments.length === 1
             ? "1 segment"
             : `${s.segments.length} segments (${s.segments
@@ -82,7 +99,7 @@ export class CoroDump {
       const width = Math.max(0, ...c.frames.map((f) => f.name.length));
       for (const f of c.frames) {
         const locals = Object.entries(f.locals).map(([k, v]) => `${k}=${renderLocal(v)}`);
-        lines.push(`    ${f.name.padEnd(width)}  @${hex(f.addr)} (${f.bytes} B)${locals.length > 0 ? `  ${locals.join(" ")}` : ""}`);
+        lines.push(`${pad}    ${f.name.padEnd(width)}  @${hex(f.addr)} (${f.bytes} B)${locals.length > 0 ? `  ${locals.join(" ")}` : ""}`);
       }
     }
     return lines.join("\n");
@@ -92,12 +109,37 @@ export class CoroDump {
 export function dumpRuntime(rt: Scheduler): CoroDump {
   const tasks = [...rt.liveTasks()].sort((a, b) => a.id - b.id);
   const nowMs = rt.now();
-  return new CoroDump(
-    rt.name,
-    nowMs,
-    rt.cycles,
-    tasks.map((t) => dumpTask(rt, t, nowMs)),
-  );
+  const dumps = tasks.map((t) => dumpTask(rt, t, nowMs));
+  const byId = new Map(dumps.map((d) => [d.id, d]));
+  for (const d of dumps) byId.get(d.parent)?.children.push(d.id);
+  return new CoroDump(rt.name, nowMs, rt.cycles, dumps);
+}
+
+/** The tree parent of `t`: the host of the scope that owns it, else its spawner (0: none). */
+function treeParent(t: TaskImpl): number {
+  const owner = t.owner;
+  return owner !== null && owner.hostId !== 0 ? owner.hostId : t.parentId;
+}
+
+/** Coroutines in tree order (each after its parent, children by id), with their depth. */
+function treeOrder(coroutines: readonly CoroutineDump[]): [CoroutineDump, number][] {
+  const byId = new Map(coroutines.map((c) => [c.id, c]));
+  const out: [CoroutineDump, number][] = [];
+  const visit = (c: CoroutineDump, depth: number) => {
+    out.push([c, depth]);
+    for (const id of c.children) {
+      const child = byId.get(id);
+      if (child !== undefined && child !== c) visit(child, depth + 1);
+    }
+  };
+  for (const c of coroutines) if (!byId.has(c.parent)) visit(c, 0);
+  return out;
+}
+
+function hostedScopes(t: TaskImpl): { scope: string; state: string }[] {
+  const out: { scope: string; state: string }[] = [];
+  for (let s: HostedScope | null = t.hostedScope; s !== null; s = s.outer) out.unshift({ scope: s.label, state: s.summary() });
+  return out;
 }
 
 function dumpTask(rt: Scheduler, t: TaskImpl, nowMs: number): CoroutineDump {
@@ -118,6 +160,10 @@ function dumpTask(rt: Scheduler, t: TaskImpl, nowMs: number): CoroutineDump {
       segments: s.segments.map((g) => ({ addr: g.addr, bytes: g.bytes, sizeClass: g.sizeClass })),
       ...(t.pattern === undefined ? {} : { pattern: t.pattern }),
     },
+    parent: treeParent(t),
+    children: [],
+    scope: t.owner?.label ?? null,
+    scopes: hostedScopes(t),
     ...(t.effectivePriority === 0 ? {} : { priority: t.effectivePriority }),
   };
 }

@@ -43,13 +43,23 @@ export function spawnWith<A extends unknown[], R>(options: SpawnWithOptions, fn:
 }
 
 /** Runs the default runtime until quiescent (see Runtime.run). */
-export function run(): void {
-  defaultRuntime().run();
+export function run(): void;
+/** Spawns `main` on the default runtime and runs until it returns (see Runtime.run(main)). */
+export function run<R>(main: CoroFn<[], R> | CoroDef<[], R>): R;
+/** Runs the default runtime until virtual time `until` (see Runtime.run({ until })). */
+export function run(options: { until: number }): void;
+export function run<R>(arg?: CoroFn<[], R> | CoroDef<[], R> | { until: number }): R | void {
+  const rt = defaultRuntime();
+  return arg === undefined ? rt.run() : rt.run(arg as CoroFn<[], R>);
 }
 
 /** Runs the default runtime, waiting for promises too (see Runtime.runAsync). */
-export function runAsync(): Promise<void> {
-  return defaultRuntime().runAsync();
+export function runAsync(): Promise<void>;
+export function runAsync<R>(main: CoroFn<[], R> | CoroDef<[], R>): Promise<R>;
+export function runAsync(options: { until: number }): Promise<void>;
+export function runAsync<R>(arg?: CoroFn<[], R> | CoroDef<[], R> | { until: number }): Promise<R | void> {
+  const rt = defaultRuntime();
+  return arg === undefined ? rt.runAsync() : rt.runAsync(arg as CoroFn<[], R>);
 }
 
 setDefaultSchedulerProvider(() => schedulerOf(defaultRuntime()));

@@ -7,6 +7,7 @@
  * the option, never a raw error from our internals.
  */
 import { describeValue } from "../describe.js";
+import { AddressSpace } from "../memory/index.js";
 import type { DeadlockReport } from "../observe/deadlocks.js";
 import { resolveCacheConfig, type CostModel } from "../sched/cost-model.js";
 import type { CacheConfig } from "../memory/cache-sim.js";
@@ -37,6 +38,13 @@ export interface RuntimeOptions {
   overflow?: "grow" | "error";
   /** Attach to an existing address space (worker threads); its owner must have been created with `shared: true`. */
   buffer?: SharedArrayBuffer;
+  /**
+   * Build the runtime on this existing address space instead of a new one
+   * (no memoryBytes, maxMemoryBytes, pools, buffer or shared then). For
+   * running many short runtimes in turn (the schedule explorer does): a new
+   * space costs a buffer of a megabyte and more each time.
+   */
+  memory?: AddressSpace;
   /** Create the address space so other threads may attach to it (allocators then use Atomics and locks). Default false. */
   shared?: boolean;
   /** Record events for exportTrace(). */
@@ -62,6 +70,15 @@ export interface RuntimeOptions {
    * coroutine's next switch or end), and checkMemory() verifies every guard.
    */
   guard?: boolean;
+  /**
+   * What `run(main)` does with coroutines still live when main returns.
+   * "cancel" (default): cancel them, as a Go program's end stops its
+   * goroutines (their finally blocks run, in that instant). "report": the
+   * same, and a report of kind "leftover" listing them goes to the
+   * `detectLeaks` function (console.warn without one). "error": the same,
+   * then throw a LeftoverError listing them.
+   */
+  leftover?: "cancel" | "report" | "error";
   /**
    * Priority inheritance (default false): a coroutine holding a mutex (or
    * anything whose waiters only it can release) runs at the highest priority
@@ -89,6 +106,7 @@ export interface CheckedOptions {
   seed: number;
   overflow: "grow" | "error";
   buffer: SharedArrayBuffer | undefined;
+  memory: AddressSpace | undefined;
   shared: boolean | undefined;
   trace: boolean;
   profile: ProfileData | undefined;
@@ -96,6 +114,7 @@ export interface CheckedOptions {
   detectLeaks: boolean | ((reports: DeadlockReport[]) => void);
   name: string;
   guard: boolean;
+  leftover: "cancel" | "report" | "error";
   priorityInheritance: boolean;
   cache: Readonly<CacheConfig> | null;
 }
@@ -121,6 +140,7 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   seed: (v) => (typeof v !== "number" || !Number.isSafeInteger(v) ? "must be an integer (a safe integer: |seed| < 2^53)" : null),
   overflow: (v) => (v !== "grow" && v !== "error" ? 'must be "grow" or "error"' : null),
   buffer: (v) => (!(v instanceof SharedArrayBuffer) ? "must be a SharedArrayBuffer (another runtime's rt.memory.buffer)" : null),
+  memory: (v) => (!(v instanceof AddressSpace) ? "must be an AddressSpace (another runtime's rt.memory)" : null),
   shared: boolean,
   trace: boolean,
   profile: (v) => (v === null || typeof v !== "object" ? "must be a saved rt.profile()" : null),
@@ -128,6 +148,7 @@ const CHECKS: { readonly [K in keyof RuntimeOptions]-?: (v: unknown) => string |
   detectLeaks: (v) => (typeof v !== "boolean" && typeof v !== "function" ? "must be a boolean or a function (reports) => void" : null),
   name: (v) => (typeof v !== "string" ? "must be a string" : null),
   guard: boolean,
+  leftover: (v) => (v !== "cancel" && v !== "report" && v !== "error" ? 'must be "cancel", "report" or "error"' : null),
   priorityInheritance: boolean,
   cache: (v) => {
     try {
@@ -194,6 +215,7 @@ export function checkOptions(options: unknown): CheckedOptions {
     seed: (read("seed") as number | undefined) ?? 1,
     overflow: (read("overflow") as "grow" | "error" | undefined) ?? "grow",
     buffer: read("buffer") as SharedArrayBuffer | undefined,
+    memory: readMemory(read),
     shared: read("shared") as boolean | undefined,
     trace: (read("trace") as boolean | undefined) ?? false,
     profile: read("profile") as ProfileData | undefined,
@@ -201,9 +223,21 @@ export function checkOptions(options: unknown): CheckedOptions {
     detectLeaks: (read("detectLeaks") as CheckedOptions["detectLeaks"] | undefined) ?? false,
     name: (read("name") as string | undefined) ?? "runtime",
     guard: (read("guard") as boolean | undefined) ?? false,
+    leftover: (read("leftover") as CheckedOptions["leftover"] | undefined) ?? "cancel",
     priorityInheritance: (read("priorityInheritance") as boolean | undefined) ?? false,
     cache: resolveCacheConfig(read("cache")),
   };
+}
+
+/** The `memory` option, refused beside the options that describe a new space. */
+function readMemory(read: (k: keyof RuntimeOptions) => unknown): AddressSpace | undefined {
+  const memory = read("memory") as AddressSpace | undefined;
+  if (memory === undefined) return undefined;
+  for (const k of ["memoryBytes", "maxMemoryBytes", "pools", "buffer", "shared"] as const) {
+    if (read(k) !== undefined)
+      throw new TypeError(`Runtime option memory builds on an existing address space; ${k} describes a new one: give one or the other`);
+  }
+  return memory;
 }
 
 function positiveInteger(v: unknown): string | null {

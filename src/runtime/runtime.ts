@@ -25,7 +25,7 @@ import type { Coroutine } from "../sched/coroutine.js";
 import { addObserver } from "../sched/observer.js";
 import { classOverridesOf } from "../sched/profile-data.js";
 import { Random } from "../sched/random.js";
-import { resourceOf, Scheduler } from "../sched/scheduler.js";
+import { resourceOf, Scheduler, type Leftover } from "../sched/scheduler.js";
 import type { Task } from "../sched/task.js";
 import { checkOptions, type RuntimeOptions } from "./options.js";
 import { inferPattern } from "./affinity.js";
@@ -148,6 +148,8 @@ export class Runtime {
   readonly #tracer: Tracer | null;
   readonly #profiler: Profiler | null;
   readonly #random: Random;
+  readonly #leftover: "cancel" | "report" | "error";
+  readonly #onLeak: ((reports: DeadlockReport[]) => void) | null;
 
   static {
     schedulerOf = (rt) => rt.#s;
@@ -157,7 +159,8 @@ export class Runtime {
     const o = checkOptions(options);
     const cost = resolveCostModel(o.cost);
     const classOverrides = o.profile === undefined ? null : classOverridesOf(o.profile);
-    const memory = new AddressSpace({ bytes: o.memoryBytes, maxBytes: o.maxMemoryBytes, pools: o.pools, buffer: o.buffer, shared: o.shared, guard: o.guard });
+    const memory =
+      o.memory ?? new AddressSpace({ bytes: o.memoryBytes, maxBytes: o.maxMemoryBytes, pools: o.pools, buffer: o.buffer, shared: o.shared, guard: o.guard });
     const patternOverrides = o.profile === undefined || o.affinity === null ? null : patternOverridesOf(o.profile);
     const s = new Scheduler(
       {
@@ -182,6 +185,8 @@ export class Runtime {
     if (o.priorityInheritance) addObserver(s, new PriorityInheritance(s));
     this.#profiler = o.profiling ? new Profiler(s) : null;
     if (this.#profiler !== null) addObserver(s, this.#profiler);
+    this.#leftover = o.leftover;
+    this.#onLeak = typeof o.detectLeaks === "function" ? o.detectLeaks : null;
     const leaks = o.detectLeaks;
     if (leaks !== false) {
       const watch = new LeakWatch(s, leaks === true ? null : leaks);
@@ -292,13 +297,78 @@ export class Runtime {
    * DeadlockError if coroutines remain blocked, or an error if some wait on
    * promises (use runAsync).
    */
-  run(): void {
-    this.#s.run();
+  run(): void;
+  /**
+   * Spawns `main` and runs until it returns — a Go program ends when main
+   * does: returns main's result (throws its error) and handles the
+   * coroutines still live per the `leftover` option (cancelled by default).
+   */
+  run<R>(main: CoroFn<[], R> | CoroDef<[], R>): R;
+  /**
+   * Runs until virtual time `until` (ms; timers due then fire) and stops
+   * there, the clock set to it and everything else still parked (no
+   * deadlock report); run() again resumes.
+   */
+  run(options: { until: number }): void;
+  run<R>(arg?: CoroFn<[], R> | CoroDef<[], R> | { until: number }): R | void {
+    if (arg === undefined) return this.#s.run();
+    if (typeof arg === "function" || CoroDefImpl.isDef(arg)) return this.#s.runMain(arg as CoroFn<[], R>, this.#leftover, (left) => this.#report(left));
+    return this.#s.runUntil(this.#untilCycles("run", arg));
   }
 
   /** Like run(), but also waits for promises that coroutines wait on (waitFor). */
-  runAsync(): Promise<void> {
-    return this.#s.runAsync();
+  runAsync(): Promise<void>;
+  /** Like run(main), waiting for promises too. */
+  runAsync<R>(main: CoroFn<[], R> | CoroDef<[], R>): Promise<R>;
+  /** Like run({ until }), delivering settled promises before each clock jump (it does not wait for pending ones). */
+  runAsync(options: { until: number }): Promise<void>;
+  runAsync<R>(arg?: CoroFn<[], R> | CoroDef<[], R> | { until: number }): Promise<R | void> {
+    if (arg === undefined) return this.#s.runAsync();
+    if (typeof arg === "function" || CoroDefImpl.isDef(arg)) return this.#s.runMainAsync(arg as CoroFn<[], R>, this.#leftover, (left) => this.#report(left));
+    let cycles: number;
+    try {
+      cycles = this.#untilCycles("runAsync", arg);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#s.runUntilAsync(cycles);
+  }
+
+  /** The cycle count of `{ until }` (virtual ms); TypeError/RangeError naming a bad value. */
+  #untilCycles(verb: string, options: unknown): number {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`${verb}(arg): arg must be a generator function (main), a coro() definition or { until: ms }, received ${describeValue(options)}`);
+    }
+    let until: unknown;
+    try {
+      const keys = Object.keys(options);
+      for (const k of keys) if (k !== "until") throw new TypeError(`${verb}(options): unknown option ${JSON.stringify(k)}; the option is until`);
+      until = (options as { until?: unknown }).until;
+    } catch (e) {
+      if (e instanceof TypeError && e.message.startsWith(verb)) throw e;
+      throw new TypeError(`${verb}(options): options could not be read (${e instanceof Error ? e.message : describeValue(e)})`);
+    }
+    if (typeof until !== "number") throw new TypeError(`${verb}({ until }): until must be a virtual time in milliseconds, received ${describeValue(until)}`);
+    if (!Number.isFinite(until)) throw new RangeError(`${verb}({ until }): until must be a finite virtual time in milliseconds, received ${String(until)}`);
+    const cycles = Math.ceil((Math.max(0, until) * this.#s.clockHz) / 1000);
+    if (cycles > Number.MAX_SAFE_INTEGER)
+      throw new RangeError(`${verb}({ until }): ${String(until)} ms lies beyond the virtual clock's exact range (2^53 cycles)`);
+    return cycles;
+  }
+
+  /** leftover: "report": the leftovers as one report, to the detectLeaks function (console.warn without one). */
+  #report(left: Leftover[]): void {
+    const lines = left.map((l) => `#${l.id} ${l.name}: ${l.doing}`);
+    const message = `run(main): main returned with ${lines.length} coroutine${lines.length === 1 ? "" : "s"} still live (cancelled): ${lines.join("; ")}`;
+    const nowMs = this.#s.now();
+    const report: DeadlockReport = {
+      kind: "leftover",
+      coroutines: left.map((l) => ({ id: l.id, name: l.name, waitsOn: l.doing, sinceMs: nowMs })),
+      waitsOn: [],
+      message,
+    };
+    if (this.#onLeak !== null) this.#onLeak([report]);
+    else console.warn(`cprime-coro: ${message}`);
   }
 
   /** Cancels every unfinished coroutine, runs their finally blocks and frees every stack. */

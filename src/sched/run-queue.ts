@@ -6,6 +6,8 @@
  * outside the live range are `undefined`, so the queue holds no stale
  * reference to a finished task. Push and shift are O(1), amortised for growth.
  */
+import { bug } from "../errors.js";
+
 export class RunQueue<T> {
   private items: (T | undefined)[];
   private mask: number;
@@ -46,6 +48,21 @@ export class RunQueue<T> {
     const item = this.items[i];
     this.items[i] = undefined;
     this.head = (i + 1) & this.mask;
+    this.size--;
+    return item;
+  }
+
+  /** The entry at position `k` from the oldest (0 ≤ k < size): the schedule explorer's view (sched/chooser.ts). */
+  at(k: number): T {
+    return this.items[(this.head + k) & this.mask]!;
+  }
+
+  /** Removes and returns the entry at position `k` (0 ≤ k < size); O(k). Only a chooser's pick uses it. */
+  takeAt(k: number): T {
+    if (k === 0) return this.shift()!;
+    const item = this.at(k);
+    for (let j = k; j < this.size - 1; j++) this.items[(this.head + j) & this.mask] = this.items[(this.head + j + 1) & this.mask];
+    this.items[(this.head + this.size - 1) & this.mask] = undefined;
     this.size--;
     return item;
   }
@@ -152,6 +169,33 @@ export class LevelQueue<T extends Prioritised> implements ReadyQueue<T> {
       }
     }
     return false;
+  }
+
+  /**
+   * What may run next with equal right, for a schedule explorer's chooser:
+   * the top non-empty level's earliest deadline alone when it has deadlines,
+   * else its FIFO entries in order.
+   */
+  eligible(): { readonly size: number; at(k: number): T } {
+    const level = this.topLevel();
+    if (level === undefined) return { size: 0, at: () => bug("at() on an empty ready set") };
+    if (level.edf.length > 0) return { size: 1, at: () => level.edf[0].item };
+    return { size: level.fifo.size, at: (k) => level.fifo.at(k) };
+  }
+
+  /** Takes the `k`-th of eligible(). */
+  takeEligible(k: number): T {
+    const level = this.topLevel() ?? bug("takeEligible() on an empty queue");
+    this.size--;
+    return level.edf.length > 0 ? level.edfShift() : level.fifo.takeAt(k);
+  }
+
+  private topLevel(): Level<T> | undefined {
+    for (const priority of this.order) {
+      const level = this.levels.get(priority)!;
+      if (level.edf.length > 0 || level.fifo.size > 0) return level;
+    }
+    return undefined;
   }
 
   /** Drops empty levels (an emptied queue keeps no stale structure). */

@@ -31,9 +31,18 @@
  * - while `driving`, `run()`/`runAsync()` refuse to start again;
  * - `wakeExternal` is non-null only while `runAsync()` awaits the event loop;
  *   whatever makes work from outside the loop then (a wake, a spawn, a
- *   cancel) calls it, so runAsync never sleeps on ready work.
+ *   cancel) calls it, so runAsync never sleeps on ready work;
+ * - `halted` is true only between the end of `run(main)`'s main task and the
+ *   return of the drive loop that ran it; `untilCycles` is Infinity except
+ *   while `run({ until })` drives.
+ *
+ * Signals (interrupts, a scope's body abort) are delivered like cancellation
+ * but do not end the task: at its current suspension point when it is
+ * blocked (it leaves its wait first), else at its next one. A signal is the
+ * error its operation throws, or RETURN_SIGNAL, which returns the generator
+ * (finally blocks run) so that a scope can unwind its body.
  */
-import { bug, CancelledError, DeadlockError } from "../errors.js";
+import { bug, CancelledError, DeadlockError, Interrupt, LeftoverError } from "../errors.js";
 import { describeValue } from "../describe.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
 import { allocAffinityStack, allocOwnedStack } from "../memory/address-space.js";
@@ -48,6 +57,7 @@ import { viewsOf, type BufferViews } from "../coro/views.js";
 import { deadlineAfter } from "./clock.js";
 import { type CostModel } from "./cost-model.js";
 import { CoroutineHandle, type Coroutine } from "./coroutine.js";
+import type { Chooser } from "./chooser.js";
 import type { RuntimeObserver } from "./observer.js";
 import { Random } from "./random.js";
 import { LevelQueue, RunQueue, type ReadyQueue } from "./run-queue.js";
@@ -66,13 +76,16 @@ import {
   F_CANCEL_REQUESTED,
   F_RESUME_ERROR,
   F_SCHEDULED,
+  F_SIGNAL,
   F_STATE,
   F_WOKEN,
   FAILED,
   READY,
+  RETURN_SIGNAL,
   RUNNING,
   TaskExt,
   TaskImpl,
+  type TaskOwner,
   takeResumeValue,
   touch,
   touchedBy,
@@ -92,6 +105,7 @@ const enum Flag {
   Cancel = 3 << 5,
   CancelRequested = 1 << 5,
   ResumeError = 1 << 10,
+  Signal = 1 << 13,
   ClassShift = 11,
   ClassBits = 3,
 }
@@ -108,6 +122,7 @@ function checkFlagLiterals(): void {
     [Flag.Cancel, F_CANCEL, "F_CANCEL"],
     [Flag.CancelRequested, F_CANCEL_REQUESTED, "F_CANCEL_REQUESTED"],
     [Flag.ResumeError, F_RESUME_ERROR, "F_RESUME_ERROR"],
+    [Flag.Signal, F_SIGNAL, "F_SIGNAL"],
     [Flag.ClassBits << Flag.ClassShift, F_CLASS_MASK, "F_CLASS_MASK"],
   ];
   for (const [literal, named, name] of pairs) if (literal !== named) bug(`scheduler flag literal ${literal} is not ${name} (${named})`);
@@ -150,6 +165,9 @@ export interface MissedDeadline {
   readonly state: "done" | "failed" | "cancelled";
 }
 
+/** What a preempted task is resumed with: its operation starts again (see preemptHere). */
+const RESTART: unique symbol = Symbol("restart the operation");
+
 /** Why the loop stopped. */
 const enum Idle {
   /** Nothing runnable, no timers due or pending (blocked tasks or promise waits may remain). */
@@ -158,6 +176,21 @@ const enum Idle {
   BeforeJump,
   /** An unobserved failure is due to be reported. */
   Failed,
+  /** run(main): the main task has ended. */
+  Halted,
+  /** run({ until }): the next timer lies past `until`; the clock stands at `until`. */
+  Until,
+}
+
+/** What `run(main)` does with the coroutines still live when main returns (RuntimeOptions.leftover). */
+export type LeftoverPolicy = "cancel" | "report" | "error";
+
+/** A coroutine still live when run(main)'s main returned: what it was doing then. */
+export interface Leftover {
+  id: number;
+  name: string;
+  /** `recv on Channel#1 "jobs" (capacity 0)`, `sleep until 5 ms`, `ready`. */
+  doing: string;
 }
 
 /** Counters of the run, for stats(). */
@@ -189,6 +222,12 @@ export class Scheduler {
   promiseWaits = 0;
   /** Observers (trace, profiler); null keeps the hot loop to one check. */
   observer: RuntimeObserver | null = null;
+  /**
+   * Decides the next task, select case, timer order, preemptions and delays
+   * instead of FIFO and the seeded generator (sched/chooser.ts): the schedule
+   * explorer's hook. Null keeps each decision point to one check.
+   */
+  chooser: Chooser | null = null;
   /** Called when the clock is about to jump to a timer (everything runnable has run): the leak watch. */
   beforeClockJump: (() => void) | null = null;
   /** The public object this scheduler serves (the Runtime facade); opaque here. */
@@ -244,6 +283,10 @@ export class Scheduler {
   private lastEpoch = 0;
   /** Cleaning up after a failure: run what is ready (finally blocks) but let no virtual time pass. */
   private stopping = false;
+  /** run(main): main has ended, the drive loop returns after this step (see the module doc). */
+  private halted = false;
+  /** run({ until }): the clock does not jump past this many cycles. */
+  private untilCycles = Infinity;
 
   constructor(config: SchedulerConfig, owner: object) {
     this.owner = owner;
@@ -342,6 +385,23 @@ export class Scheduler {
 
   /** Spawns `fn(...args)` as a coroutine on its own stack; it runs when the scheduler runs. */
   spawn<A extends unknown[], R>(fn: CoroFn<A, R> | CoroDef<A, R>, args: A, options?: SpawnOptions): TaskImpl<R> {
+    return this.spawnOwned(fn, args, null, null, options);
+  }
+
+  /**
+   * spawn() for an owner (a scope, run(main)) that answers for the task's
+   * ending: `owner.childEnded` is called once it has finished, and its
+   * failure is the owner's to report. With `parkOn`, the task starts BLOCKED
+   * on that wait record instead of ready (a scope's limit queues it; the
+   * owner wakes it when it may start).
+   */
+  spawnOwned<A extends unknown[], R>(
+    fn: CoroFn<A, R> | CoroDef<A, R>,
+    args: A,
+    owner: TaskOwner | null,
+    parkOn: WaitRecord | null,
+    options?: SpawnOptions,
+  ): TaskImpl<R> {
     // Channels handed over at spawn count as touched (the leak detector's reachability);
     // one of another runtime is refused before anything is allocated.
     let handed: Resource[] | null = null;
@@ -362,8 +422,13 @@ export class Scheduler {
     t.liveIndex = this.live.length;
     this.live.push(t as TaskImpl);
     this.spawnedCount++;
-    this.queue.push(t as TaskImpl);
-    if (this.observer !== null) this.observer.onSpawn(t as TaskImpl);
+    if (owner !== null) (t as TaskImpl).owner = owner;
+    if (parkOn === null) this.queue.push(t as TaskImpl);
+    else this.park(t as TaskImpl, parkOn);
+    if (this.observer !== null) {
+      this.observer.onSpawn(t as TaskImpl);
+      if (parkOn !== null) this.observer.onBlock(t as TaskImpl);
+    }
     if (this.wakeExternal !== null) this.notifyExternal();
     return t;
   }
@@ -514,17 +579,142 @@ export class Scheduler {
   async runAsync(): Promise<void> {
     this.enter("runAsync");
     try {
+      const idle = await this.driveAsync(false);
+      if (idle === Idle.Failed) this.cleanUpAfterFailure();
+    } finally {
+      this.driving = false;
+    }
+    this.finish(true);
+  }
+
+  // ── run(main) and run({ until }) ────────────────────────────────────────
+
+  /**
+   * run(main): spawns `main` and drives until it ends — not until quiescent,
+   * as a Go program ends when main returns. Returns its result or throws its
+   * error; what is still live then is cancelled (finally blocks run, in that
+   * instant) and, per `leftover`, reported (`report(lines)`) or turned into a
+   * LeftoverError. An unobserved failure elsewhere, a deadlock or a promise
+   * wait before main ends are thrown as run() throws them.
+   */
+  runMain<R>(fn: CoroFn<[], R> | CoroDef<[], R>, leftover: LeftoverPolicy, report: (left: Leftover[]) => void): R {
+    this.enter("run");
+    try {
+      const main = this.spawnOwned(fn, [], new MainOwner(this), null);
+      return this.endMain(main, this.drive(false), leftover, report, false);
+    } finally {
+      this.driving = false;
+      this.halted = false;
+    }
+  }
+
+  /** run(main) for runAsync: promises that coroutines wait on are awaited too. */
+  async runMainAsync<R>(fn: CoroFn<[], R> | CoroDef<[], R>, leftover: LeftoverPolicy, report: (left: Leftover[]) => void): Promise<R> {
+    this.enter("runAsync");
+    try {
+      const main = this.spawnOwned(fn, [], new MainOwner(this), null);
+      return this.endMain(main, await this.driveAsync(false), leftover, report, true);
+    } finally {
+      this.driving = false;
+      this.halted = false;
+    }
+  }
+
+  /** Called by run(main)'s owner when main has ended: the drive loop returns after this step. */
+  mainEnded(): void {
+    if (!this.stopping) this.halted = true;
+  }
+
+  private endMain<R>(main: TaskImpl<R>, idle: Idle, leftover: LeftoverPolicy, report: (left: Leftover[]) => void, async: boolean): R {
+    if (idle === Idle.Failed) this.cleanUpAfterFailure();
+    if (idle !== Idle.Halted) {
+      this.finish(async); // throws: the failures, a promise wait, or the deadlock that keeps main from ending
+      bug(`run(main) stopped before main ended (${main.state})`);
+    }
+    this.halted = false;
+    const left = [...this.live].sort((a, b) => a.id - b.id);
+    const info: Leftover[] = left.map((t) => ({ id: t.id, name: t.name, doing: t.st === BLOCKED ? (t.waitOn?.describe(t) ?? "blocked") : t.state }));
+    const lines = info.map((l) => `#${l.id} ${l.name}: ${l.doing}`);
+    if (left.length > 0) this.cleanUpAfterFailure(); // cancel what is left, as a Go program's end stops its goroutines
+    if (main.st === FAILED) throw main.error;
+    const failures = this.unobserved;
+    if (failures.length > 0) {
+      this.unobserved = [];
+      for (const f of failures) f.observed = true;
+      throw failureError(failures);
+    }
+    if (main.st === CANCELLED) throw cancelledError(main);
+    if (lines.length > 0) {
+      if (leftover === "error") throw new LeftoverError(lines);
+      if (leftover === "report") report(info);
+    }
+    return main.result as R;
+  }
+
+  /**
+   * run({ until }): drives until virtual time `untilMs` (inclusive: timers
+   * due then fire) and stops with the clock there and everything else still
+   * parked — no deadlock report, since code outside may still wake them; the
+   * next run() resumes. An unobserved failure stops it as it stops run().
+   */
+  runUntil(untilCycles: number): void {
+    this.enter("run");
+    try {
+      this.untilCycles = untilCycles;
+      const idle = this.drive(false);
+      if (idle === Idle.Failed) this.cleanUpAfterFailure();
+      else if (this._cycles < untilCycles) this._cycles = untilCycles; // idle cycles, like a jump
+    } finally {
+      this.untilCycles = Infinity;
+      this.driving = false;
+    }
+    this.throwFailures();
+  }
+
+  /** run({ until }) for runAsync: settled promises are delivered before each clock jump. */
+  async runUntilAsync(untilCycles: number): Promise<void> {
+    this.enter("runAsync");
+    try {
+      this.untilCycles = untilCycles;
+      const idle = await this.driveAsync(true);
+      if (idle === Idle.Failed) this.cleanUpAfterFailure();
+      else if (this._cycles < untilCycles) this._cycles = untilCycles;
+    } finally {
+      this.untilCycles = Infinity;
+      this.driving = false;
+    }
+    this.throwFailures();
+  }
+
+  private throwFailures(): void {
+    const failures = this.unobserved;
+    if (failures.length === 0) return;
+    this.unobserved = [];
+    for (const f of failures) f.observed = true;
+    throw failureError(failures);
+  }
+
+  /**
+   * runAsync's loop: drive, letting the event loop run before each clock jump
+   * while promises are pending, and sleeping on it when only promises are
+   * left — unless `stopWhenQuiescent` (run({ until })): then it lets the
+   * event loop run once, and stops if that brought no work.
+   */
+  private async driveAsync(stopWhenQuiescent: boolean): Promise<Idle> {
+    try {
       let mayJump = false;
+      let lastSwitches = -1;
       for (;;) {
         const idle = this.drive(!mayJump);
         mayJump = false;
-        if (idle === Idle.Failed) {
-          this.cleanUpAfterFailure();
-          break;
+        if (idle === Idle.Failed || idle === Idle.Halted || idle === Idle.Until) return idle;
+        if (idle === Idle.Quiescent && this.promiseWaits === 0) return idle;
+        if (idle === Idle.Quiescent && stopWhenQuiescent) {
+          if (this.switchCount === lastSwitches) return idle; // a turn of the event loop settled nothing
+          lastSwitches = this.switchCount;
         }
-        if (idle === Idle.Quiescent && this.promiseWaits === 0) break;
         this.eventLoopTurns++;
-        if (idle === Idle.BeforeJump) {
+        if (idle === Idle.BeforeJump || stopWhenQuiescent) {
           // Let promises that have settled deliver before virtual time moves on; then jump.
           await new Promise<void>((resolve) => {
             this.wakeExternal = resolve;
@@ -540,10 +730,8 @@ export class Scheduler {
         this.wakeExternal = null;
       }
     } finally {
-      this.driving = false;
       this.wakeExternal = null;
     }
-    this.finish(true);
   }
 
   private enter(verb: string): void {
@@ -569,9 +757,10 @@ export class Scheduler {
     for (;;) {
       if (timers.size !== 0 && timers.peekDeadline() <= this._cycles) this.fireDueTimers();
       const queue = this.queue; // read each turn: a spawn with a priority may switch it to levels
-      const t = queue.shift();
+      const t = this.chooser === null ? queue.shift() : this.chosenNext();
       if (t !== undefined) {
         this.step(t);
+        if (this.halted) return Idle.Halted;
         continue;
       }
       // Idle: virtual time is about to advance, or everything has stopped.
@@ -584,13 +773,49 @@ export class Scheduler {
       if (this.beforeClockJump !== null) this.beforeClockJump();
       // Nothing runnable: jump the clock to the next deadline (idle cycles, not busy).
       const next = timers.peekDeadline();
+      if (next > this.untilCycles) return Idle.Until;
       if (next > this._cycles) this._cycles = next;
     }
   }
 
   private fireDueTimers(): void {
     const timers = this.timers;
+    if (this.chooser !== null) return this.fireDueTimersChosen(this.chooser);
     while (timers.size !== 0 && timers.peekDeadline() <= this._cycles) timers.pop()!.fire();
+  }
+
+  /** The chooser's pick among the ready tasks (sched/chooser.ts); undefined when none is ready. */
+  private chosenNext(): TaskImpl | undefined {
+    // With priorities in use the chooser picks among what the levels allow next (the top level's FIFO entries).
+    const q = this.queue;
+    const ready = q instanceof LevelQueue ? q.eligible() : (q as RunQueue<TaskImpl>);
+    const k = this.chooser!.pickTask(ready); // asked also with nothing ready: the chooser sees every step end
+    if (q.size === 0) return undefined;
+    if (!(k >= 0 && k < ready.size)) bug(`chooser picked task ${k} of ${ready.size} ready`);
+    return q instanceof LevelQueue ? q.takeEligible(k) : (q as RunQueue<TaskImpl>).takeAt(k);
+  }
+
+  /** Due timers, the chooser ordering those due at the same instant (an index in the order they were set). */
+  private fireDueTimersChosen(chooser: Chooser): void {
+    const timers = this.timers;
+    while (timers.size !== 0 && timers.peekDeadline() <= this._cycles) timers.popChosen(chooser).fire();
+  }
+
+  /**
+   * A preemption point before an operation of the running task `t` (only
+   * with a chooser with `preemptAtOps`): true when the chooser switches `t`
+   * out. The task is then READY at the back of the queue, and its operation
+   * starts afresh when it next runs (the caller returns SUSPENDED at once,
+   * before doing anything).
+   */
+  preemptHere(t: TaskImpl): boolean {
+    const c = this.chooser!;
+    const q = this.queue;
+    if (!c.preemptAtOps || !c.preempt(t, q instanceof LevelQueue ? q.eligible() : (q as RunQueue<TaskImpl>))) return false;
+    t.resume = RESTART;
+    t.flags = (t.flags & ~Flag.State) | Flag.ResumeError; // READY; the "error" is the restart token
+    this.queue.push(t);
+    return true;
   }
 
   /** Resumes `t` once: to its next suspension, its return or its failure. */
@@ -624,7 +849,9 @@ export class Scheduler {
       } else if ((f & Flag.ResumeError) !== 0) {
         const e = t.resume;
         t.resume = undefined;
-        r = gen.throw(e);
+        // A scope's abort signal returns the generator (finally blocks run); a preempted operation (preemptHere)
+        // starts afresh: `undefined` is an operation's first call.
+        r = e === RETURN_SIGNAL ? gen.return(undefined as never) : e === RESTART ? gen.next(undefined) : gen.throw(e);
       } else {
         r = gen.next(RESUME);
       }
@@ -658,15 +885,113 @@ export class Scheduler {
     // Suspended: the operation has parked the task (BLOCKED) or re-queued it (READY).
     const st = t.flags & Flag.State;
     if (st === Flag.Blocked) {
+      if ((t.flags & (Flag.CancelRequested | Flag.Signal)) !== 0) this.atSuspension(t);
+      else if (this.observer !== null) this.observer.onBlock(t);
+    } else if (st === Flag.Ready) {
+      if ((t.flags & Flag.Signal) !== 0) this.atSuspension(t); // yieldNow with a signal waiting
+    } else {
+      // SUSPEND reached the scheduler without an operation having parked the task.
+      this.fail(t, new TypeError(handIteratedMessage(t)));
+    }
+  }
+
+  /**
+   * The task has just suspended with its own cancellation requested (it
+   * cancelled itself while running) or signals waiting: deliver the first
+   * now, at this suspension point.
+   */
+  private atSuspension(t: TaskImpl): void {
+    if (t.st === BLOCKED) {
       if ((t.flags & Flag.Cancel) === Flag.CancelRequested) {
         this.unpark(t); // it cancelled itself while running: deliver at this suspension
         t.st = READY;
         this.queue.push(t);
-      } else if (this.observer !== null) this.observer.onBlock(t);
-    } else if (st !== Flag.Ready) {
-      // SUSPEND reached the scheduler without an operation having parked the task.
-      this.fail(t, new TypeError(handIteratedMessage(t)));
+        return;
+      }
+      if (this.observer !== null) this.observer.onBlock(t);
+      if (t.waitOn!.deferSignals === true) return;
     }
+    this.deliverSignal(t, this.takeSignal(t));
+  }
+
+  /** The first waiting signal of `t`, removed (F_SIGNAL cleared with the last). */
+  private takeSignal(t: TaskImpl): unknown {
+    const ext = t.ext as TaskExt;
+    const signals = ext.signals!;
+    const sig = signals.shift();
+    if (signals.length === 0) {
+      ext.signals = null;
+      t.flags &= ~Flag.Signal;
+    }
+    return sig;
+  }
+
+  /** Delivers `sig` to a BLOCKED or READY (not woken) task: its operation throws it (or, for RETURN_SIGNAL, returns). */
+  private deliverSignal(t: TaskImpl, sig: unknown): void {
+    if (t.st === BLOCKED) {
+      this.unpark(t);
+      t.st = READY;
+      this.queue.push(t);
+    }
+    t.resume = sig;
+    t.flags |= Flag.ResumeError;
+    if (this.wakeExternal !== null) this.notifyExternal();
+  }
+
+  /**
+   * Sends `sig` to `t` (see the module doc): now when it is blocked on a
+   * wait that lets signals through and has none waiting, else at its next
+   * suspension point; `first` puts it before the signals already waiting
+   * (a body abort overtakes interrupts), once. False, and nothing changes,
+   * when the task has ended or its cancellation was requested.
+   */
+  signal(t: TaskImpl, sig: unknown, first = false): boolean {
+    if (t.st >= DONE || t.cancelState !== CANCEL_NONE) return false;
+    if (t.st === BLOCKED && (t.flags & Flag.Signal) === 0 && t.waitOn!.deferSignals !== true) {
+      this.deliverSignal(t, sig);
+      return true;
+    }
+    const ext = t.extOf() as TaskExt;
+    const signals = (ext.signals ??= []);
+    if (first) {
+      if (signals[0] !== sig) signals.unshift(sig);
+    } else signals.push(sig);
+    t.flags |= Flag.Signal;
+    return true;
+  }
+
+  /** Removes a RETURN_SIGNAL still waiting for `t`'s next suspension (the scope that asked for it no longer needs it). */
+  dropReturnSignal(t: TaskImpl): void {
+    if ((t.flags & Flag.Signal) === 0) return;
+    const ext = t.ext as TaskExt;
+    const signals = ext.signals!;
+    const i = signals.indexOf(RETURN_SIGNAL);
+    if (i < 0) return;
+    signals.splice(i, 1);
+    if (signals.length === 0) {
+      ext.signals = null;
+      t.flags &= ~Flag.Signal;
+    }
+  }
+
+  /**
+   * The running task suspends and is resumed at once with `gen.return()`:
+   * how a scope that finished inside a `next()` continues a return that
+   * reached it earlier (the frames above it took that return as a yield).
+   * The caller then returns SUSPENDED.
+   */
+  requeueWithReturn(t: TaskImpl): void {
+    this.dropReturnSignal(t);
+    t.resume = RETURN_SIGNAL;
+    t.flags = (t.flags & ~Flag.State) | Flag.ResumeError; // READY
+    this.queue.push(t);
+  }
+
+  /** task.interrupt(reason): an Interrupt signal (see signal()). */
+  interruptTask(t: TaskImpl, reason: unknown): boolean {
+    if (t.st >= DONE || t.cancelState !== CANCEL_NONE) return false;
+    const desc = reason === undefined ? "" : `: ${safeErrorLine(reason)}`;
+    return this.signal(t, new Interrupt(`task #${t.id} ${t.name} was interrupted${desc}`, { cause: reason }));
   }
 
   /**
@@ -766,7 +1091,7 @@ export class Scheduler {
 
   /** sleep(ms) for the running task. RangeError (nothing parked) past the clock's exact range. */
   sleepFor(t: TaskImpl, ms: number): void {
-    const deadline = deadlineAfter("sleep(ms)", this._cycles, ms, this.clockHz);
+    const deadline = deadlineAfter("sleep(ms)", this._cycles, this.chooser === null ? ms : this.chooser.jitter(t, ms), this.clockHz);
     const timer = new SleepTimer(this, t);
     this.timers.add(timer, deadline);
     this.park(t, timer);
@@ -815,6 +1140,10 @@ export class Scheduler {
   cancelTask(t: TaskImpl): void {
     if (t.st >= DONE || t.cancelState !== CANCEL_NONE) return;
     t.cancelState = CANCEL_REQUESTED;
+    if ((t.flags & Flag.Signal) !== 0) {
+      (t.ext as TaskExt).signals = null; // cancellation overrides interrupts and aborts still waiting
+      t.flags &= ~Flag.Signal;
+    }
     if (t.st === BLOCKED) {
       this.unpark(t);
       t.st = READY;
@@ -939,6 +1268,7 @@ export class Scheduler {
 
   /** Ends a task at once, without resuming it (cleanup after a failure, after its cancellation was delivered). */
   private forceEnd(t: TaskImpl): void {
+    for (let s = t.hostedScope; s !== null; s = s.outer) s.abandon(); // its scopes never reach their end: no timer may outlive them
     if (t.st === BLOCKED) this.unpark(t);
     else if (t.st === READY) this.queue.remove(t);
     this.finishCancelled(t);
@@ -1010,6 +1340,29 @@ export class Scheduler {
     return this.queue[Symbol.iterator]();
   }
 
+  /**
+   * The exact leak detector's hook (explore/leaks.ts): takes a parked task
+   * off the live list for a garbage collection, without ending it; readmit
+   * puts back one that survived. A task set aside that ends meanwhile is
+   * simply not readmitted (release skips a task off the list).
+   */
+  setAside(t: TaskImpl): void {
+    const i = t.liveIndex;
+    if (i < 0) return;
+    const last = this.live.pop()!;
+    if (last !== t) {
+      this.live[i] = last;
+      last.liveIndex = i;
+    }
+    t.liveIndex = -1;
+  }
+
+  readmit(t: TaskImpl): void {
+    if (t.liveIndex >= 0) return;
+    t.liveIndex = this.live.length;
+    this.live.push(t);
+  }
+
   /** Every resource some blocked task waits on (the scheduler keeps them alive). */
   heldResources(): Set<object> {
     const held = new Set<object>();
@@ -1027,6 +1380,16 @@ export class Scheduler {
     }
     for (const t of [...this.live]) this.cancelTask(t);
     this.run();
+  }
+}
+
+/** The owner of run(main)'s main task: its failure is run()'s to throw, and its end stops the loop. */
+class MainOwner implements TaskOwner {
+  readonly label = "run(main)";
+  readonly hostId = 0;
+  constructor(private readonly sched: Scheduler) {}
+  childEnded(): void {
+    this.sched.mainEnded();
   }
 }
 
@@ -1058,6 +1421,15 @@ function failureError(failures: readonly TaskImpl[]): unknown {
     failures.map((f) => f.error),
     `${failures.length} coroutines failed and nobody joined them:\n  ${lines.join("\n  ")}`,
   );
+}
+
+/** errorLine() that never throws: a hostile value (a Proxy, a throwing getter) is only described. */
+function safeErrorLine(e: unknown): string {
+  try {
+    return errorLine(e);
+  } catch {
+    return describeValue(e);
+  }
 }
 
 /** `Error: boom` for an error, the value described otherwise. */

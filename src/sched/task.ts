@@ -19,7 +19,10 @@
  * - while READY after a wake, `resume` (with `F_RESUME_ERROR`) is what the
  *   waker handed over, read and cleared by the operation on resume; while
  *   BLOCKED in a channel's send queue it is the value offered; once finished
- *   it is the result (DONE) or the error (FAILED).
+ *   it is the result (DONE) or the error (FAILED);
+ * - `F_SIGNAL` is set iff `ext.signals` holds signals (interrupts, a scope's
+ *   body abort) waiting for the task's next suspension point; a task whose
+ *   cancellation was requested holds none.
  */
 import { CoroDefImpl, type ChannelPattern } from "../coro/coro.js";
 import type { Running } from "../coro/context.js";
@@ -72,6 +75,15 @@ export interface Task<R = unknown> {
   join(): Operation<R>;
   /** Cancels the task at its current suspension point: finally blocks run, its stack is freed, joiners get CancelledError. */
   cancel(): void;
+  /**
+   * Throws a catchable `Interrupt` (with `reason` as its `cause`) into the
+   * task at its current suspension point; it leaves whatever it waits on and
+   * may go on afterwards (SimPy's interrupts). A ready or running task gets
+   * it at its next suspension point, a child still queued by its scope's
+   * limit once it has started. Returns false, doing nothing, when the task
+   * has ended or is being cancelled.
+   */
+  interrupt(reason?: unknown): boolean;
 }
 
 /** Cancellation progress. */
@@ -98,6 +110,16 @@ export const F_CANCEL_REQUESTED = CANCEL_REQUESTED << F_CANCEL_SHIFT;
 const F_OBSERVED = 1 << 7;
 /** `resume` holds an error the operation must throw, not a value. */
 export const F_RESUME_ERROR = 1 << 10;
+/** Signals wait in `ext.signals` for the task's next suspension point (see Scheduler.signal). */
+export const F_SIGNAL = 1 << 13;
+
+/**
+ * The signal that makes a task's generator *return* at its suspension point
+ * instead of throwing: `resume` holds it with `F_RESUME_ERROR` set, and the
+ * scheduler calls `gen.return()` for it. Scopes use it to abort their body
+ * (uncatchable, finally blocks run) without cancelling the task.
+ */
+export const RETURN_SIGNAL: object = Object.freeze({ signal: "return" });
 
 /**
  * Who answers for a task's ending besides its joiners: a scope (structured
@@ -106,6 +128,21 @@ export const F_RESUME_ERROR = 1 << 10;
  */
 export interface TaskOwner {
   childEnded(t: TaskImpl): void;
+  /** For dumps: `scope "fetch"`, `run(main)`. */
+  readonly label: string;
+  /** The task the owner runs in (a scope's host), 0 when none. */
+  readonly hostId: number;
+}
+
+/** A scope as the task that runs it (its host) sees it: the innermost open one, linked outward. Dumps read it. */
+export interface HostedScope {
+  readonly label: string;
+  /** The scope open around this one on the same task, or null. */
+  readonly outer: HostedScope | null;
+  /** `2 children, limit 4, cancelled`: the scope's state for people. */
+  summary(): string;
+  /** The host was ended without running its code (cleanup after a failure): drop the scope's timer and links. */
+  abandon(): void;
 }
 
 /** Told once when a task ends, after its joiners and owner: a select waiting on `join(task)` (chan/events.ts). */
@@ -118,6 +155,10 @@ export class TaskExt extends StackExt {
   joiners: TaskImpl[] | null = null;
   endWatchers: TaskEndWatcher[] | null = null;
   owner: TaskOwner | null = null;
+  /** The innermost scope open on this task (the task is its host). */
+  scope: HostedScope | null = null;
+  /** Signals waiting for the next suspension point, delivered first to last (F_SIGNAL). */
+  signals: unknown[] | null = null;
   touchB: object | null = null;
   touched: Set<object> | null = null;
   // Scheduling (spawnWith, coro({ priority })): cold, so a task that uses none of it carries none of it.
@@ -290,6 +331,13 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
     if (v !== null || this.ext !== null) (this.extOf() as TaskExt).owner = v;
   }
 
+  get hostedScope(): HostedScope | null {
+    return this.ext === null ? null : (this.ext as TaskExt).scope;
+  }
+  set hostedScope(v: HostedScope | null) {
+    if (v !== null || this.ext !== null) (this.extOf() as TaskExt).scope = v;
+  }
+
   /** Cycles charged per resume: the class's context-switch cost. */
   get switchCost(): number {
     return this.sched.switchCosts[classIndexOf(this.flags)];
@@ -317,6 +365,10 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
 
   cancel(): void {
     this.sched.cancelTask(this);
+  }
+
+  interrupt(reason?: unknown): boolean {
+    return this.sched.interruptTask(this, reason);
   }
 
   onMigrate(from: SizeClass, to: SizeClass, bytes: number): void {

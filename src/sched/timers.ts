@@ -55,6 +55,30 @@ export class TimerHeap {
     return top;
   }
 
+  /**
+   * Removes and returns one of the timers sharing the earliest deadline,
+   * chosen by `chooser.pickTimer` among them in the order they were set (asked
+   * also when one is due, so the chooser sees every firing) (the
+   * schedule explorer's hook: sched/chooser.ts). The others stay queued with
+   * their order, so one firing may still remove another (a select's timeout).
+   */
+  popChosen(chooser: { pickTimer(due: number): number }): Timer {
+    const instant = this.heap[0].deadline;
+    const due: Timer[] = [];
+    while (this.heap.length !== 0 && this.heap[0].deadline === instant) due.push(this.pop()!);
+    const k = chooser.pickTimer(due.length);
+    if (!(k >= 0 && k < due.length)) throw new RangeError(`chooser picked timer ${k} of ${due.length} due`);
+    for (let i = 0; i < due.length; i++) if (i !== k) this.reinsert(due[i]);
+    return due[k];
+  }
+
+  /** Puts back a popped timer with its deadline and its place in the order (`seq`). */
+  private reinsert(t: Timer): void {
+    t.heapIndex = this.heap.length;
+    this.heap.push(t);
+    this.up(t.heapIndex);
+  }
+
   remove(t: Timer): boolean {
     const i = t.heapIndex;
     const h = this.heap;

@@ -27,6 +27,12 @@ export interface WaitRecord {
   resources(t: TaskImpl): readonly object[];
   /** True when the wait can end with nobody's help (a timer, a promise): such a task is never a leak. */
   readonly endsByItself: boolean;
+  /**
+   * True for a wait before the task has started (a child queued by its
+   * scope's limit): signals (interrupts) stay waiting until the task has
+   * started and suspends, rather than ending a coroutine that never ran.
+   */
+  readonly deferSignals?: boolean;
 }
 
 /** Intrusive doubly linked list links, carried by tasks and select waiters so a wait queue allocates nothing. */

@@ -7,6 +7,10 @@ import { BLOCKED, type TaskImpl } from "../sched/task.js";
 import type { Mutex } from "./mutex.js";
 import type { TaskQueue } from "./queue.js";
 import type { WaitGroup } from "./waitgroup.js";
+import type { RWMutex } from "./rwmutex.js";
+import type { Semaphore } from "./semaphore.js";
+import type { Once } from "./once.js";
+import type { Cond } from "./cond.js";
 
 type Fail = (msg: string) => never;
 
@@ -45,4 +49,40 @@ export function checkWaitGroup(wg: WaitGroup): void {
   const waiters = checkQueue(wg.queue, fail);
   if (!Number.isSafeInteger(wg.counter) || wg.counter < 0) fail(`counter ${wg.counter} is negative or not an integer`);
   if (wg.counter === 0 && waiters.length > 0) fail(`${waiters.length} tasks wait at counter zero`);
+}
+
+export function checkRWMutex(rw: RWMutex): void {
+  const fail = failer(`checkRWMutex(${rw.describe()})`);
+  const writers = checkQueue(rw.writeq, fail);
+  const readers = checkQueue(rw.readq, fail);
+  if (rw.writer && rw.readers > 0) fail(`a writer beside ${rw.readers} readers`);
+  if (!Number.isSafeInteger(rw.readers) || rw.readers < 0) fail(`reader count ${rw.readers}`);
+  if (!rw.writer && rw.holder !== null) fail(`no writer but held by ${String(rw.holder)}`);
+  if (writers.length > 0 && !rw.writer && rw.readers === 0) fail(`${writers.length} writers wait on a free lock (a hand-off was missed)`);
+  if (readers.length > 0 && !rw.writer && writers.length === 0) fail(`${readers.length} readers wait with no writer holding or waiting`);
+  if (rw.readerTasks.length > rw.readers) fail(`${rw.readerTasks.length} reader tasks for ${rw.readers} read locks`);
+}
+
+export function checkSemaphore(s: Semaphore): void {
+  const fail = failer(`checkSemaphore(${s.describe()})`);
+  const waiters = checkQueue(s.queue, fail);
+  if (!Number.isSafeInteger(s.held) || s.held < 0 || s.held > s.size) fail(`held ${s.held} outside 0..${s.size}`);
+  for (const t of waiters) {
+    const n = t.resume;
+    if (typeof n !== "number" || n > s.size) fail(`${String(t)} queued for ${String(n)} of ${s.size}`);
+  }
+  if (waiters.length > 0 && s.size - s.held >= (waiters[0].resume as number))
+    fail(`the head's request (${String(waiters[0].resume)}) fits in ${s.size - s.held} free units but waits`);
+}
+
+export function checkOnce(o: Once): void {
+  const fail = failer(`checkOnce(${o.describe()})`);
+  const waiters = checkQueue(o.queue, fail);
+  if (o.isDone && o.runner !== null) fail(`done but still running in ${String(o.runner)}`);
+  if (waiters.length > 0 && o.runner === null) fail(`${waiters.length} callers wait with nobody running the function`);
+  if (o.runner !== null && waiters.includes(o.runner)) fail(`the runner ${String(o.runner)} waits for itself`);
+}
+
+export function checkCond(c: Cond): void {
+  checkQueue(c.queue, failer(`checkCond(${c.describe()})`));
 }

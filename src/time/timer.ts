@@ -34,10 +34,10 @@
 import { running } from "../coro/context.js";
 import { CoroDefImpl, isGeneratorFunction, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { describeValue } from "../describe.js";
+import { bug } from "../errors.js";
 import type { RecvResult } from "../chan/channel.js";
 import type { RecvPort } from "../chan/ports.js";
-import { recvSourceOf, registerRecvSource } from "../chan/select.js";
-import { EventSource, SourceOp, type SourceResult } from "../chan/source.js";
+import { EventSource, recvSourceOf, SourceOp, SourcePort, type SourceResult } from "../chan/source.js";
 import { checkDelay, deadlineAfter, msToCycles } from "../sched/clock.js";
 import { currentScheduler } from "../sched/current.js";
 import { Resource } from "../sched/resource.js";
@@ -97,14 +97,15 @@ class TimerCore extends EventSource {
   readonly caseKind = "recv";
   readonly sched: Scheduler;
   readonly ref: TimerRef;
-  readonly entry = new TimerEntry(this);
+  /** Made the first time the timer must be in the heap: most `timeAfter`s of a select never are. */
+  entry: TimerEntry | null = null;
   when = -1;
   /** Ticker period in cycles (0 for timers), and in ms for reports. */
   period = 0;
   periodMs = 0;
   rest = Rest.Active;
-  /** The receive operation of `c` (stateless: one per timer). */
-  readonly recvOp: SourceOp<RecvResult<number>>;
+  /** The receive operation of `c` (stateless: one per timer, made at its first use). */
+  #recvOp: SourceOp<RecvResult<number>> | null = null;
 
   constructor(
     readonly kind: Kind,
@@ -114,7 +115,10 @@ class TimerCore extends EventSource {
     super();
     this.sched = currentScheduler();
     this.ref = new TimerRef(this, this.sched);
-    this.recvOp = new SourceOp<RecvResult<number>>(this, `${this.label()}.c.recv()`);
+  }
+
+  get recvOp(): SourceOp<RecvResult<number>> {
+    return (this.#recvOp ??= new SourceOp<RecvResult<number>>(this, this.kind === Kind.Ticker ? "Ticker.c.recv()" : "Timer.c.recv()"));
   }
 
   /** Sets the deadline `ms` from now (RangeError, nothing changed, past the clock's range). */
@@ -133,8 +137,12 @@ class TimerCore extends EventSource {
     return active;
   }
 
+  /**
+   * A receive is not recorded as a touch (stop and reset are): a loop making a
+   * timer per select would grow its task's record by one timer per turn.
+   */
   bind(t: TaskImpl): void {
-    touch(t, this.ref); // another runtime's coroutine is refused (TypeError naming both)
+    if (t.sched !== this.sched) throw this.ref.foreignError(t.sched, `coroutine ${String(t)}`);
     t.sched.charge(t.sched.channelOpCycles);
   }
 
@@ -167,21 +175,23 @@ class TimerCore extends EventSource {
       return;
     }
     // Somebody listens (else the entry would not have been in the heap): the oldest gets the value.
+    // Unlinked first, so a lone listener's entry is not re-armed only to be taken out again.
+    const l = this.takeListener();
+    if (l === null) bug(`${this.describe()} fired with nobody listening`);
     const value = this.take();
-    this.deliverToOne({ ok: true, value });
-    this.sync();
+    l.deliver({ ok: true, value });
   }
 
   /** Puts the heap entry where the invariant wants it. */
   sync(): void {
-    const e = this.entry;
     const want = this.when >= 0 && (this.kind === Kind.Func || this.listenerCount > 0);
+    let e = this.entry;
     const timers = this.sched.timers;
-    if (e.heapIndex >= 0) {
+    if (e !== null && e.heapIndex >= 0) {
       if (want && e.deadline === this.when) return;
       timers.remove(e);
     }
-    if (want) timers.add(e, this.when);
+    if (want) timers.add((e ??= this.entry = new TimerEntry(this)), this.when);
   }
 
   protected override listenersChanged(): void {
@@ -226,9 +236,10 @@ function touchFromCaller(core: TimerCore): void {
 }
 
 /** The receive-only channel of a timer (a RecvPort usable in select with `recv(timer.c)`). */
-class TimerPort implements RecvPort<number> {
+class TimerPort extends SourcePort implements RecvPort<number> {
   readonly #core: TimerCore;
   constructor(core: TimerCore) {
+    super(core);
     this.#core = core;
   }
   recv(): SourceOp<RecvResult<number>> {
@@ -239,16 +250,14 @@ class TimerPort implements RecvPort<number> {
     if (c instanceof TaskImpl && c.scheduled) this.#core.bind(c);
     return this.#core.poll() as RecvResult<number> | undefined;
   }
-  toString(): string {
+  override toString(): string {
     return `RecvPort(${this.#core.describe()})`;
   }
 }
 Object.freeze(TimerPort.prototype);
 
 function makePort(core: TimerCore): RecvPort<number> {
-  const port = Object.freeze(new TimerPort(core));
-  registerRecvSource(port, core);
-  return port;
+  return Object.freeze(new TimerPort(core));
 }
 
 function checkOptions(what: string, options: unknown): string | undefined {
@@ -291,10 +300,10 @@ export class Timer {
    */
   reset(ms: number): boolean {
     const core = this.#core;
-    const d = checkDelay(`${core.label()}.reset(ms)`, ms);
+    const d = checkDelay("Timer.reset(ms)", ms);
     touchFromCaller(core);
     const active = core.when >= 0;
-    core.start(`${core.label()}.reset(ms)`, d);
+    core.start("Timer.reset(ms)", d);
     return active;
   }
 
@@ -328,9 +337,9 @@ export class Ticker {
   /** Stops the ticker and restarts it with period `ms` (> 0): the next tick comes `ms` from now. */
   reset(ms: number): void {
     const core = this.#core;
-    const p = checkPeriod(`${core.label()}.reset(ms)`, ms, core.sched);
+    const p = checkPeriod("Ticker.reset(ms)", ms, core.sched);
     touchFromCaller(core);
-    core.start(`${core.label()}.reset(ms)`, ms);
+    core.start("Ticker.reset(ms)", ms);
     core.period = p;
     core.periodMs = ms;
   }
@@ -377,7 +386,10 @@ export function ticker(ms: number, options?: TimerOptions): Ticker {
  * one receive has taken the value, it never delivers again.
  */
 export function timeAfter(ms: number, options?: TimerOptions): RecvPort<number> {
-  return timer(ms, options).c;
+  const d = checkDelay("timeAfter(ms)", ms);
+  const core = new TimerCore(Kind.Timer, checkOptions("timeAfter(ms, options)", options), null);
+  core.start("timeAfter(ms)", d);
+  return makePort(core); // no Timer around it: nobody can stop it, as with Go's time.After
 }
 
 /**

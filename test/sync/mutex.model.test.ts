@@ -219,7 +219,7 @@ describe("Mutex against its model", () => {
         h.model = m;
         fc.modelRun(() => ({ model: m, real: { h, m, mu: new Mutex({ name: "m" }) } }), cmds);
       }),
-      { numRuns: runs(100) },
+      { numRuns: runs(60) },
     );
   });
 });
@@ -233,7 +233,7 @@ describe("WaitGroup against its model", () => {
         h.model = m;
         fc.modelRun(() => ({ model: m, real: { h, m, wg: new WaitGroup({ name: "wg" }) } }), cmds);
       }),
-      { numRuns: runs(100) },
+      { numRuns: runs(60) },
     );
   });
 });

@@ -322,6 +322,47 @@ describe("Mutex", () => {
       expect(blocks.map((e) => e.args?.on)).toContain('lock Mutex#1 "t" (held by #1 a)');
     });
 
+    test("the runtime holds a mutex while a coroutine waits on it, and says so by description only", () => {
+      const rt = exactClockRuntime();
+      const mu = new Mutex({ name: "held" });
+      rt.spawn(function* a() {
+        yield* mu.lock();
+        yield* sleep(5);
+        mu.unlock();
+      });
+      rt.spawn(function* b() {
+        yield* mu.lock();
+        mu.unlock();
+      });
+      rt.spawn(function* look() {
+        yield* sleep(1);
+        expect(rt.holds(mu)).toBe(true);
+        expect(rt.heldResources()).toContain('Mutex#1 "held"');
+      });
+      rt.run();
+      expect(rt.holds(mu)).toBe(false);
+    });
+
+    test("every lock and unlock charges the cost model's channelOp cycles", () => {
+      const rt = new Runtime({
+        cost: {
+          channelOp: 7,
+          contextSwitch: { micro: 0, small: 0, medium: 0, large: 0 },
+          alloc: { micro: 0, small: 0, medium: 0, large: 0 },
+          free: { micro: 0, small: 0, medium: 0, large: 0 },
+        },
+      });
+      const mu = new Mutex();
+      rt.spawn(function* () {
+        for (let i = 0; i < 10; i++) {
+          yield* mu.lock();
+          mu.unlock();
+        }
+      });
+      rt.run();
+      expect(rt.stats().busyCycles).toBe(20 * 7);
+    });
+
     test("a mutex handed to spawn() counts as used by the new coroutine (leak detection)", () => {
       const rt = new Runtime();
       const mu = new Mutex();

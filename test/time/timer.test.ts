@@ -122,6 +122,32 @@ describe("timer(ms)", () => {
     expect(log).toEqual([true, undefined, true, undefined, 50]);
   });
 
+  test("reset() while a receiver waits moves the wake-up, earlier or later (Go's TestTimerModifiedEarlier)", () => {
+    const rt = exactClockRuntime();
+    const got: number[] = [];
+    const { early, late } = (() => {
+      let made: { early: ReturnType<typeof timer>; late: ReturnType<typeof timer> } | null = null;
+      rt.spawn(function* () {
+        made = { early: timer(100), late: timer(10) }; // made inside: they belong to rt
+      });
+      rt.run();
+      return made!;
+    })();
+    rt.spawn(function* () {
+      got.push((yield* early.c.recv()).value!, rt.now());
+    });
+    rt.spawn(function* () {
+      got.push((yield* late.c.recv()).value!, rt.now());
+    });
+    rt.spawn(function* () {
+      yield* sleep(5);
+      expect(early.reset(10)).toBe(true); // now 15
+      expect(late.reset(100)).toBe(true); // now 105
+    });
+    rt.run();
+    expect(got).toEqual([15, 15, 105, 105]);
+  });
+
   test("a zero or negative delay fires at once; a huge one is refused (Go's TestOverflowSleep)", () => {
     const rt = exactClockRuntime();
     const log: unknown[] = [];
@@ -378,5 +404,48 @@ describe("deadlock reports", () => {
       expect(rt.deadlocks()).toEqual([]);
     });
     rt.run();
+  });
+});
+
+describe("observability", () => {
+  test("dumps and traces name the timer a coroutine waits on; a select lists its timer case", () => {
+    const rt = exactClockRuntime({ trace: true });
+    const c = new Channel<number>(0, { name: "work" });
+    let dumped: ReturnType<Runtime["dump"]> | null = null;
+    rt.spawn(function* sleeper() {
+      yield* timer(50, { name: "nap" }).c.recv();
+    });
+    rt.spawn(function* selecting() {
+      yield* select([recv(c), recv(ticker(20, { name: "beat" }).c)]);
+    });
+    rt.spawn(function* observer() {
+      yield* sleep(1);
+      dumped = rt.dump();
+    });
+    rt.run();
+    const waits = JSON.stringify(dumped);
+    expect(waits).toMatch(/recv on Timer#\d+ \\"nap\\" \(fires at 50 ms\)/);
+    expect(waits).toMatch(/select on \[recv Channel#\d+ \\"work\\" \(capacity 0\), recv on Ticker#\d+ \\"beat\\" \(every 20 ms, next at 20 ms\)\]/);
+    expect(JSON.stringify(rt.exportTrace())).toMatch(/recv on Timer#\d+ \\"nap\\"/);
+  });
+
+  test("stop() and reset() from another runtime's coroutine are refused, the timer unchanged", () => {
+    const rt = exactClockRuntime({ name: "mine" });
+    const other = new Runtime({ name: "theirs" });
+    let t: ReturnType<typeof timer> | null = null;
+    rt.spawn(function* () {
+      t = timer(10);
+    });
+    rt.run();
+    const errors: unknown[] = [];
+    other.spawn(function* () {
+      errors.push(
+        thrownBy(() => t!.stop()),
+        thrownBy(() => t!.reset(5)),
+      );
+    });
+    other.run();
+    expect(errors.map(String)).toEqual([expect.stringMatching(/TypeError: Timer#1 .*belongs to runtime "mine".*"theirs"/), expect.stringMatching(/TypeError/)]);
+    expect(String(t)).toMatch(/fires at 10 ms/);
   });
 });

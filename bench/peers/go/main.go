@@ -1,5 +1,5 @@
-// Command main is the Go peer of bench/chan.bench.ts: the same channel
-// workloads, timed by hand (no testing package, no go.mod), so the runner can
+// Command main is the Go peer of bench/chan.bench.ts and bench/sync.bench.ts: the same
+// channel and sync workloads, timed by hand (no testing package, no go.mod), so the runner can
 // compare cprime-coro with Go's own scheduler and channels in the same run.
 //
 // Each benchmark is a "call" that does opsPerCall operations, spawning its
@@ -17,6 +17,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -45,6 +47,9 @@ const (
 	selectPrefill      = 8
 	fanInProducers     = 100
 	fanInPerProducer   = 1000
+	// bench/time.bench.ts
+	timerResets  = 1000
+	afterSelects = 1000
 )
 
 // pingPong: one round trip = ping <- i, then <-pong, over two unbuffered channels.
@@ -108,11 +113,153 @@ func fanIn() {
 	}
 }
 
+// timerReset: NewTimer(Hour), then Reset(Hour) over and over (Go's BenchmarkReset).
+func timerReset() {
+	t := time.NewTimer(time.Hour)
+	for i := 0; i < timerResets; i++ {
+		t.Reset(time.Hour)
+	}
+	t.Stop()
+}
+
+// afterInSelect: the `case <-time.After(d)` idiom with the other case always ready.
+func afterInSelect() {
+	work := make(chan int, 1)
+	work <- 1
+	for i := 0; i < afterSelects; i++ {
+		select {
+		case v := <-work:
+			work <- v
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// group is golang.org/x/sync/errgroup's Group (WithContext, Go, Wait) without
+// SetLimit, written out because the peer has no go.mod: a WaitGroup, a Once
+// for the first error, and the derived context's cancel.
+type group struct {
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+	cancel func()
+}
+
+func withContext(ctx context.Context) (*group, context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	return &group{cancel: cancel}, ctx
+}
+
+func (g *group) Go(f func() error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := f(); err != nil {
+			g.once.Do(func() {
+				g.err = err
+				g.cancel()
+			})
+		}
+	}()
+}
+
+func (g *group) Wait() error {
+	g.wg.Wait()
+	g.cancel()
+	return g.err
+}
+
+// The sizes mirror bench/scope.bench.ts; change both together.
+const (
+	scopeChildren   = 1000
+	timeoutsPerCall = 1000
+)
+
+// scopeChildren1000: an errgroup with 1000 goroutines of an empty function, then Wait.
+func scopeChildren1000() {
+	g, _ := withContext(context.Background())
+	for i := 0; i < scopeChildren; i++ {
+		g.Go(func() error { return nil })
+	}
+	_ = g.Wait()
+}
+
+var sinkInt int
+
+// withTimeoutReady: context.WithTimeout around a call that returns at once, then cancel.
+func withTimeoutReady() {
+	bg := context.Background()
+	for i := 0; i < timeoutsPerCall; i++ {
+		ctx, cancel := context.WithTimeout(bg, time.Second)
+		if ctx.Err() == nil {
+			sinkInt++
+		}
+		cancel()
+	}
+}
+
 var benchmarks = []benchmark{
+	{"scope/children/1000/go", scopeChildren, scopeChildren1000},
+	{"scope/withTimeout/go", timeoutsPerCall, withTimeoutReady},
 	{"chan/pingpong/go", pingPongRoundTrips, pingPong},
 	{"chan/throughput/cap=1024/go", throughputMessages, throughput},
 	{"select/ready=2/go", selectsPerCall, selectReady2},
 	{"chan/fanin/100/go", fanInProducers * fanInPerProducer, fanIn},
+	{"sync/mutex/uncontended/go", uncontendedPairs, mutexUncontended},
+	{"sync/mutex/contended/4/go", contendedGoroutines * contendedPairsEach, mutexContended},
+	{"sync/waitgroup/fanout=1000/go", waitGroupFanOut, waitGroupFanOutCall},
+	{"time/timer-reset/go", timerResets, timerReset},
+	{"time/after-in-select/go", afterSelects, afterInSelect},
+}
+
+// The sizes of the sync workloads mirror bench/sync.bench.ts; change both together.
+const (
+	uncontendedPairs    = 10000
+	contendedGoroutines = 4
+	contendedPairsEach  = 2500
+	waitGroupFanOut     = 1000
+)
+
+var benchMutex sync.Mutex
+
+// mutexUncontended: one goroutine locks and unlocks a free mutex.
+func mutexUncontended() {
+	count := 0
+	for i := 0; i < uncontendedPairs; i++ {
+		benchMutex.Lock()
+		count++
+		benchMutex.Unlock()
+	}
+	if count != uncontendedPairs {
+		panic("mutexUncontended: wrong count")
+	}
+}
+
+// mutexContended: four goroutines hold the lock across runtime.Gosched(), so the others queue on it.
+func mutexContended() {
+	var wg sync.WaitGroup
+	wg.Add(contendedGoroutines)
+	for g := 0; g < contendedGoroutines; g++ {
+		go func() {
+			defer wg.Done()
+			for i := 0; i < contendedPairsEach; i++ {
+				benchMutex.Lock()
+				runtime.Gosched()
+				benchMutex.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// waitGroupFanOutCall: Add(n), n goroutines calling Done, one Wait.
+func waitGroupFanOutCall() {
+	var wg sync.WaitGroup
+	wg.Add(waitGroupFanOut)
+	for i := 0; i < waitGroupFanOut; i++ {
+		go wg.Done()
+	}
+	wg.Wait()
 }
 
 // sample runs calls until minDuration has passed and returns ns per operation.
