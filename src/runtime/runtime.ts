@@ -12,7 +12,7 @@
  * scheduler from the running task; "the default runtime" is provided to them
  * through sched/current.ts, which the default-runtime module fills in.
  */
-import { describeValue } from "../describe.js";
+import { describeValue, readGuarded } from "../describe.js";
 import type { CoroDef, CoroFn } from "../coro/coro.js";
 import { CoroDefImpl } from "../coro/coro.js";
 import { AddressSpace, type MemoryStats, type SizeClass } from "../memory/index.js";
@@ -52,7 +52,8 @@ const SPAWN_OPTION_KEYS = ["name", "priority", "channelPattern", "deadline"];
 function checkSpawnOptions(options: unknown): SpawnOptions {
   if (options === null || typeof options !== "object")
     throw new TypeError(`spawnWith(options, fn): options must be an object, received ${describeValue(options)}`);
-  const o = options as Record<string, unknown>;
+  // One guarded read of the whole object: a getter runs once, a Proxy trap that throws is a TypeError saying so.
+  const o = readGuarded("spawnWith(options, fn): options", () => ({ ...(options as Record<string, unknown>) }));
   for (const k of Object.keys(o)) {
     if (!SPAWN_OPTION_KEYS.includes(k)) throw new TypeError(`spawnWith: unknown option ${JSON.stringify(k)}; the options are ${SPAWN_OPTION_KEYS.join(", ")}`);
   }

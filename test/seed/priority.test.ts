@@ -84,8 +84,33 @@ describe("priorities", () => {
     expect(() => rt.spawnWith({ deadline: -1 }, body)).toThrow(RangeError);
     expect(() => rt.spawnWith(null as never, body)).toThrow(TypeError);
     expect(() => coro({ priority: NaN }, function* () {})).toThrow(/priority must be an integer/);
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error("trap");
+        },
+      },
+    );
+    expect(() => rt.spawnWith(hostile, body)).toThrow(/spawnWith\(options, fn\): options .*trap/);
     expect(rt.stats().spawned).toBe(0);
     checkMemory(rt.memory);
+  });
+
+  it("a dump shows a coroutine's priority (the effective one) when it is not 0", () => {
+    const rt = new Runtime();
+    const ch = new Channel<number>();
+    rt.spawnWith({ name: "waiter", priority: 3 }, function* () {
+      yield* ch.recv();
+    });
+    rt.spawn(function* () {
+      yield* ch.recv();
+    });
+    expect(() => rt.run()).toThrow(/deadlock/);
+    const [a, b] = rt.dump().coroutines;
+    expect(a.priority).toBe(3);
+    expect(b.priority).toBeUndefined();
+    rt.shutdown();
   });
 
   /**
