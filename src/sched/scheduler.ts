@@ -1450,6 +1450,10 @@ export const resourceResolvers: ((a: object) => Resource | null)[] = [];
 /** The resource `a` stands for (a channel for itself or its ports), or null. */
 export function resourceOf(a: object): Resource | null {
   try {
+    // Plain data (object literals, arrays) is the common spawn argument and never a resource: every resource
+    // stands behind an instance of one of our classes. One prototype read instead of every resolver's brand checks.
+    const proto: unknown = Object.getPrototypeOf(a);
+    if (proto === Object.prototype || proto === Array.prototype || proto === null) return null;
     for (const r of resourceResolvers) {
       const x = r(a);
       if (x !== null) return x;
