@@ -13,7 +13,7 @@
  *   cases, in case order);
  * - in which order timers due at the same instant fire;
  * - optionally (`preemptAtOps`), whether the running task is switched out
- *   before a channel operation or select it is about to start — the
+ *   before a channel operation, select or blocking sync call it is about to start — the
  *   operation is then started afresh when the task next runs;
  * - the virtual delay a sleep or an `after` case actually waits (jitter).
  *
@@ -35,7 +35,7 @@ export interface ReadySet {
 }
 
 export interface Chooser {
-  /** Ask `preempt` before channel operations and selects (else only the other decisions are made). */
+  /** Ask `preempt` before channel operations, selects and blocking sync calls (else only the other decisions are made). */
   readonly preemptAtOps: boolean;
   /**
    * Index (0 ≤ i < ready.size) of the task to run next; called before every

@@ -111,6 +111,7 @@ class CondWaitOp implements Operation<void>, Iterator<unknown, void, unknown> {
     const cond = this.#cond;
     if (x === undefined || this.#phase === Phase.Start) {
       const t = currentTaskOrThrow("Cond.wait()");
+      if (t.sched.chooser !== null && t.sched.preemptHere(t)) return SUSPENDED; // schedule exploration (sched/chooser.ts)
       startOp(t, cond);
       cond.lock.unlock(); // SyncError if not held: then nothing is queued
       cond.queue.enqueue(t);

@@ -143,6 +143,7 @@ class LockOp implements Operation<void>, Iterator<unknown, void, unknown> {
   next(x?: unknown): IteratorResult<unknown, void> {
     if (x !== undefined) return DONE_VOID; // resumed by the hand-off: the lock is ours
     const t = currentTaskOrThrow("Mutex.lock()");
+    if (t.sched.chooser !== null && t.sched.preemptHere(t)) return SUSPENDED; // schedule exploration (sched/chooser.ts)
     startOp(t, this.#mu);
     return this.#mu.acquire(t) ? DONE_VOID : SUSPENDED;
   }

@@ -207,6 +207,7 @@ class RWLockOp implements Operation<void>, Iterator<unknown, void, unknown> {
   next(x?: unknown): IteratorResult<unknown, void> {
     if (x !== undefined) return DONE_VOID; // resumed by the hand-off: the lock is ours
     const t = currentTaskOrThrow(this.#read ? "RWMutex.rlock()" : "RWMutex.lock()");
+    if (t.sched.chooser !== null && t.sched.preemptHere(t)) return SUSPENDED; // schedule exploration (sched/chooser.ts)
     startOp(t, this.#rw);
     return this.#rw.acquire(t, this.#read) ? DONE_VOID : SUSPENDED;
   }

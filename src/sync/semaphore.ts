@@ -162,6 +162,7 @@ class AcquireOp implements Operation<void>, Iterator<unknown, void, unknown> {
   next(x?: unknown): IteratorResult<unknown, void> {
     if (x !== undefined) return DONE_VOID; // woken: the units were granted
     const t = currentTaskOrThrow("Semaphore.acquire()");
+    if (t.sched.chooser !== null && t.sched.preemptHere(t)) return SUSPENDED; // schedule exploration (sched/chooser.ts)
     startOp(t, this.#sem);
     return this.#sem.take(t, this.#n) ? DONE_VOID : SUSPENDED;
   }

@@ -133,6 +133,7 @@ class WaitOp implements Operation<void>, Iterator<unknown, void, unknown> {
       return DONE_VOID;
     }
     const t = currentTaskOrThrow("WaitGroup.wait()");
+    if (t.sched.chooser !== null && t.sched.preemptHere(t)) return SUSPENDED; // schedule exploration (sched/chooser.ts)
     startOp(t, wg);
     if (wg.counter === 0) return DONE_VOID;
     wg.queue.enqueue(t);
