@@ -70,3 +70,12 @@ export function readGuarded<T>(what: string, read: () => T): T {
     throw new TypeError(`${what} cannot be read: reading it threw ${describeError(error)}`, { cause: error });
   }
 }
+
+/** `x instanceof C`, false (never a throw) for a Proxy whose getPrototypeOf trap throws. */
+export function isInstanceOf<T>(x: unknown, C: abstract new (...args: never[]) => T): x is T {
+  try {
+    return x instanceof C;
+  } catch {
+    return false;
+  }
+}

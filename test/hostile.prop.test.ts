@@ -10,6 +10,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  afterFunc,
+  Cond,
+  forEach,
+  join,
+  Mutex,
+  Once,
+  RWMutex,
+  scope,
+  Semaphore,
+  settled,
+  ticker,
+  timeAfter,
+  timer,
+  WaitGroup,
+  withDeadline,
+  withTimeout,
   after,
   AllocatorError,
   bytes,
@@ -28,6 +44,7 @@ import {
   type Operation,
 } from "../src/index.js";
 import { describeValue } from "../src/describe.js";
+import { explore, replay } from "../src/test.js";
 import { runs } from "./support/fc.js";
 
 /** A value a careless or hostile caller might pass. Built fresh per use: proxies can be revoked. */
@@ -102,9 +119,31 @@ interface Entry {
   where: Where;
   /** Calls the entry point with `v`; inside: runs as a coroutine's body (`yield*` allowed). */
   call: (rt: Runtime, v: unknown) => unknown;
+  /** The entry calls `v` as the user's own code (Once.do(fn), scope(body)): what `v` throws is the user's error, and passes through. */
+  callsValue?: boolean;
 }
 
 const asOp = (x: unknown): Operation<unknown> => x as Operation<unknown>;
+
+function* lockThen(v: unknown): Generator<unknown, void, unknown> {
+  const mu = new Mutex();
+  yield* mu.lock();
+  void v;
+  mu.unlock();
+}
+
+function* waitAfterAdd(v: unknown): Generator<unknown, void, unknown> {
+  const wg = new WaitGroup();
+  wg.add(v as never);
+  yield* wg.wait();
+}
+
+/** Makes a timer-like thing and stops it, so no timer outlives the probe. */
+function* timerOp(make: () => unknown): Generator<unknown, void, unknown> {
+  const t = make() as { stop?: () => unknown };
+  if (typeof t.stop === "function") t.stop();
+  yield* sleep(0);
+}
 
 const ENTRIES: Entry[] = [
   // Runtime options
@@ -138,7 +177,63 @@ const ENTRIES: Entry[] = [
   { name: "rt.memory.freeStack(v)", where: "outside", call: (rt, v) => rt.memory.freeStack(v as never) },
   { name: "rt.memory.isLive(v)", where: "outside", call: (rt, v) => rt.memory.isLive(v as never) },
   { name: "rt.memory.toSVG(v)", where: "outside", call: (rt, v) => rt.memory.toSVG(v as never) },
+  // Go's toolkit: constructors and plain calls
+  { name: "new Mutex(v)", where: "outside", call: (_rt, v) => new Mutex(v as never) },
+  { name: "new RWMutex(v)", where: "outside", call: (_rt, v) => new RWMutex(v as never) },
+  { name: "new WaitGroup(v)", where: "outside", call: (_rt, v) => new WaitGroup(v as never) },
+  { name: "new Once(v)", where: "outside", call: (_rt, v) => new Once(v as never) },
+  { name: "new Cond(v)", where: "outside", call: (_rt, v) => new Cond(v as never) },
+  { name: "new Cond(mutex, v)", where: "outside", call: (_rt, v) => new Cond(new Mutex(), v as never) },
+  { name: "new Semaphore(v)", where: "outside", call: (_rt, v) => new Semaphore(v as never) },
+  { name: "new Semaphore(2, v)", where: "outside", call: (_rt, v) => new Semaphore(2, v as never) },
+  { name: "wg.add(v)", where: "outside", call: (_rt, v) => new WaitGroup().add(v as never) },
+  { name: "sem.tryAcquire(v)", where: "outside", call: (_rt, v) => new Semaphore(2).tryAcquire(v as never) },
+  { name: "sem.release(v)", where: "outside", call: (_rt, v) => new Semaphore(2).release(v as never) },
+  { name: "new Channel(1, { overflow: v })", where: "outside", call: (_rt, v) => new Channel(1, { overflow: v } as never) },
+  { name: "new Channel(1, { onUndelivered: v })", where: "outside", call: (_rt, v) => new Channel(1, { onUndelivered: v } as never) },
+  { name: "rt.spawnWith(v, fn)", where: "outside", call: (rt, v) => rt.spawnWith(v as never, function* () {}) },
+  { name: "rt.spawnWith({ priority: v }, fn)", where: "outside", call: (rt, v) => rt.spawnWith({ priority: v } as never, function* () {}) },
+  { name: "rt.spawnWith({ deadline: v }, fn)", where: "outside", call: (rt, v) => rt.spawnWith({ deadline: v } as never, function* () {}) },
+  { name: "new Runtime({ leftover: v })", where: "outside", call: (_rt, v) => new Runtime({ leftover: v } as never) },
+  { name: "new Runtime({ guard: v })", where: "outside", call: (_rt, v) => new Runtime({ guard: v } as never) },
+  { name: "new Runtime({ cache: v })", where: "outside", call: (_rt, v) => new Runtime({ cache: v } as never) },
+  { name: "rt.run(v)", where: "outside", call: (rt, v) => rt.run(v as never) },
+  { name: "join(v)", where: "outside", call: (_rt, v) => join(v as never) },
+  { name: "settled(v)", where: "outside", call: (_rt, v) => settled(v as never) },
+  // Schedule exploration (cprime-coro/test)
+  {
+    name: "explore(v)",
+    where: "outside",
+    callsValue: true,
+    // An object program means workers mode, which answers with a Promise: its rejection is checked by the async test below.
+    call: (_rt, v) => {
+      const r: unknown = explore(v as never, { runs: 2 });
+      if (r instanceof Promise) r.catch(() => {});
+      return r;
+    },
+  },
+  { name: "explore(program, v)", where: "outside", call: (_rt, v) => explore(() => {}, v as never) },
+  { name: "explore(program, { strategy: v })", where: "outside", call: (_rt, v) => explore(() => {}, { strategy: v } as never) },
+  { name: "explore(program, { runs: v })", where: "outside", call: (_rt, v) => explore(() => {}, { runs: v } as never) },
+  { name: "replay(program, v)", where: "outside", call: (_rt, v) => replay(() => {}, v as never) },
   // Operations, inside a coroutine
+  { name: "mu.lock() then unlock(v)", where: "inside", call: (_rt, v) => asOp(lockThen(v)) },
+  { name: "wg.wait() after add(v)", where: "inside", call: (_rt, v) => asOp(waitAfterAdd(v)) },
+  { name: "sem.acquire(v)", where: "inside", call: (_rt, v) => asOp(new Semaphore(2).acquire(v as never)) },
+  { name: "once.do(v)", where: "inside", callsValue: true, call: (_rt, v) => asOp(new Once().do(v as never)) },
+  { name: "timer(v)", where: "inside", call: (_rt, v) => asOp(timerOp(() => timer(v as never))) },
+  { name: "ticker(v)", where: "inside", call: (_rt, v) => asOp(timerOp(() => ticker(v as never))) },
+  { name: "timeAfter(v)", where: "inside", call: (_rt, v) => asOp(timerOp(() => timeAfter(v as never))) },
+  { name: "afterFunc(v, fn)", where: "inside", call: (_rt, v) => asOp(timerOp(() => afterFunc(v as never, function* () {}))) },
+  { name: "afterFunc(1, v)", where: "inside", call: (_rt, v) => asOp(timerOp(() => afterFunc(1, v as never))) },
+  { name: "scope(v)", where: "inside", callsValue: true, call: (_rt, v) => asOp(scope(v as never)) },
+  { name: "scope(body, v)", where: "inside", call: (_rt, v) => asOp(scope(function* () {}, v as never)) },
+  { name: "scope(body, { limit: v })", where: "inside", call: (_rt, v) => asOp(scope(function* () {}, { limit: v } as never)) },
+  { name: "withTimeout(v, op)", where: "inside", call: (_rt, v) => asOp(withTimeout(v as never, sleep(1))) },
+  { name: "withTimeout(5, v)", where: "inside", call: (_rt, v) => asOp(withTimeout(5, v as never)) },
+  { name: "withDeadline(v, op)", where: "inside", call: (_rt, v) => asOp(withDeadline(v as never, sleep(1))) },
+  { name: "forEach(v, body)", where: "inside", call: (_rt, v) => asOp(forEach(v as never, () => {})) },
+  { name: "forEach(ch, v)", where: "inside", call: (_rt, v) => asOp(forEach(new Channel<number>(), v as never)) },
   { name: "sleep(v)", where: "inside", call: (_rt, v) => asOp(sleep(v as never)) },
   { name: "waitFor(v)", where: "inside", call: (_rt, v) => asOp(waitFor(v as never)) },
   { name: "call(v)", where: "inside", call: (_rt, v) => asOp(call(v as never)) },
@@ -214,7 +309,7 @@ function problem(entry: Entry, h: Hostile, r: ReturnType<typeof attempt>): strin
   }
   if (r.outcome.kind === "accepted") return null;
   const e = r.outcome.error;
-  if (e === trapError) return "the value's trap escaped through our code";
+  if (e === trapError) return entry.callsValue === true && typeof r.value === "function" ? null : "the value's trap escaped through our code";
   if (!isTyped(e)) return `refused with an untyped error: ${String(e)}`;
   if (INTERNAL.test(e.message)) return `engine error from our internals: ${e.constructor.name}: ${e.message}`;
   if (e.message.trim() === "") return "empty message";
@@ -242,6 +337,21 @@ describe("public entry points given hostile values", () => {
       }
     if (scan) console.log(found.join("\n") || "no problems");
     expect(found).toEqual([]);
+  });
+
+  it("explore(v) in workers mode rejects a hostile program reference with a typed error naming it", async () => {
+    for (const h of HOSTILE) {
+      const v = h.make();
+      if (v === null || typeof v !== "object") continue;
+      let error: unknown;
+      try {
+        await (explore(v as never, { runs: 1 }) as unknown as Promise<unknown>);
+      } catch (e) {
+        error = e;
+      }
+      expect(isTyped(error), `${h.label}: ${String(error)}`).toBe(true);
+      expect((error as Error).message, h.label).not.toMatch(INTERNAL);
+    }
   });
 
   it("hold for random sequences of hostile calls on one runtime (fast-check)", () => {

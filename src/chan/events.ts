@@ -10,7 +10,7 @@
  *   While a select waits on it, the task counts as waiting on a promise
  *   (`promiseWaits`): run() refuses to finish, runAsync() waits for it.
  */
-import { describeValue } from "../describe.js";
+import { describeValue, isInstanceOf } from "../describe.js";
 import { cancelledError } from "../sched/scheduler.js";
 import { CANCELLED, DONE, FAILED, TaskImpl, type TaskEndWatcher } from "../sched/task.js";
 import { EventSource, type Listener, type SourceResult } from "./source.js";
@@ -82,7 +82,7 @@ class JoinSource extends EventSource implements TaskEndWatcher {
 
 /** @internal The source behind `join(task)`. */
 export function joinSource(task: unknown): EventSource {
-  if (!(task instanceof TaskImpl) || !task.scheduled)
+  if (!isInstanceOf(task, TaskImpl) || !task.scheduled)
     throw new TypeError(`join(task): task must be a Task returned by spawn(), received ${describeValue(task)}`);
   return new JoinSource(task as TaskImpl);
 }

@@ -14,7 +14,7 @@
  *     for (let r = yield* ch.recv(); r.ok; r = yield* ch.recv()) use(r.value);
  */
 import type { Operation } from "../coro/operation.js";
-import { describeValue } from "../describe.js";
+import { describeValue, isInstanceOf, readGuarded } from "../describe.js";
 import { Channel } from "./channel.js";
 import type { RecvPort } from "./ports.js";
 
@@ -27,7 +27,10 @@ export type ForEachBody<T> = (value: T) => Generator<unknown, boolean | void, un
  * receive port (a timer's or ticker's `c` too, which never closes).
  */
 export function forEach<T>(ch: Channel<T> | RecvPort<T>, body: ForEachBody<T>): Operation<void> {
-  if (!(ch instanceof Channel) && (ch === null || typeof ch !== "object" || typeof (ch as RecvPort<T>).recv !== "function")) {
+  if (
+    !isInstanceOf(ch, Channel) &&
+    (ch === null || typeof ch !== "object" || typeof readGuarded("forEach(ch, body): ch", () => (ch as RecvPort<T>).recv) !== "function")
+  ) {
     throw new TypeError(`forEach(ch, body): ch must be a Channel or a RecvPort, received ${describeValue(ch)}`);
   }
   if (typeof body !== "function") throw new TypeError(`forEach(ch, body): body must be a function, received ${describeValue(body)}`);

@@ -15,7 +15,7 @@
  * must do the same thing every time. Randomness must come from rt.random();
  * time from rt.now(); no state may survive from one run to the next.
  */
-import { describeValue } from "../describe.js";
+import { describeValue, readGuarded } from "../describe.js";
 import type { RuntimeOptions } from "../runtime/runtime.js";
 import { errorLine } from "../sched/scheduler.js";
 import { Random } from "../sched/random.js";
@@ -119,6 +119,8 @@ export interface Checked {
   fixedSeed: boolean;
   /** The options as given (a worker checks them again). */
   raw: Record<string, unknown>;
+  /** The `workers` option as given (checked where workers are started). */
+  workers: unknown;
 }
 
 const KNOWN = [
@@ -168,7 +170,9 @@ function nonNegative(o: Record<string, unknown>, k: string): number | undefined 
 export function checkExploreOptions(options: unknown): Checked {
   if (options === undefined) options = {};
   if (options === null || typeof options !== "object") throw new TypeError(`explore options must be an object, received ${describeValue(options)}`);
-  const o = options as Record<string, unknown>;
+  // One read of each option (a getter runs once; a Proxy whose traps throw is refused as a TypeError).
+  const given = options;
+  const o = readGuarded("explore options", () => Object.fromEntries(Object.keys(given).map((k) => [k, (given as Record<string, unknown>)[k]])));
   for (const k of Object.keys(o))
     if (!KNOWN.includes(k)) throw new TypeError(`explore: unknown option ${JSON.stringify(k)}; the options are ${KNOWN.join(", ")}`);
   const strategy = o.strategy ?? "random";
@@ -192,6 +196,7 @@ export function checkExploreOptions(options: unknown): Checked {
     shrink: flag(o, "shrink", true),
     fixedSeed,
     raw: o,
+    workers: o.workers,
     settings: {
       seed: runtimeSeed ?? seed,
       preemptAtOps: flag(o, "preemptAtOps", false),
@@ -216,10 +221,15 @@ export function explore(program: Program, options?: ExploreOptions): ExploreResu
 export function explore(program: ProgramRef, options?: ExploreOptions): Promise<ExploreResult>;
 export function explore(program: Program | ProgramRef, options?: ExploreOptions): ExploreResult | Promise<ExploreResult> {
   const c = checkExploreOptions(options);
-  if (typeof program !== "function" && program !== null && typeof program === "object") return exploreInWorkers(program, c, options?.workers ?? 1);
-  if (options?.workers !== undefined && options.workers !== 1) {
+  const workers = c.workers;
+  if (typeof program !== "function" && program !== null && typeof program === "object") {
+    const given = program;
+    const ref = readGuarded("explore(program): program", (): ProgramRef => ({ module: given.module, export: given.export }));
+    return exploreInWorkers(ref, c, workers ?? 1);
+  }
+  if (workers !== undefined && workers !== 1) {
     throw new TypeError(
-      `explore with workers: ${describeValue(options.workers)} needs the program as { module, export } (a worker imports it), received ${describeValue(program)}`,
+      `explore with workers: ${describeValue(workers)} needs the program as { module, export } (a worker imports it), received ${describeValue(program)}`,
     );
   }
   checkProgram(program);

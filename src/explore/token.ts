@@ -19,6 +19,7 @@
  * - check: a hash of everything before it, so a mistyped token is refused
  *   rather than replayed as another schedule.
  */
+import { describeValue } from "../describe.js";
 
 export type FailureKind = "error" | "deadlock" | "leak" | "budget";
 
@@ -104,7 +105,7 @@ export function encodeToken(s: Schedule): string {
 
 /** Parses a token; a RangeError (TypeError for a non-string) that names it when it is not one. */
 export function decodeToken(token: unknown): Schedule {
-  if (typeof token !== "string") throw new TypeError(`a replay token must be a string such as "cc1.S1M2710.~.1x2y3z", received ${typeof token}`);
+  if (typeof token !== "string") throw new TypeError(`a replay token must be a string such as "cc1.S1M2710.~.1x2y3z", received ${describeValue(token)}`);
   const parts = token.trim().split(".");
   if (parts.length !== 4 || parts[0] !== "cc1") throw new RangeError(`${JSON.stringify(token)} is not a replay token (cc1.<flags>.<choices>.<check>)`);
   const [, flags, body, check] = parts;

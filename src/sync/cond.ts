@@ -23,7 +23,7 @@
  * Invariants (checkCond): every queued task is BLOCKED on the Cond's queue.
  */
 import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
-import { describeValue } from "../describe.js";
+import { describeValue, isInstanceOf } from "../describe.js";
 import { currentTaskOrThrow } from "../sched/scheduler.js";
 import { Mutex } from "./mutex.js";
 import { label, notifyOutside, plainCall, startOp, SyncPrimitive, type SyncOptions } from "./primitive.js";
@@ -48,7 +48,7 @@ export class Cond extends SyncPrimitive {
   readonly queue: TaskQueue = new TaskQueue(this, "wait");
 
   constructor(lock: Mutex | RWMutex, options?: SyncOptions) {
-    if (!(lock instanceof Mutex) && !(lock instanceof RWMutex)) {
+    if (!isInstanceOf(lock, Mutex) && !isInstanceOf(lock, RWMutex)) {
       throw new TypeError(`Cond needs a Mutex or an RWMutex as its lock, received ${describeValue(lock)}`);
     }
     super("Cond", "cond", options);

@@ -15,7 +15,7 @@
  * called outside coroutines.
  */
 import { running } from "../coro/context.js";
-import { describeValue } from "../describe.js";
+import { describeValue, readGuarded } from "../describe.js";
 import { Resource } from "../sched/resource.js";
 import { resourceResolvers } from "../sched/scheduler.js";
 import { DONE, touch, type TaskImpl } from "../sched/task.js";
@@ -55,7 +55,8 @@ export abstract class SyncPrimitive {
   constructor(typeName: string, kind: string, options: SyncOptions | undefined) {
     if (options === undefined) options = {};
     if (options === null || typeof options !== "object") throw new TypeError(`${typeName} options must be an object, received ${describeValue(options)}`);
-    const name: unknown = options.name;
+    const o = options;
+    const name: unknown = readGuarded(`${typeName} options`, () => o.name);
     if (name !== undefined && typeof name !== "string") throw new TypeError(`${typeName} name must be a string, received ${describeValue(name)}`);
     this.name = name;
     this.ref = new SyncRef(this, kind);

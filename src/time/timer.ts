@@ -352,7 +352,7 @@ export class Ticker {
 /** A ticker period: a positive finite number of ms (Go panics on d ≤ 0), at least one cycle. */
 function checkPeriod(what: string, ms: unknown, s: Scheduler): number {
   const d = checkDelay(what, ms);
-  if ((ms as number) <= 0) throw new RangeError(`${what}: a ticker period must be positive, received ${String(ms)} (Go's NewTicker panics too)`);
+  if ((ms as number) <= 0) throw new RangeError(`${what}: a ticker period must be positive, received ${describeValue(ms)} (Go's NewTicker panics too)`);
   return Math.max(1, msToCycles(d, s.clockHz));
 }
 
