@@ -39,7 +39,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleChild } from "../lib/bundle-child.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -124,30 +124,6 @@ interface Point {
   error?: string;
 }
 
-async function bundleChild(dir: string): Promise<string> {
-  const outfile = path.join(dir, "child.mjs");
-  const dist = path.join(ROOT, "dist/index.js");
-  if (!existsSync(dist)) throw new Error("dist/index.js is missing: run without --no-build (or `npm run build`)");
-  await build({
-    entryPoints: [path.join(HERE, "child.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile,
-    logLevel: "warning",
-    plugins: [
-      {
-        name: "subject-is-the-built-package",
-        setup(b) {
-          b.onResolve({ filter: /^cprime-coro$/ }, () => ({ path: dist, external: true }));
-        },
-      },
-    ],
-  });
-  return outfile;
-}
-
 function runPoint(child: string, p: Point, dir: string, o: Options): Promise<Point> {
   const out = path.join(dir, `${p.caseName}.${p.subject}.${p.n}.${p.rep}.callgrind`);
   const args = ["--tool=callgrind", `--callgrind-out-file=${out}`, "node", ...NODE_FLAGS, ...o.nodeFlags, child, p.caseName, p.subject, String(p.n)];
@@ -229,7 +205,7 @@ async function main(): Promise<number> {
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "cprime-instr-"));
   if (o.annotate !== null) mkdirSync(o.annotate, { recursive: true });
-  const child = await bundleChild(dir);
+  const child = await bundleChild(path.join(HERE, "child.ts"), dir, ROOT);
   // The cases' metadata comes from the module the child runs (imported after the build: it imports "cprime-coro").
   const { CASES } = await import("./cases.js");
 

@@ -29,7 +29,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleChild } from "../lib/bundle-child.js";
 import type { ScaleResult } from "./child.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -87,23 +87,6 @@ function parseArgs(argv: string[]): Options {
     else throw new Error(`unknown option ${JSON.stringify(a)} (see the header of bench/scale/run.ts)`);
   }
   return o;
-}
-
-async function bundle(dir: string): Promise<string> {
-  const outfile = path.join(dir, "child.mjs");
-  const dist = path.join(ROOT, "dist/index.js");
-  if (!existsSync(dist)) throw new Error("dist/index.js is missing: run without --no-build");
-  await build({
-    entryPoints: [path.join(HERE, "child.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile,
-    logLevel: "warning",
-    plugins: [{ name: "subject", setup: (b) => b.onResolve({ filter: /^cprime-coro$/ }, () => ({ path: dist, external: true })) }],
-  });
-  return outfile;
 }
 
 /** Builds the Go peer once into the temp directory, keyed by main.go's hash and the Go version; null without go. */
@@ -181,7 +164,7 @@ async function main(): Promise<number> {
     if (spawnSync("npx", ["tsup", "--silent"], { cwd: ROOT, stdio: "inherit" }).status !== 0) throw new Error("tsup failed");
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "cprime-scale-"));
-  const child = await bundle(dir);
+  const child = await bundleChild(path.join(HERE, "child.ts"), dir, ROOT);
   const go = o.subjects.includes("go") ? goBinary() : null;
   if (o.subjects.includes("go") && go === null) console.log("go is not on PATH: the Go series are skipped");
 

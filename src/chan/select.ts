@@ -593,7 +593,10 @@ function isArray(x: unknown): x is readonly unknown[] {
   }
 }
 
-/** `ch instanceof Channel`, false for a Proxy whose getPrototypeOf trap throws (it is refused as no channel). */
+/**
+ * `ch instanceof Channel`, false for a Proxy whose getPrototypeOf trap throws (it is refused as no channel).
+ * describe.ts's isInstanceOf does the same for any class; this one stays monomorphic on the hot path of recv()/send().
+ */
 function instanceOfChannel(ch: unknown): boolean {
   try {
     return ch instanceof Channel;
