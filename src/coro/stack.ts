@@ -25,7 +25,7 @@
  */
 import { GuardError, StackOverflowError, bug } from "../errors.js";
 import { DEFAULT_LARGE_STACK_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
-import { allocOwnedStack, freeOwnedStack, guardDamage, restoreGuard } from "../memory/address-space.js";
+import { allocOwnedStack, freeOwnedSlot, freeOwnedStack, guardDamage, restoreGuard } from "../memory/address-space.js";
 import { GUARD_BYTES, GUARD_WORD } from "../memory/layout.js";
 if (GUARD_BYTES !== 16) bug(`stack.ts checks a guard as four words; layout.ts says GUARD_BYTES is ${GUARD_BYTES}`);
 import {
@@ -48,6 +48,10 @@ export interface StackOwner extends FrameOwner {
   onMigrate(from: SizeClass, to: SizeClass, bytes: number): void;
   /** A segment was allocated or freed (for the cost model and observers). */
   onSegment(kind: "alloc" | "free", ref: StackRef): void;
+  /** Whether `onSegment` wants every freed segment's ref (an observer); when false, `onSlotFree` may stand for it. */
+  readonly watchesSegments: boolean;
+  /** The base pool slot of class `classIndex` was freed (the cost model): `onSegment("free")` without the ref. */
+  onSlotFree(classIndex: number): void;
 }
 
 /** Who charges the cache model for a frame's lines (the scheduler, when `cache` is on). */
@@ -120,6 +124,8 @@ export abstract class CoroStack implements StackOwner {
   abstract readonly overflow: "grow" | "error";
   abstract onMigrate(from: SizeClass, to: SizeClass, bytes: number): void;
   abstract onSegment(kind: "alloc" | "free", ref: StackRef): void;
+  abstract readonly watchesSegments: boolean;
+  abstract onSlotFree(classIndex: number): void;
   /** The address space the segments come from. */
   abstract readonly space: AddressSpace;
   /** Views over the space's buffer. */
@@ -137,15 +143,26 @@ export abstract class CoroStack implements StackOwner {
   sp = 0;
   ext: StackExt | null = null;
 
-  constructor(base: StackRef) {
-    this.flags = sizeClassIndex(base.sizeClass) << F_CLASS_SHIFT;
-    this.baseAddr = base.addr;
-    this.sp = (base.addr + base.bytes) >>> 0;
-    if (base.sizeClass === "large") {
-      const ext = this.makeExt(base.addr, 0);
-      ext.largeBase = base;
+  /**
+   * The first segment: `bytes` at `addr`, of class `classIndex` (0 micro … 3
+   * large); a large one is passed as its ref too (`largeBase`: its size is not
+   * implied by the class), a pool slot as its address only.
+   */
+  constructor(classIndex: number, addr: number, bytes: number, largeBase: StackRef | null) {
+    this.flags = classIndex << F_CLASS_SHIFT;
+    this.baseAddr = addr;
+    this.sp = (addr + bytes) >>> 0;
+    if (largeBase !== null) {
+      const ext = this.makeExt(addr, 0);
+      ext.largeBase = largeBase;
       this.ext = ext;
     }
+  }
+
+  /** The constructor's arguments for a segment given as a ref. */
+  static baseArgs(base: StackRef): [classIndex: number, addr: number, bytes: number, largeBase: StackRef | null] {
+    const classIndex = sizeClassIndex(base.sizeClass);
+    return [classIndex, base.addr, base.bytes, classIndex === ClassIndex.Large ? base : null];
   }
 
   /** The cold state, allocated on first use. Subclasses may return a subclass of StackExt. */
@@ -310,9 +327,18 @@ export abstract class CoroStack implements StackOwner {
   /** Frees every segment and kills every frame. Idempotent. */
   destroy(): void {
     if (this.flags & F_DEAD) return;
+    const ext = this.ext;
+    if (ext === null && this.space.guardBytes === 0 && !this.watchesSegments) {
+      // The common end: one pool slot (large bases and chains have an ext), no frame objects, no guard, no
+      // observer that wants the ref: freed by address, without rebuilding the ref.
+      const cls = classIndexOf(this.flags);
+      this.flags |= F_DEAD;
+      freeOwnedSlot(this.space, cls, this.baseAddr);
+      this.onSlotFree(cls);
+      return;
+    }
     const base = this.base;
     this.flags |= F_DEAD;
-    const ext = this.ext;
     if (ext !== null) {
       for (let f = ext.top; f !== null; f = f.$$prev) f.$$dead = true;
       ext.top = null;

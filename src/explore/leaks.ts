@@ -86,6 +86,7 @@ export async function findLeaks(rt: Runtime): Promise<LeakReport[]> {
   if (c instanceof TaskImpl && c.sched === s)
     throw new Error(`findLeaks() was called from inside coroutine ${String(c)} of the same runtime; call it from outside (await findLeaks(rt))`);
   const gc = forceGc();
+  s.forgetSpawnCaches(); // they may hold the last spawned function, which may close over a parked coroutine's channel
   const candidates = setAside(s);
   const touches = weakenTouches(s.liveTasks(), candidates);
   for (let round = 0; round < 3; round++) {

@@ -161,6 +161,10 @@ if (
 /** Set by AddressSpace's static block: the owner's paths to its private methods. */
 let allocOwned: (space: AddressSpace, sizeClass: SizeClass, bytes: number | undefined) => StackRef;
 let freeOwned: (space: AddressSpace, ref: StackRef) => void;
+let freeOwnedAt: (space: AddressSpace, classIndex: number, addr: number) => void;
+let allocOwnedAt: (space: AddressSpace, classIndex: number) => number;
+/** takeBack's "any incarnation" for the owner's free by address: no ref (a user's is a number) can be it. */
+const OWNER_FREE: unique symbol = Symbol("the owner's free");
 let allocAffinity: (space: AddressSpace, sizeClass: SizeClass, tag: number) => StackRef;
 let isSpace: (value: unknown) => boolean;
 
@@ -649,6 +653,15 @@ export class AddressSpace {
    * owned stack). The hot path of every spawn: no Atomics in an unshared space.
    */
   private handOut(lane: ClassLane, sizeClass: SizeClass, mark: number): StackRef {
+    const addr = this.handOutAddr(lane, mark);
+    const words = this.words;
+    // The cache entry just popped (at index `count`) still names the slot's generation word.
+    const generation = words[words[lane.entriesI32 + (words[lane.countI32] << 1) + 1]];
+    return { addr, bytes: lane.refBytes, sizeClass, generation };
+  }
+
+  /** handOut without the ref: the slot's address. */
+  private handOutAddr(lane: ClassLane, mark: number): number {
     let words = this.words;
     let count = words[lane.countI32];
     if (count === 0) {
@@ -668,7 +681,7 @@ export class AddressSpace {
       words[lane.usedI32] = used;
       if (used > words[lane.highWaterI32]) words[lane.highWaterI32] = used;
     }
-    return { addr: words[entry], bytes: lane.refBytes, sizeClass, generation };
+    return words[entry];
   }
 
   /**
@@ -692,8 +705,9 @@ export class AddressSpace {
     const words = this.words;
     const generationI32 = stackPool.generationsI32 + slot;
     const generation = words[generationI32];
-    // Equal, and handed out: this very incarnation. (A cached slot has no mark bits.)
-    if (generation !== refGeneration || (generation & marksMask) !== Gen.HandedOut) throw this.refusedFreeError(stackPool, slot, addr, refGeneration);
+    // Equal, and handed out: this very incarnation (the owner freeing by address takes the current one). A cached slot has no mark bits.
+    if ((generation !== refGeneration && refGeneration !== OWNER_FREE) || (generation & marksMask) !== Gen.HandedOut)
+      throw this.refusedFreeError(stackPool, slot, addr, refGeneration);
     let count = words[lane.countI32];
     if (count === lane.capacity) count = this.flush(lane);
     if (this.sharedBit !== 0) this.returnShared(lane, generationI32, stackPool, slot, addr, generation);
@@ -775,6 +789,16 @@ export class AddressSpace {
     return this.handOut(lane, sizeClass, Gen.HandedOut | Gen.Owned);
   }
 
+  /** See `allocOwnedSlot` below. */
+  #allocOwnedAt(classIndex: number): number {
+    return this.handOutAddr(this.lanes[classIndex], Gen.HandedOut | Gen.Owned);
+  }
+
+  /** See `freeOwnedSlot` below. */
+  #freeOwnedAt(classIndex: number, addr: number): void {
+    this.takeBack(this.lanes[classIndex], addr, OWNER_FREE, Gen.HandedOut);
+  }
+
   /** See `freeOwnedStack` below. */
   #freeOwned(ref: StackRef): void {
     const lane = this.laneOf(ref.sizeClass);
@@ -786,6 +810,8 @@ export class AddressSpace {
     allocOwned = (space, sizeClass, bytes) => space.#allocOwned(sizeClass, bytes);
     allocAffinity = (space, sizeClass, tag) => space.#allocAffinity(sizeClass, tag);
     freeOwned = (space, ref) => space.#freeOwned(ref);
+    freeOwnedAt = (space, classIndex, addr) => space.#freeOwnedAt(classIndex, addr);
+    allocOwnedAt = (space, classIndex) => space.#allocOwnedAt(classIndex);
     // A brand check: runs no Proxy trap and is not fooled by a forged prototype.
     isSpace = (value) => typeof value === "object" && value !== null && #allocOwned in value;
   }
@@ -1390,6 +1416,7 @@ export class AddressSpace {
   private refusedFreeError(stackPool: StackPool, slot: number, addr: number, refGeneration: unknown): AllocatorError {
     const name = POOL_CLASSES[stackPool.classIndex];
     const generation = Atomics.load(stackPool.generations, slot);
+    if (refGeneration === OWNER_FREE) return new AllocatorError(`freeStack: the owner's ${name} stack at byte offset ${addr} is not handed out (double free?)`);
     if (generation === refGeneration && (generation & Gen.Marks) === Gen.Marks) return ownedError(name, addr);
     if (typeof refGeneration === "number" && Number.isInteger(refGeneration) && (generation & Gen.HandedOut) === 0) {
       const freedSince = ((refGeneration & Gen.CounterMask) + Gen.Step) >>> 0 === generation;
@@ -1513,6 +1540,26 @@ export function restoreGuard(space: AddressSpace, ref: StackRef): void {
 
 export function freeOwnedStack(space: AddressSpace, ref: StackRef): void {
   freeOwned(space, ref);
+}
+
+/**
+ * `allocOwnedStack` of a pool class (0 micro … 2 medium) without a ref: the
+ * slot's address. The owner rebuilds the ref when somebody asks for it
+ * (`refAt`). OutOfMemoryError as allocOwnedStack. Internal.
+ */
+export function allocOwnedSlot(space: AddressSpace, classIndex: number): number {
+  return allocOwnedAt(space, classIndex);
+}
+
+/**
+ * The owner's free of the pool slot of class `classIndex` (0 micro … 2
+ * medium) at `addr`, without a ref: whatever incarnation is handed out
+ * there is the owner's (a stack that is not dead owns its slots). Saves
+ * rebuilding the ref on every coroutine's end. AllocatorError, and no
+ * change, if no handed-out slot starts there. Internal.
+ */
+export function freeOwnedSlot(space: AddressSpace, classIndex: number, addr: number): void {
+  freeOwnedAt(space, classIndex, addr);
 }
 
 /** Whether `value` is an AddressSpace object (of this build). Never throws, runs no user code. */

@@ -45,8 +45,8 @@
 import { bug, CancelledError, DeadlockError, Interrupt, LeftoverError } from "../errors.js";
 import { describeValue } from "../describe.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
-import { allocAffinityStack, allocOwnedStack } from "../memory/address-space.js";
-import { classForBytes, largerSizeClass } from "../memory/size-classes.js";
+import { allocAffinityStack, allocOwnedSlot, allocOwnedStack } from "../memory/address-space.js";
+import { LARGE_CLASS_INDEX, POOL_SLOT_BYTES, SIZE_CLASS_BY_INDEX, classForBytes, largerSizeClass, sizeClassIndex } from "../memory/size-classes.js";
 import { CacheSim, type CacheConfig } from "../memory/cache-sim.js";
 import { CHANNEL_PATTERNS, CoroDefImpl, isGeneratorFunction, type ChannelPattern, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { mixedCopiesMessage, otherCopyRunning, running } from "../coro/context.js";
@@ -166,6 +166,9 @@ export interface MissedDeadline {
 }
 
 /** What a preempted task is resumed with: its operation starts again (see preemptHere). */
+/** lastGeneratorFn when there is none: no argument of spawn() can be it (null and undefined could). */
+const NO_FUNCTION: unique symbol = Symbol("no generator function yet");
+
 const RESTART: unique symbol = Symbol("restart the operation");
 
 /** Why the loop stopped. */
@@ -238,6 +241,10 @@ export class Scheduler {
   readonly views: BufferViews;
   /** Cycles per context switch by class index (micro, small, medium, large). */
   readonly switchCosts: readonly number[];
+  /** Cycles to allocate a stack by class index (micro, small, medium, large): `cost.alloc` as a table. */
+  readonly allocCosts: readonly number[];
+  /** Cycles to free a stack slot by class index (micro, small, medium, large): `cost.free` as a table. */
+  readonly freeCosts: readonly number[];
   /** `cost.channelOp`, one load closer for the channel operations' hot paths. */
   readonly channelOpCycles: number;
   /** `cost.selectCase`, likewise. */
@@ -268,6 +275,13 @@ export class Scheduler {
   private _cycles = 0;
   private _busyCycles = 0;
   private nextTaskId = 1;
+  /**
+   * One-entry caches of spawn's checks, for spawn loops that pass one function and one shared object: the
+   * generator function spawned last, and the last object argument that was no resource (whether an object is
+   * a resource is fixed when it is made: brands). Cleared when a run goes idle, so they hold nothing for long.
+   */
+  private lastGeneratorFn: unknown = NO_FUNCTION;
+  private lastPlainArg: object | null = null;
   private driving = false;
   private wakeExternal: (() => void) | null = null;
   private readonly classOverrides: ReadonlyMap<string, SizeClass> | null;
@@ -306,6 +320,10 @@ export class Scheduler {
     this.views = viewsOf(this.memory.buffer);
     const cs = this.cost.contextSwitch;
     this.switchCosts = [cs.micro, cs.small, cs.medium, cs.large];
+    const free = this.cost.free;
+    this.freeCosts = SIZE_CLASS_BY_INDEX.map((c) => free[c]);
+    const alloc = this.cost.alloc;
+    this.allocCosts = SIZE_CLASS_BY_INDEX.map((c) => alloc[c]);
     this.channelOpCycles = this.cost.channelOp;
     this.selectCaseCycles = this.cost.selectCase;
     this.guardCycles = this.memory.guarded ? this.cost.guardCheck : -1;
@@ -409,9 +427,10 @@ export class Scheduler {
     let handed: Resource[] | null = null;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
-      if (a !== null && typeof a === "object") {
+      if (a !== null && typeof a === "object" && a !== this.lastPlainArg) {
         const r = resourceOf(a);
-        if (r !== null) {
+        if (r === null) this.lastPlainArg = a;
+        else {
           if (r.sched !== null && r.sched !== this) throw r.foreignError(this, `spawn() argument ${i}`);
           (handed ??= []).push(r);
         }
@@ -467,6 +486,12 @@ export class Scheduler {
     }
   }
 
+  /** Empties spawn's one-entry caches (the run ended; the exact leak detector must see only the program's references). */
+  forgetSpawnCaches(): void {
+    this.lastGeneratorFn = NO_FUNCTION;
+    this.lastPlainArg = null;
+  }
+
   /** Switches the ready queue to strict levels with EDF (once; the queued tasks keep their order: all are at level 0). */
   private useLevels(): void {
     if (this.queue instanceof LevelQueue) return;
@@ -498,7 +523,9 @@ export class Scheduler {
     let sizeClass: SizeClass;
     let bytes: number | undefined;
     let pattern: ChannelPattern | undefined;
-    if (CoroDefImpl.isDef(fn)) {
+    if (fn === this.lastGeneratorFn) {
+      sizeClass = "micro"; // the function spawned last, known to be a generator function: no checks again
+    } else if (CoroDefImpl.isDef(fn)) {
       def = fn as CoroDefImpl<A, R>;
       sizeClass = this.classFor(def as CoroDefImpl);
       // A guarded slot holds its guard too: the class must fit the stack plus the guard.
@@ -510,6 +537,7 @@ export class Scheduler {
       }
     } else if (isGeneratorFunction(fn)) {
       sizeClass = "micro";
+      this.lastGeneratorFn = fn;
     } else {
       throw new TypeError(`${verb}() needs a generator function (function*) or a coro() definition, received ${describeCallee(fn)}`);
     }
@@ -519,14 +547,26 @@ export class Scheduler {
       if (sizeClass === "large") pattern = undefined; // large stacks are heap blocks: no pools to reserve
       if (sizeClass === "large" && bytes === undefined) bytes = DEFAULT_LARGE_STACK_BYTES;
     }
-    // owned: the public freeStack refuses it. OutOfMemoryError: nothing changed yet
-    const ref =
-      pattern === undefined
-        ? allocOwnedStack(this.memory, sizeClass, bytes)
-        : allocAffinityStack(this.memory, sizeClass, CHANNEL_PATTERNS.indexOf(pattern) + 1);
+    // owned: the public freeStack refuses it. OutOfMemoryError: nothing changed yet.
+    // A plain pool slot is taken by address (no ref object: the common spawn); large and affinity stacks keep their ref.
+    const cls = sizeClassIndex(sizeClass);
+    let ref: StackRef | null = null;
+    let addr: number;
+    let slotBytes: number;
+    if (pattern === undefined && cls !== LARGE_CLASS_INDEX) {
+      addr = allocOwnedSlot(this.memory, cls);
+      slotBytes = POOL_SLOT_BYTES[cls] - this.memory.guardBytes;
+    } else {
+      ref =
+        pattern === undefined
+          ? allocOwnedStack(this.memory, sizeClass, bytes)
+          : allocAffinityStack(this.memory, sizeClass, CHANNEL_PATTERNS.indexOf(pattern) + 1);
+      addr = ref.addr;
+      slotBytes = ref.bytes;
+    }
     const parent = running.current;
     const parentId = parent instanceof TaskImpl && parent.sched === this ? parent.id : 0;
-    const t = new TaskImpl<R>(this, this.nextTaskId, parentId, def ?? fn, ref);
+    const t = new TaskImpl<R>(this, this.nextTaskId, parentId, def ?? fn, cls, addr, slotBytes, cls === LARGE_CLASS_INDEX ? ref : null);
     if (pattern !== undefined) (t.extOf() as TaskExt).pattern = pattern;
     if (def !== null && def.priority !== 0) {
       (t.extOf() as TaskExt).priority = def.priority;
@@ -537,7 +577,7 @@ export class Scheduler {
       if (def === null) {
         stack.pushHeaderOnly();
         // Calling a generator function binds its parameters: a destructuring that throws, throws here.
-        t.gen = (fn as CoroFn<A, R>)(...args);
+        t.gen = callWith(fn as CoroFn<A, R>, args);
       } else {
         // StackOverflowError of the first frame under overflow "error", or a throwing parameter binding.
         const frame = stack.push(def as CoroDefImpl);
@@ -552,8 +592,8 @@ export class Scheduler {
       this.epochBreaks.push(t.id, this.lastEpoch);
     }
     this.nextTaskId++;
-    this.charge(this.cost.alloc[sizeClass]);
-    if (this.observer !== null) this.observer.onAlloc(t, ref);
+    this.charge(this.allocCosts[cls]);
+    if (this.observer !== null) this.observer.onAlloc(t, ref ?? t.base);
     return t;
   }
 
@@ -1278,6 +1318,7 @@ export class Scheduler {
 
   /** After the loop: report failures first, then promise waits, then deadlock. */
   private finish(async: boolean): void {
+    this.forgetSpawnCaches(); // the run is over: the caches hold nothing past it
     const failures = this.unobserved;
     if (failures.length > 0) {
       this.unobserved = [];
@@ -1416,6 +1457,23 @@ class JoinOp<R> implements Operation<R>, Iterator<unknown, R, unknown> {
 }
 
 /** What run() throws for unobserved failures: the error itself, or an AggregateError listing each. */
+/** `fn(...args)` without the spread call for the common arities (a spawn's hot path). */
+function callWith<A extends unknown[], R>(fn: CoroFn<A, R>, args: A): Generator<unknown, R, unknown> {
+  const f = fn as (...a: unknown[]) => Generator<unknown, R, unknown>;
+  switch (args.length) {
+    case 0:
+      return f();
+    case 1:
+      return f(args[0]);
+    case 2:
+      return f(args[0], args[1]);
+    case 3:
+      return f(args[0], args[1], args[2]);
+    default:
+      return f(...args);
+  }
+}
+
 function failureError(failures: readonly TaskImpl[]): unknown {
   if (failures.length === 1) return failures[0].error;
   const lines = failures.map((f) => `#${f.id} ${f.name}: ${errorLine(f.error)}`);

@@ -211,10 +211,13 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
     readonly parentId: number,
     /** The definition, or the spawned generator function (its name is read lazily). */
     readonly origin: CoroDefImpl | { readonly name: string },
-    /** The stack slot it was spawned with. */
-    base: StackRef,
+    /** Its first stack segment (see CoroStack's constructor). */
+    classIndex: number,
+    addr: number,
+    bytes: number,
+    largeBase: StackRef | null,
   ) {
-    super(base);
+    super(classIndex, addr, bytes, largeBase);
   }
 
   protected override makeExt(floor: number, usedBytes: number): TaskExt {
@@ -377,6 +380,14 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
 
   onSegment(kind: "alloc" | "free", ref: StackRef): void {
     this.sched.chargeSegment(this, kind, ref);
+  }
+
+  get watchesSegments(): boolean {
+    return this.sched.observer !== null;
+  }
+
+  onSlotFree(classIndex: number): void {
+    this.sched.charge(this.sched.freeCosts[classIndex]);
   }
 
   override toString(): string {

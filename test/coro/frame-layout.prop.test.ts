@@ -39,10 +39,12 @@ class BareStack extends CoroStack {
     readonly space: AddressSpace,
     readonly views: BufferViews,
   ) {
-    super(base);
+    super(...CoroStack.baseArgs(base));
   }
   onMigrate(): void {}
   onSegment(): void {}
+  readonly watchesSegments = false;
+  onSlotFree(): void {}
 }
 
 /** Writes every local of `frame` with values that set every bit it may (bytes locals in full). */

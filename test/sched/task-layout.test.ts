@@ -82,3 +82,38 @@ describe("a parked coroutine's JavaScript footprint", () => {
     expect(ch.sendq.size).toBe(0);
   });
 });
+
+describe("spawn's one-entry caches (the last generator function, the last plain argument)", () => {
+  test("a cached function or argument changes nothing a spawn checks or records", () => {
+    const rt = new Runtime({ name: "caches", seed: 1 });
+    const shared = { hits: 0 };
+    function* worker(o: { hits: number }, ch?: Channel<number>) {
+      o.hits++;
+      if (ch !== undefined) yield* ch.send(1);
+    }
+    rt.spawn(worker, shared);
+    rt.spawn(worker, shared); // both cached now
+    // Refusals still happen after a cached spawn: a non-generator, null, a channel of another runtime.
+    expect(() => rt.spawn((() => 1) as never)).toThrow(TypeError);
+    expect(() => rt.spawn(null as never)).toThrow(/generator function/);
+    const other = new Runtime({ name: "other", seed: 1 });
+    const foreign = new Channel<number>(1);
+    other.spawn(function* () {
+      yield* foreign.send(0);
+    });
+    other.run();
+    expect(() => rt.spawn(worker, shared, foreign)).toThrow(/another runtime|belongs to/);
+    // A channel argument after the cached plain one is still recorded as touched (leak reachability).
+    const ch = new Channel<number>(0);
+    const t = rt.spawn(worker, shared, ch);
+    rt.spawn(function* () {
+      yield* ch.recv();
+    });
+    rt.run();
+    expect(shared.hits).toBe(3);
+    expect(t.state).toBe("done");
+    expect(rt.stats().spawned).toBe(4);
+    rt.memory.checkMemory(); // throws on a broken invariant
+    expect(rt.stats().memory.micro.used).toBe(0);
+  });
+});
