@@ -273,7 +273,8 @@ export class Scheduler {
   private unobserved: TaskImpl[] = [];
   private lowLevelLive = 0;
   private _cycles = 0;
-  private _busyCycles = 0;
+  /** Cycles the clock jumped while nothing ran (busy = _cycles − _idleCycles: a charge is one add). */
+  private _idleCycles = 0;
   private nextTaskId = 1;
   /**
    * One-entry caches of spawn's checks, for spawn loops that pass one function and one shared object: the
@@ -386,7 +387,7 @@ export class Scheduler {
       live: this.live.length,
       contextSwitches: this.switchCount,
       cycles: this._cycles,
-      busyCycles: this._busyCycles,
+      busyCycles: this._cycles - this._idleCycles,
       migrations: this.migrationCount,
       memory: this.memory.stats(),
       ...(this.cache === null
@@ -395,10 +396,15 @@ export class Scheduler {
     };
   }
 
+  /** The clock jumps to `cycles` with nothing running (idle, not busy). */
+  private idleTo(cycles: number): void {
+    this._idleCycles += cycles - this._cycles;
+    this._cycles = cycles;
+  }
+
   /** Charge modelled work. */
   charge(cycles: number): void {
     this._cycles += cycles;
-    this._busyCycles += cycles;
   }
 
   // ── spawning ────────────────────────────────────────────────────────────
@@ -705,7 +711,7 @@ export class Scheduler {
       this.untilCycles = untilCycles;
       const idle = this.drive(false);
       if (idle === Idle.Failed) this.cleanUpAfterFailure();
-      else if (this._cycles < untilCycles) this._cycles = untilCycles; // idle cycles, like a jump
+      else if (this._cycles < untilCycles) this.idleTo(untilCycles); // idle cycles, like a jump
     } finally {
       this.untilCycles = Infinity;
       this.driving = false;
@@ -720,7 +726,7 @@ export class Scheduler {
       this.untilCycles = untilCycles;
       const idle = await this.driveAsync(true);
       if (idle === Idle.Failed) this.cleanUpAfterFailure();
-      else if (this._cycles < untilCycles) this._cycles = untilCycles;
+      else if (this._cycles < untilCycles) this.idleTo(untilCycles);
     } finally {
       this.untilCycles = Infinity;
       this.driving = false;
@@ -816,7 +822,7 @@ export class Scheduler {
       // Nothing runnable: jump the clock to the next deadline (idle cycles, not busy).
       const next = timers.peekDeadline();
       if (next > this.untilCycles) return Idle.Until;
-      if (next > this._cycles) this._cycles = next;
+      if (next > this._cycles) this.idleTo(next);
     }
   }
 
@@ -873,7 +879,6 @@ export class Scheduler {
     running.current = t;
     const cost = this.switchCosts[(f >>> Flag.ClassShift) & Flag.ClassBits];
     this._cycles += cost;
-    this._busyCycles += cost;
     this.switchCount++;
     if (this.cache !== null) this.touchSwitch(t);
     if (this.observer !== null) this.observer.onSwitch(t);
