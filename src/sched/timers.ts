@@ -1,22 +1,34 @@
 /**
  * Timers: an indexed binary min-heap of deadlines in cycles.
  *
+ * The keys the heap compares — each entry's (deadline, seq) — live in two
+ * Float64Arrays beside the array of timers, in heap order: a sift reads
+ * contiguous doubles instead of following each timer object to its fields
+ * (and, for a deadline past 2³¹ cycles, to the field's boxed number). At 10⁶
+ * pending timers that is what keeps a sift's cost in its depth, not in cache
+ * misses. The timer objects are touched only to move them and to update
+ * their `heapIndex`.
+ *
  * Invariants: every entry's `heapIndex` is its position in `heap` (-1 when not
- * queued); a parent's (deadline, seq) is ≤ its children's. Ties break by
- * `seq`, the order timers were set, so equal deadlines fire first-in first-out
- * and a run is deterministic. `remove` is O(log n), because select timeouts
- * are usually cancelled long before they fire.
+ * queued), and `keys[i]`/`seqs[i]` are the deadline and seq of `heap[i]`; a
+ * parent's (deadline, seq) is ≤ its children's. Ties break by `seq`, the order
+ * timers were set, so equal deadlines fire first-in first-out and a run is
+ * deterministic. `remove` is O(log n), because select timeouts are usually
+ * cancelled long before they fire.
  */
 export abstract class Timer {
-  deadline = 0;
-  seq = 0;
+  /** Its position in the heap; -1 when not queued. Its deadline is the heap's (TimerHeap.deadlineOf). */
   heapIndex = -1;
-  /** Called once when the clock reaches `deadline`; the timer has left the heap. */
+  /** Called once when the clock reaches its deadline; the timer has left the heap. */
   abstract fire(): void;
 }
 
+const INITIAL_CAPACITY = 16;
+
 export class TimerHeap {
   private heap: Timer[] = [];
+  private keys = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Float64Array(INITIAL_CAPACITY);
   private nextSeq = 0;
 
   get size(): number {
@@ -25,7 +37,7 @@ export class TimerHeap {
 
   /** Earliest deadline; only valid when size > 0. */
   peekDeadline(): number {
-    return this.heap[0].deadline;
+    return this.keys[0];
   }
 
   peek(): Timer | undefined {
@@ -33,11 +45,13 @@ export class TimerHeap {
   }
 
   add(t: Timer, deadline: number): void {
-    t.deadline = deadline;
-    t.seq = this.nextSeq++;
-    t.heapIndex = this.heap.length;
-    this.heap.push(t);
-    this.up(t.heapIndex);
+    this.insert(t, deadline, this.nextSeq++);
+  }
+
+  /** The deadline of queued timer `t`, in cycles; NaN when it is not queued. */
+  deadlineOf(t: Timer): number {
+    const i = t.heapIndex;
+    return i >= 0 && this.heap[i] === t ? this.keys[i] : NaN;
   }
 
   /** Removes and returns the earliest timer. */
@@ -45,13 +59,7 @@ export class TimerHeap {
     const h = this.heap;
     if (h.length === 0) return undefined;
     const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      last.heapIndex = 0;
-      this.down(0);
-    }
-    top.heapIndex = -1;
+    this.removeAt(0);
     return top;
   }
 
@@ -63,34 +71,24 @@ export class TimerHeap {
    * their order, so one firing may still remove another (a select's timeout).
    */
   popChosen(chooser: { pickTimer(due: number): number }): Timer {
-    const instant = this.heap[0].deadline;
+    const instant = this.keys[0];
     const due: Timer[] = [];
-    while (this.heap.length !== 0 && this.heap[0].deadline === instant) due.push(this.pop()!);
+    const dueSeqs: number[] = [];
+    while (this.heap.length !== 0 && this.keys[0] === instant) {
+      dueSeqs.push(this.seqs[0]);
+      due.push(this.pop()!);
+    }
     const k = chooser.pickTimer(due.length);
     if (!(k >= 0 && k < due.length)) throw new RangeError(`chooser picked timer ${k} of ${due.length} due`);
-    for (let i = 0; i < due.length; i++) if (i !== k) this.reinsert(due[i]);
+    // Put back the others with their deadline and their place in the order (`seq`).
+    for (let i = 0; i < due.length; i++) if (i !== k) this.insert(due[i], instant, dueSeqs[i]);
     return due[k];
-  }
-
-  /** Puts back a popped timer with its deadline and its place in the order (`seq`). */
-  private reinsert(t: Timer): void {
-    t.heapIndex = this.heap.length;
-    this.heap.push(t);
-    this.up(t.heapIndex);
   }
 
   remove(t: Timer): boolean {
     const i = t.heapIndex;
-    const h = this.heap;
-    if (i < 0 || h[i] !== t) return false;
-    const last = h.pop()!;
-    if (i < h.length) {
-      h[i] = last;
-      last.heapIndex = i;
-      this.down(i);
-      this.up(last.heapIndex);
-    }
-    t.heapIndex = -1;
+    if (i < 0 || this.heap[i] !== t) return false;
+    this.removeAt(i);
     return true;
   }
 
@@ -98,39 +96,85 @@ export class TimerHeap {
     yield* this.heap;
   }
 
-  private less(a: Timer, b: Timer): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+  private insert(t: Timer, deadline: number, seq: number): void {
+    const i = this.heap.length;
+    if (i === this.keys.length) this.grow();
+    this.heap.push(t);
+    this.up(i, t, deadline, seq);
   }
 
-  private up(i: number): void {
+  /** Takes the entry at `i` out: the last entry fills the hole and sifts to its place. */
+  private removeAt(i: number): void {
     const h = this.heap;
     const t = h[i];
+    const last = h.pop()!;
+    const n = h.length;
+    if (i < n) {
+      const k = this.keys[n];
+      const s = this.seqs[n];
+      // The hole at i takes `last`: down from i, and up if it moved nowhere (a removal from the middle).
+      const j = this.down(i, last, k, s);
+      if (j === i) this.up(i, last, k, s);
+    }
+    t.heapIndex = -1;
+  }
+
+  private grow(): void {
+    const keys = new Float64Array(this.keys.length * 2);
+    const seqs = new Float64Array(this.seqs.length * 2);
+    keys.set(this.keys);
+    seqs.set(this.seqs);
+    this.keys = keys;
+    this.seqs = seqs;
+  }
+
+  /** Places `t` with key (k, s), moving from hole `i` toward the root while it is less than the parent. */
+  private up(i: number, t: Timer, k: number, s: number): void {
+    const h = this.heap;
+    const keys = this.keys;
+    const seqs = this.seqs;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(t, h[p])) break;
-      h[i] = h[p];
-      h[i].heapIndex = i;
+      const pk = keys[p];
+      if (k > pk || (k === pk && s > seqs[p])) break; // not less than the parent (seqs are unique)
+      const moved = h[p];
+      h[i] = moved;
+      moved.heapIndex = i;
+      keys[i] = pk;
+      seqs[i] = seqs[p];
       i = p;
     }
     h[i] = t;
     t.heapIndex = i;
+    keys[i] = k;
+    seqs[i] = s;
   }
 
-  private down(i: number): void {
+  /** Places `t` with key (k, s), moving from hole `i` toward the leaves past every smaller child; returns where it landed. */
+  private down(i: number, t: Timer, k: number, s: number): number {
     const h = this.heap;
+    const keys = this.keys;
+    const seqs = this.seqs;
     const n = h.length;
-    const t = h[i];
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && this.less(h[r], h[l]) ? r : l;
-      if (!this.less(h[c], t)) break;
-      h[i] = h[c];
-      h[i].heapIndex = i;
+      let c = l;
+      if (r < n && (keys[r] < keys[l] || (keys[r] === keys[l] && seqs[r] < seqs[l]))) c = r;
+      const ck = keys[c];
+      if (ck > k || (ck === k && seqs[c] > s)) break; // the smaller child is not less than t
+      const moved = h[c];
+      h[i] = moved;
+      moved.heapIndex = i;
+      keys[i] = ck;
+      seqs[i] = seqs[c];
       i = c;
     }
     h[i] = t;
     t.heapIndex = i;
+    keys[i] = k;
+    seqs[i] = s;
+    return i;
   }
 }

@@ -22,7 +22,7 @@ export class SleepTimer extends Timer implements WaitRecord {
     this.sched.wake(this.task, undefined);
   }
   describe(): string {
-    return `sleep until ${formatMs(this.sched.cyclesToMs(this.deadline))}`;
+    return `sleep until ${formatMs(this.sched.cyclesToMs(this.sched.timers.deadlineOf(this)))}`;
   }
   cancel(): void {
     this.sched.timers.remove(this);

@@ -188,7 +188,7 @@ class TimerCore extends EventSource {
     let e = this.entry;
     const timers = this.sched.timers;
     if (e !== null && e.heapIndex >= 0) {
-      if (want && e.deadline === this.when) return;
+      if (want && timers.deadlineOf(e) === this.when) return;
       timers.remove(e);
     }
     if (want) timers.add((e ??= this.entry = new TimerEntry(this)), this.when);
