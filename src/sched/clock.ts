@@ -14,6 +14,24 @@
  */
 import { describeValue } from "../describe.js";
 
+/**
+ * The initial value of a field that will hold a cycle count: not a number
+ * ("none yet"), and a double. V8 gives an object field that has only held
+ * small integers (below 2³¹ in a 64-bit build) a small-integer
+ * representation; the first cycle count past 2³¹ — 0.72 virtual seconds at
+ * 3 GHz — would turn it into a double field, which deprecates the shape of
+ * every object that has the field (each live one is migrated when next
+ * touched) and deoptimises the code that relied on it. A field that starts as
+ * a double never changes representation. A field that must read 0 at the
+ * start is initialised with this and then set to 0 (a double field stays
+ * one). test/sched/representation.test.ts runs a long workload under
+ * `--trace-generalization` and fails on any such change in the library.
+ */
+export const NO_CYCLES = NaN;
+
+/** A deadline field's "not armed": below every deadline (tests read `when >= 0`), and a double (see NO_CYCLES). */
+export const UNARMED = -Infinity;
+
 /** Checks a virtual delay at the call: a finite number; negative counts as zero. */
 export function checkDelay(what: string, ms: unknown): number {
   if (typeof ms !== "number") {

@@ -54,7 +54,7 @@ import { recordCallChain } from "../coro/call.js";
 import { RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
 import { F_CLASS_MASK } from "../coro/stack.js";
 import { viewsOf, type BufferViews } from "../coro/views.js";
-import { deadlineAfter } from "./clock.js";
+import { deadlineAfter, NO_CYCLES } from "./clock.js";
 import { type CostModel } from "./cost-model.js";
 import { CoroutineHandle, type Coroutine } from "./coroutine.js";
 import type { Chooser } from "./chooser.js";
@@ -272,9 +272,10 @@ export class Scheduler {
   private readonly live: TaskImpl[] = [];
   private unobserved: TaskImpl[] = [];
   private lowLevelLive = 0;
-  private _cycles = 0;
+  /** The clock; double fields from their initialisers, 0 from the constructor on (clock.ts: NO_CYCLES). */
+  private _cycles = NO_CYCLES;
   /** Cycles the clock jumped while nothing ran (busy = _cycles − _idleCycles: a charge is one add). */
-  private _idleCycles = 0;
+  private _idleCycles = NO_CYCLES;
   private nextTaskId = 1;
   /**
    * One-entry caches of spawn's checks, for spawn loops that pass one function and one shared object: the
@@ -306,6 +307,8 @@ export class Scheduler {
   private untilCycles = Infinity;
 
   constructor(config: SchedulerConfig, owner: object) {
+    this._cycles = 0;
+    this._idleCycles = 0;
     this.owner = owner;
     this.memory = config.memory;
     this.name = config.name;

@@ -27,6 +27,7 @@
 import { CoroDefImpl, type ChannelPattern } from "../coro/coro.js";
 import type { Running } from "../coro/context.js";
 import { classIndexOf, CoroStack, StackExt, type CacheHook } from "../coro/stack.js";
+import { NO_CYCLES } from "./clock.js";
 import { running } from "../coro/context.js";
 import type { Operation } from "../coro/operation.js";
 import type { BufferViews } from "../coro/views.js";
@@ -192,8 +193,8 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   /** Intrusive links of the wait queue a plain send/recv parked this task in (owned by that queue). */
   qprev: QueueLink | null = null;
   qnext: QueueLink | null = null;
-  /** Cycle count when the current wait began. */
-  waitSince = 0;
+  /** Cycle count when the current wait began; NO_CYCLES before the first (a double from the start: clock.ts). */
+  waitSince = NO_CYCLES;
   /** Index in the runtime's live list; -1 once finished. */
   liveIndex = -1;
   /**

@@ -18,7 +18,7 @@
  * collectable", made deterministic.
  *
  * Invariants:
- * - `when` is a deadline in cycles of the timer's runtime, or -1 (stopped,
+ * - `when` is a deadline in cycles of the timer's runtime, or UNARMED (stopped,
  *   or spent after its one value was received);
  * - `entry` is in the heap iff `when ≥ 0` and (somebody listens, or it is an
  *   afterFunc timer), and then at deadline `when` (`sync()` restores it after
@@ -38,7 +38,7 @@ import { bug } from "../errors.js";
 import type { RecvResult } from "../chan/channel.js";
 import type { RecvPort } from "../chan/ports.js";
 import { EventSource, recvSourceOf, SourceOp, SourcePort, type SourceResult } from "../chan/source.js";
-import { checkDelay, deadlineAfter, msToCycles } from "../sched/clock.js";
+import { checkDelay, deadlineAfter, msToCycles, NO_CYCLES, UNARMED } from "../sched/clock.js";
 import { currentScheduler } from "../sched/current.js";
 import { Resource } from "../sched/resource.js";
 import { formatMs, resourceResolvers, type Scheduler } from "../sched/scheduler.js";
@@ -99,9 +99,9 @@ class TimerCore extends EventSource {
   readonly ref: TimerRef;
   /** Made the first time the timer must be in the heap: most `timeAfter`s of a select never are. */
   entry: TimerEntry | null = null;
-  when = -1;
-  /** Ticker period in cycles (0 for timers), and in ms for reports. */
-  period = 0;
+  when = UNARMED;
+  /** Ticker period in cycles (NO_CYCLES for timers), and in ms for reports. */
+  period = NO_CYCLES;
   periodMs = 0;
   rest = Rest.Active;
   /** The receive operation of `c` (stateless: one per timer, made at its first use). */
@@ -131,7 +131,7 @@ class TimerCore extends EventSource {
 
   stop(): boolean {
     const active = this.when >= 0;
-    this.when = -1;
+    this.when = UNARMED;
     this.rest = Rest.Stopped;
     this.sync();
     return active;
@@ -159,7 +159,7 @@ class TimerCore extends EventSource {
       const now = this.sched.cycles;
       this.when = when + this.period * (1 + Math.floor((now - when) / this.period));
     } else {
-      this.when = -1;
+      this.when = UNARMED;
       this.rest = Rest.Spent;
     }
     this.sync();
@@ -169,7 +169,7 @@ class TimerCore extends EventSource {
   /** The heap entry fired: the clock reached `when`. */
   fired(): void {
     if (this.kind === Kind.Func) {
-      this.when = -1;
+      this.when = UNARMED;
       this.rest = Rest.Spent;
       this.sched.spawn(this.fn!, []);
       return;

@@ -1,0 +1,39 @@
+/**
+ * No field of the library changes representation when virtual time passes
+ * 2³¹ cycles (0.72 virtual s at 3 GHz; see NO_CYCLES in src/sched/clock.ts).
+ *
+ * A child node runs fixtures/long-run-workload.ts (≈ 3.3 virtual s, every
+ * kind of object that records a cycle count) under `--trace-generalization`,
+ * which prints a line per field whose representation V8 widens; the test
+ * fails on any small-integer → double widening in src/. Sparkplug is off
+ * because V8 11's generalisation tracer cannot print a baseline frame.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const WORKLOAD = fileURLToPath(new URL("./fixtures/long-run-workload.ts", import.meta.url));
+/** `[generalizing]waitSince:s{Any;mutable}->d{Any;mutable} (+3 maps) [~park+24 at file:///…/src/sched/scheduler.ts:1]` */
+const SMI_TO_DOUBLE = /^\[generalizing\]([^:]+):s\{[^}]*\}->d\{.*\bat file:\/\/\S*\/src\/(\S+?):\d+\]$/;
+
+describe("field representations over a long virtual run", () => {
+  it("no small-integer field of the library widens to a double after 2^31 cycles", () => {
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--trace-generalization", "--no-sparkplug", WORKLOAD], {
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 60_000,
+    });
+    expect(child.error, String(child.error)).toBeUndefined();
+    expect(child.status, child.stderr).toBe(0);
+    const lines = child.stdout.split("\n");
+    // The run really crossed the small-integer range, and the tracer really traced.
+    expect(lines.some((l) => l.startsWith("crossed at round"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("[generalizing]"))).toBe(true);
+    const widened = new Set<string>();
+    for (const line of lines) {
+      const m = SMI_TO_DOUBLE.exec(line);
+      if (m !== null) widened.add(`${m[1]} (${m[2]})`);
+    }
+    expect([...widened].sort()).toEqual([]);
+  }, 90_000);
+});
