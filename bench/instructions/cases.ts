@@ -574,6 +574,70 @@ const timers: InstructionCase = {
   missing: { "async-fn": "async functions have no virtual clock; setTimeout would measure libuv's real timers and wall time" },
 };
 
+// ── timers at N pending: is a sleep O(log N) in instructions? ──────────────
+
+/** A sleep of 1 … 1001 virtual ms with µs resolution, scattered by id (Knuth's multiplicative hash), so N coroutines' deadlines are distinct and arrive in random heap order. */
+const scatteredMs = (id: number) => 1 + ((Math.imul(id, 2654435761) >>> 0) % 1_000_000) / 1000;
+
+function* scatteredSleeper(id: number, rounds: number, sleepFor: (ms: number) => Iterable<unknown>, out: { sum: number }): Generator<unknown, void, unknown> {
+  const ms = scatteredMs(id);
+  for (let r = 0; r < rounds; r++) yield* sleepFor(ms) as Generator<unknown, void, unknown>;
+  out.sum += rounds;
+}
+
+/**
+ * N coroutines, each sleeping its own scattered interval `rounds` times: n
+ * operations are n / N rounds. Spawning and finishing the N coroutines is the
+ * same in both points of a subject, so (I(n2) − I(n1)) / (n2 − n1) is the
+ * cost of one sleep with N timers pending, garbage collection of N live
+ * coroutines included.
+ */
+function timersPendingCase(label: string, pending: number, r1: number, r2: number): InstructionCase {
+  const rounds = (n: number) => {
+    if (n % pending !== 0) throw new Error(`timer-pending-${label}: n = ${n} is not a whole number of rounds of ${pending}`);
+    return n / pending;
+  };
+  return {
+    name: `timer-pending-${label}`,
+    op: "sleep",
+    description:
+      `${pending.toLocaleString("en-US")} coroutines, each sleeping its own interval of 1–1001 virtual ms (µs resolution, scattered by id) in a loop, so ${pending.toLocaleString("en-US")} timers are pending: ` +
+      "one op = one timer armed, fired and its coroutine resumed. The warm-up is one round (it crosses 2³¹ cycles).",
+    warmup: pending,
+    n1: pending * r1,
+    n2: pending * r2,
+    expect: (n) => n,
+    subjects: {
+      "cprime-coro": {
+        note: "yield* sleep(ms)",
+        run(n) {
+          const rt = (pendingRuntimes[label] ??= newRuntime(`timer-pending-${label}`));
+          const out = { sum: 0 };
+          const r = rounds(n);
+          for (let i = 0; i < pending; i++) rt.spawn(scatteredSleeper, i, r, sleep, out);
+          rt.run();
+          return out.sum;
+        },
+      },
+      floor: {
+        note: "a binary heap of (deadline, seq) timers on a bare run queue (./floor.ts)",
+        run(n) {
+          const s = new FloorScheduler();
+          const out = { sum: 0 };
+          const r = rounds(n);
+          const floorSleep = (ms: number) => s.sleep(ms);
+          for (let i = 0; i < pending; i++) s.spawn(scatteredSleeper, i, r, floorSleep, out);
+          s.run();
+          return out.sum;
+        },
+      },
+    },
+    missing: { "async-fn": "async functions have no virtual clock" },
+  };
+}
+
+const pendingRuntimes: Record<string, Runtime> = {};
+
 // ── heap alloc + free ──────────────────────────────────────────────────────
 
 const HEAP_BYTES = 16 << 20;
@@ -646,6 +710,10 @@ export const CASES: readonly InstructionCase[] = [
   spawnCase,
   parkWake,
   timers,
+  timersPendingCase("1k", 1_000, 10, 50),
+  timersPendingCase("10k", 10_000, 2, 6),
+  timersPendingCase("100k", 100_000, 1, 3),
+  timersPendingCase("1M", 1_000_000, 1, 2),
   heapCase("4KiB", 4096),
   heapCase("256B", 256),
 ];
