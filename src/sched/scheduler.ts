@@ -64,7 +64,7 @@ import { LevelQueue, RunQueue, type ReadyQueue } from "./run-queue.js";
 import { provenance, Resource } from "./resource.js";
 import { TimerHeap } from "./timers.js";
 import type { WaitRecord } from "./wait.js";
-import { JoinWait, PromiseWait, SleepTimer } from "./waits.js";
+import { JoinWait, PromiseWait, SLEEP_WAIT } from "./waits.js";
 import {
   BLOCKED,
   CANCEL_DELIVERED,
@@ -1142,9 +1142,8 @@ export class Scheduler {
   /** sleep(ms) for the running task. RangeError (nothing parked) past the clock's exact range. */
   sleepFor(t: TaskImpl, ms: number): void {
     const deadline = deadlineAfter("sleep(ms)", this._cycles, this.chooser === null ? ms : this.chooser.jitter(t, ms), this.clockHz);
-    const timer = new SleepTimer(this, t);
-    this.timers.add(timer, deadline);
-    this.park(t, timer);
+    this.timers.add(t, deadline); // the task is its own timer: TaskImpl.fire
+    this.park(t, SLEEP_WAIT);
   }
 
   /**

@@ -16,17 +16,23 @@
  * deterministic. `remove` is O(log n), because select timeouts are usually
  * cancelled long before they fire.
  */
-export abstract class Timer {
+export interface HeapTimer {
   /** Its position in the heap; -1 when not queued. Its deadline is the heap's (TimerHeap.deadlineOf). */
-  heapIndex = -1;
+  heapIndex: number;
   /** Called once when the clock reaches its deadline; the timer has left the heap. */
+  fire(): void;
+}
+
+/** The base of the heap's timers, except a sleeping task, which is its own (TaskImpl.fire). */
+export abstract class Timer implements HeapTimer {
+  heapIndex = -1;
   abstract fire(): void;
 }
 
 const INITIAL_CAPACITY = 16;
 
 export class TimerHeap {
-  private heap: Timer[] = [];
+  private heap: HeapTimer[] = [];
   private keys = new Float64Array(INITIAL_CAPACITY);
   private seqs = new Float64Array(INITIAL_CAPACITY);
   private nextSeq = 0;
@@ -40,22 +46,22 @@ export class TimerHeap {
     return this.keys[0];
   }
 
-  peek(): Timer | undefined {
+  peek(): HeapTimer | undefined {
     return this.heap[0];
   }
 
-  add(t: Timer, deadline: number): void {
+  add(t: HeapTimer, deadline: number): void {
     this.insert(t, deadline, this.nextSeq++);
   }
 
   /** The deadline of queued timer `t`, in cycles; NaN when it is not queued. */
-  deadlineOf(t: Timer): number {
+  deadlineOf(t: HeapTimer): number {
     const i = t.heapIndex;
     return i >= 0 && this.heap[i] === t ? this.keys[i] : NaN;
   }
 
   /** Removes and returns the earliest timer. */
-  pop(): Timer | undefined {
+  pop(): HeapTimer | undefined {
     const h = this.heap;
     if (h.length === 0) return undefined;
     const top = h[0];
@@ -70,9 +76,9 @@ export class TimerHeap {
    * schedule explorer's hook: sched/chooser.ts). The others stay queued with
    * their order, so one firing may still remove another (a select's timeout).
    */
-  popChosen(chooser: { pickTimer(due: number): number }): Timer {
+  popChosen(chooser: { pickTimer(due: number): number }): HeapTimer {
     const instant = this.keys[0];
-    const due: Timer[] = [];
+    const due: HeapTimer[] = [];
     const dueSeqs: number[] = [];
     while (this.heap.length !== 0 && this.keys[0] === instant) {
       dueSeqs.push(this.seqs[0]);
@@ -85,18 +91,18 @@ export class TimerHeap {
     return due[k];
   }
 
-  remove(t: Timer): boolean {
+  remove(t: HeapTimer): boolean {
     const i = t.heapIndex;
     if (i < 0 || this.heap[i] !== t) return false;
     this.removeAt(i);
     return true;
   }
 
-  *[Symbol.iterator](): IterableIterator<Timer> {
+  *[Symbol.iterator](): IterableIterator<HeapTimer> {
     yield* this.heap;
   }
 
-  private insert(t: Timer, deadline: number, seq: number): void {
+  private insert(t: HeapTimer, deadline: number, seq: number): void {
     const i = this.heap.length;
     if (i === this.keys.length) this.grow();
     this.heap.push(t);
@@ -129,7 +135,7 @@ export class TimerHeap {
   }
 
   /** Places `t` with key (k, s), moving from hole `i` toward the root while it is less than the parent. */
-  private up(i: number, t: Timer, k: number, s: number): void {
+  private up(i: number, t: HeapTimer, k: number, s: number): void {
     const h = this.heap;
     const keys = this.keys;
     const seqs = this.seqs;
@@ -151,7 +157,7 @@ export class TimerHeap {
   }
 
   /** Places `t` with key (k, s), moving from hole `i` toward the leaves past every smaller child; returns where it landed. */
-  private down(i: number, t: Timer, k: number, s: number): number {
+  private down(i: number, t: HeapTimer, k: number, s: number): number {
     const h = this.heap;
     const keys = this.keys;
     const seqs = this.seqs;

@@ -5,32 +5,29 @@
  */
 import type { Scheduler } from "./scheduler.js";
 import type { TaskImpl } from "./task.js";
-import { Timer } from "./timers.js";
 import type { WaitRecord } from "./wait.js";
 
-/** A timer that wakes a sleeping task. */
-export class SleepTimer extends Timer implements WaitRecord {
+/**
+ * A sleep: the task itself is the timer in the heap (TaskImpl.fire), so a
+ * sleep allocates no timer that would live, and be promoted, across the
+ * wait. One record serves every sleeping task.
+ */
+class SleepWait implements WaitRecord {
   readonly kind = "sleep";
   readonly endsByItself = true;
-  constructor(
-    private readonly sched: Scheduler,
-    readonly task: TaskImpl,
-  ) {
-    super();
+  describe(t: TaskImpl): string {
+    return `sleep until ${formatMs(t.sched.cyclesToMs(t.sched.timers.deadlineOf(t)))}`;
   }
-  fire(): void {
-    this.sched.wake(this.task, undefined);
-  }
-  describe(): string {
-    return `sleep until ${formatMs(this.sched.cyclesToMs(this.sched.timers.deadlineOf(this)))}`;
-  }
-  cancel(): void {
-    this.sched.timers.remove(this);
+  cancel(t: TaskImpl): void {
+    t.sched.timers.remove(t);
   }
   resources(): readonly object[] {
-    return [];
+    return NO_RESOURCES;
   }
 }
+
+const NO_RESOURCES: readonly object[] = Object.freeze([]);
+export const SLEEP_WAIT: WaitRecord = new SleepWait();
 
 /** A task waiting for another task to finish. */
 export class JoinWait implements WaitRecord {

@@ -4,7 +4,7 @@
  * (docs/DESIGN.md, "Parked memory").
  */
 import { describe, expect, test } from "vitest";
-import { Channel, Runtime } from "../../src/index.js";
+import { Channel, Runtime, sleep } from "../../src/index.js";
 import {
   BLOCKED,
   CANCEL_REQUESTED,
@@ -49,7 +49,7 @@ describe("task flags", () => {
 });
 
 describe("a parked coroutine's JavaScript footprint", () => {
-  test("a task parked in a plain recv has at most 16 fields and no side objects", () => {
+  test("a task parked in a plain recv has at most 17 fields and no side objects", () => {
     const rt = new Runtime();
     const ch = new Channel<number>(0);
     const task = rt.spawn(function* () {
@@ -62,7 +62,7 @@ describe("a parked coroutine's JavaScript footprint", () => {
       // the receiver is deadlocked on purpose: it stays parked
     }
     expect(task.state).toBe("blocked");
-    expect(Object.keys(task).length).toBeLessThanOrEqual(16);
+    expect(Object.keys(task).length).toBeLessThanOrEqual(17);
     expect(task.ext).toBeNull(); // no frames, no chained segments, one channel touched
     expect(task.waitOn).toBe(ch.recvq); // the queue is its wait record: no waiter object
   });
@@ -115,5 +115,37 @@ describe("spawn's one-entry caches (the last generator function, the last plain 
     expect(rt.stats().spawned).toBe(4);
     rt.memory.checkMemory(); // throws on a broken invariant
     expect(rt.stats().memory.micro.used).toBe(0);
+  });
+});
+
+describe("a sleeping coroutine", () => {
+  test("is its own timer: the heap holds the task, and cancelling takes it out", () => {
+    const rt = new Runtime();
+    const log: string[] = [];
+    const sleeper = rt.spawn(function* () {
+      try {
+        yield* sleep(50);
+        log.push("woke");
+      } finally {
+        log.push("finally");
+      }
+    }) as unknown as TaskImpl;
+    const other = rt.spawn(function* () {
+      yield* sleep(100);
+      log.push("other woke");
+    }) as unknown as TaskImpl;
+    rt.run({ until: 10 });
+    const timers = sleeper.sched.timers;
+    expect([...timers]).toEqual(expect.arrayContaining([sleeper, other]));
+    expect(timers.size).toBe(2);
+    expect((timers.deadlineOf(sleeper) / rt.clockHz) * 1000).toBeCloseTo(50, 3); // 50 ms after it started, a few cycles in
+    expect(rt.dump().coroutines.find((c) => c.id === sleeper.id)?.waiting?.on).toBe("sleep until 50 ms");
+    sleeper.cancel();
+    expect(sleeper.heapIndex).toBe(-1);
+    expect([...timers]).toEqual([other]);
+    rt.run();
+    expect(log).toEqual(["finally", "other woke"]);
+    expect(rt.now()).toBeCloseTo(100, 3);
+    expect(timers.size).toBe(0);
   });
 });
