@@ -47,6 +47,8 @@ export interface InstructionCase {
   floorName?: string;
   /** Why a subject is missing. */
   missing?: Partial<Record<SubjectName, string>>;
+  /** For the timers-at-N-pending series: N (run.ts renders the series as its own table). */
+  pending?: number;
 }
 
 const newRuntime = (name: string) => new Runtime({ name, seed: 1 });
@@ -633,6 +635,7 @@ function timersPendingCase(label: string, pending: number, r1: number, r2: numbe
       },
     },
     missing: { "async-fn": "async functions have no virtual clock" },
+    pending,
   };
 }
 

@@ -40,6 +40,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleChild } from "../lib/bundle-child.js";
+import type { InstructionCase } from "./cases.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -154,6 +155,9 @@ function runPoint(child: string, p: Point, dir: string, o: Options): Promise<Poi
   });
 }
 
+/** The cases by name, once cases.js is loaded (after the build: it imports "cprime-coro"). */
+let CASES_BY_NAME = new Map<string, InstructionCase>();
+
 const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US").replace(/,/g, " ");
 
 function fmtPerOp(x: number | null): string {
@@ -208,6 +212,7 @@ async function main(): Promise<number> {
   const child = await bundleChild(path.join(HERE, "child.ts"), dir, ROOT);
   // The cases' metadata comes from the module the child runs (imported after the build: it imports "cprime-coro").
   const { CASES } = await import("./cases.js");
+  CASES_BY_NAME = new Map(CASES.map((c) => [c.name, c]));
 
   const cases = o.renderOnly ? [] : CASES.filter((c) => o.filter.length === 0 || o.filter.some((f) => c.name.includes(f)));
   if (cases.length === 0 && !o.renderOnly) throw new Error(`no case matches ${o.filter.join(", ")}; cases: ${CASES.map((c) => c.name).join(", ")}`);
@@ -433,6 +438,7 @@ function renderMarkdown(r: Report): string {
         `${row.asyncRatio === null ? "—" : `${row.asyncRatio.toFixed(2)}×`} | ${fmtPerOp(row.perOp["proto-handles"] ?? null)} |`,
     );
   }
+  out.push(...renderPendingSeries(r.rows));
   out.push("");
   out.push("## Cases");
   out.push("");
@@ -449,6 +455,40 @@ function renderMarkdown(r: Report): string {
   }
   out.push("");
   return out.join("\n");
+}
+
+/** The timers-at-N-pending cases as one series: is a sleep O(log N) in instructions? */
+function renderPendingSeries(rows: Row[]): string[] {
+  const series = rows
+    .map((row) => ({ row, pending: CASES_BY_NAME.get(row.case)?.pending }))
+    .filter((x): x is { row: Row; pending: number } => x.pending !== undefined)
+    .sort((a, b) => a.pending - b.pending);
+  if (series.length === 0) return [];
+  const out = ["", "## Timers at N pending", ""];
+  out.push(
+    "One sleep (armed, fired, its coroutine resumed) with N timers pending, N coroutines each sleeping its own scattered interval. " +
+      "A binary heap of N timers is log₂ N deep (10 levels at 10³, 20 at 10⁶), so an O(log N) sleep grows by a constant per " +
+      "decade; the counts include the garbage collector's instructions for the N live coroutines. Caution: from 10⁵ on, the two " +
+      "points differ by one or two rounds of N sleeps, and whether a full mark-compact of the N coroutines' heap falls between " +
+      "them moves the figure by thousands of instructions per sleep: those rows measure where the collector ran, not a sleep " +
+      "(docs/performance.md gives repeated runs).",
+  );
+  out.push("");
+  out.push("| pending timers | heap depth | cprime-coro | floor | cprime ÷ floor | cprime-coro, change from the N before | floor, change |");
+  out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  let prev: { ours: number | null; floor: number | null } | null = null;
+  for (const { row, pending } of series) {
+    const ours = row.perOp["cprime-coro"] ?? null;
+    const floor = row.perOp.floor ?? null;
+    const change = (now: number | null, before: number | null | undefined) =>
+      now === null || before === null || before === undefined ? "—" : `${now >= before ? "+" : "−"}${fmtInt(Math.abs(now - before))}`;
+    out.push(
+      `| ${fmtInt(pending)} | ${Math.ceil(Math.log2(pending + 1))} | ${fmtPerOp(ours)} | ${fmtPerOp(floor)} | ${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} | ` +
+        `${change(ours, prev?.ours)} | ${change(floor, prev?.floor)} |`,
+    );
+    prev = { ours, floor };
+  }
+  return out;
 }
 
 main().then(
