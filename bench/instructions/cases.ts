@@ -527,11 +527,24 @@ const parkWake: InstructionCase = {
 
 const TIMER_COROUTINES = 100;
 
-function* sleeper(id: number, rounds: number, sleepFor: (ms: number) => Iterable<unknown>, out: { sum: number }): Generator<unknown, void, unknown> {
-  const ms = 1 + (id % 10);
+/** Sleeps `ms` virtual ms `rounds` times (both timer cases' coroutine, each subject's `sleepFor`), then counts its sleeps into `out`. */
+function* sleeper(ms: number, rounds: number, sleepFor: (ms: number) => Iterable<unknown>, out: { sum: number }): Generator<unknown, void, unknown> {
   for (let r = 0; r < rounds; r++) yield* sleepFor(ms) as Generator<unknown, void, unknown>;
   out.sum += rounds;
 }
+
+/** The timer cases' floor: `coroutines` sleepers of `msOf(i)` on FloorScheduler, `rounds` sleeps each. */
+function floorSleepers(coroutines: number, msOf: (i: number) => number, rounds: number): number {
+  const s = new FloorScheduler();
+  const out = { sum: 0 };
+  const floorSleep = (ms: number) => s.sleep(ms);
+  for (let i = 0; i < coroutines; i++) s.spawn(sleeper, msOf(i), rounds, floorSleep, out);
+  s.run();
+  return out.sum;
+}
+
+/** The timer case's interval: 1–10 virtual ms by id. */
+const shortMs = (id: number) => 1 + (id % 10);
 
 const timers: InstructionCase = {
   name: "timer",
@@ -556,21 +569,14 @@ const timers: InstructionCase = {
           });
           rt.run();
         }
-        for (let i = 0; i < TIMER_COROUTINES; i++) rt.spawn(sleeper, i, n / TIMER_COROUTINES, sleep, out);
+        for (let i = 0; i < TIMER_COROUTINES; i++) rt.spawn(sleeper, shortMs(i), n / TIMER_COROUTINES, sleep, out);
         rt.run();
         return out.sum;
       },
     },
     floor: {
       note: "a binary heap of (deadline, seq) timers on a bare run queue (./floor.ts)",
-      run(n) {
-        const s = new FloorScheduler();
-        const out = { sum: 0 };
-        const floorSleep = (ms: number) => s.sleep(ms);
-        for (let i = 0; i < TIMER_COROUTINES; i++) s.spawn(sleeper, i, n / TIMER_COROUTINES, floorSleep, out);
-        s.run();
-        return out.sum;
-      },
+      run: (n) => floorSleepers(TIMER_COROUTINES, shortMs, n / TIMER_COROUTINES),
     },
   },
   missing: { "async-fn": "async functions have no virtual clock; setTimeout would measure libuv's real timers and wall time" },
@@ -580,12 +586,6 @@ const timers: InstructionCase = {
 
 /** A sleep of 1 … 1001 virtual ms with µs resolution, scattered by id (Knuth's multiplicative hash), so N coroutines' deadlines are distinct and arrive in random heap order. */
 const scatteredMs = (id: number) => 1 + ((Math.imul(id, 2654435761) >>> 0) % 1_000_000) / 1000;
-
-function* scatteredSleeper(id: number, rounds: number, sleepFor: (ms: number) => Iterable<unknown>, out: { sum: number }): Generator<unknown, void, unknown> {
-  const ms = scatteredMs(id);
-  for (let r = 0; r < rounds; r++) yield* sleepFor(ms) as Generator<unknown, void, unknown>;
-  out.sum += rounds;
-}
 
 /**
  * N coroutines, each sleeping its own scattered interval `rounds` times: n
@@ -616,22 +616,14 @@ function timersPendingCase(label: string, pending: number, r1: number, r2: numbe
           const rt = (pendingRuntimes[label] ??= newRuntime(`timer-pending-${label}`));
           const out = { sum: 0 };
           const r = rounds(n);
-          for (let i = 0; i < pending; i++) rt.spawn(scatteredSleeper, i, r, sleep, out);
+          for (let i = 0; i < pending; i++) rt.spawn(sleeper, scatteredMs(i), r, sleep, out);
           rt.run();
           return out.sum;
         },
       },
       floor: {
         note: "a binary heap of (deadline, seq) timers on a bare run queue (./floor.ts)",
-        run(n) {
-          const s = new FloorScheduler();
-          const out = { sum: 0 };
-          const r = rounds(n);
-          const floorSleep = (ms: number) => s.sleep(ms);
-          for (let i = 0; i < pending; i++) s.spawn(scatteredSleeper, i, r, floorSleep, out);
-          s.run();
-          return out.sum;
-        },
+        run: (n) => floorSleepers(pending, scatteredMs, rounds(n)),
       },
     },
     missing: { "async-fn": "async functions have no virtual clock" },

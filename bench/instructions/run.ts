@@ -20,7 +20,7 @@
  * driver runs tsup first unless --no-build): the package as users get it.
  *
  * Options:
- *   --filter a,b     only cases whose name contains a or b
+ *   --filter a,b     only cases whose name contains a or b; =a: only the case named a
  *   --subjects x,y   only these subjects (cprime-coro, floor, async-fn, proto-handles)
  *   --repeat k       measure every point k times (default 1); the doc reports the spread
  *   --repeat-only a  repeat only the cases whose name contains a (the rest once)
@@ -214,7 +214,9 @@ async function main(): Promise<number> {
   const { CASES } = await import("./cases.js");
   CASES_BY_NAME = new Map(CASES.map((c) => [c.name, c]));
 
-  const cases = o.renderOnly ? [] : CASES.filter((c) => o.filter.length === 0 || o.filter.some((f) => c.name.includes(f)));
+  const cases = o.renderOnly
+    ? []
+    : CASES.filter((c) => o.filter.length === 0 || o.filter.some((f) => (f.startsWith("=") ? c.name === f.slice(1) : c.name.includes(f))));
   if (cases.length === 0 && !o.renderOnly) throw new Error(`no case matches ${o.filter.join(", ")}; cases: ${CASES.map((c) => c.name).join(", ")}`);
   const points: Point[] = [];
   for (const c of cases) {
