@@ -19,7 +19,8 @@
  * graph is resolved once), so a running program sees one answer.
  */
 import type { SizeClass } from "../memory/index.js";
-import { SIZE_CLASSES, classForBytes, isSizeClass } from "../memory/size-classes.js";
+import { SIZE_CLASSES, isSizeClass } from "../memory/size-classes.js";
+import { baseClassFor } from "./stack.js";
 import { describeValue, readGuarded } from "../memory/describe.js";
 import { frameClassFor, layoutLocals, type Frame, type FrameBase, type FrameLayout, type LocalType } from "./frame.js";
 
@@ -268,7 +269,7 @@ function finishComponent(component: CoroDefImpl[]): void {
       bounded: !reachesCycle,
       callDepth: reachesCycle ? Infinity : 1 + deepestDepth,
       recursion: reachesCycle,
-      sizeClass: def.sizeHint ?? (maxStackBytes === null ? "large" : classForBytes(maxStackBytes)),
+      sizeClass: def.sizeHint ?? (maxStackBytes === null ? "large" : baseClassFor(maxStackBytes)),
     });
   }
 }

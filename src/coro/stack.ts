@@ -13,7 +13,9 @@
  *   (the "hot split" that made Go and Rust abandon segmented stacks).
  * - `usedBytes` = the sum of the frames on the stack (base end − sp while
  *   there is no `ext`); `highWater` = its maximum.
- * - `ext.floor` is the lowest address of the segment `sp` is in.
+ * - `ext.floor` is the lowest address a frame may use in the segment `sp` is
+ *   in: a chained segment's address, the base's address plus
+ *   SLOT_HEADER_BYTES (the owner's header sits below the frames).
  * - Every segment is an *owned* stack (memory/address-space.ts
  *   `allocOwnedStack`; the base should be one too — the scheduler allocates
  *   it): the public `freeStack` refuses it, so nobody holding a copy of a
@@ -57,6 +59,21 @@ export interface StackOwner extends FrameOwner {
 /** Who charges the cache model for a frame's lines (the scheduler, when `cache` is on). */
 export interface CacheHook {
   touchFrame(addr: number, bytes: number): void;
+}
+
+/**
+ * The first bytes of a stack's base segment belong to its owner, not to
+ * frames: the task keeps its scalar state there (sched/task.ts, `SlotHeader`),
+ * so a parked coroutine carries it in the slot it already has rather than in
+ * the JavaScript heap. Frames grow down from the segment's end and stop above
+ * it; a definition's class is chosen to hold its frames and this header
+ * (`baseClassFor`). 16 keeps frames and the header 8-byte aligned.
+ */
+export const SLOT_HEADER_BYTES = 16;
+
+/** The smallest class whose base segment holds `frameBytes` of frames, the slot header and `guardBytes` of guard. */
+export function baseClassFor(frameBytes: number, guardBytes = 0): SizeClass {
+  return classForBytes(frameBytes + SLOT_HEADER_BYTES + guardBytes);
 }
 
 /** Flag bits the stack owns in `CoroStack.flags` (the task owns bits 0–7 and 10+; see sched/task.ts). */
@@ -153,7 +170,7 @@ export abstract class CoroStack implements StackOwner {
     this.baseAddr = addr;
     this.sp = (addr + bytes) >>> 0;
     if (largeBase !== null) {
-      const ext = this.makeExt(addr, 0);
+      const ext = this.makeExt((addr + SLOT_HEADER_BYTES) >>> 0, 0);
       ext.largeBase = largeBase;
       this.ext = ext;
     }
@@ -172,7 +189,7 @@ export abstract class CoroStack implements StackOwner {
 
   /** The cold state, allocated on first use. */
   extOf(): StackExt {
-    return (this.ext ??= this.makeExt(this.baseAddr, (this.baseEnd - this.sp) >>> 0));
+    return (this.ext ??= this.makeExt((this.baseAddr + SLOT_HEADER_BYTES) >>> 0, (this.baseEnd - this.sp) >>> 0));
   }
 
   get sizeClass(): SizeClass {
@@ -258,7 +275,7 @@ export abstract class CoroStack implements StackOwner {
 
   /**
    * Writes a plain generator's header-only first frame (no JavaScript object).
-   * The base slot always holds it: no class is smaller than a header.
+   * The base slot always holds it: no class is smaller than a header and the slot header.
    */
   pushHeaderOnly(): void {
     const addr = (this.sp - FRAME_HEADER_BYTES) >>> 0;
@@ -320,7 +337,7 @@ export abstract class CoroStack implements StackOwner {
     if (frame.$$enteredSegment) {
       const chain = ext.chain!;
       chain.pop();
-      ext.floor = this.segmentAt(chain[chain.length - 1]).addr;
+      ext.floor = this.floorOf(chain[chain.length - 1]);
     }
   }
 
@@ -430,7 +447,7 @@ export abstract class CoroStack implements StackOwner {
   private enterSegment(ext: StackExt, frameBytes: number, what: string): void {
     const chain = ext.chain ?? [0];
     const cur = this.segmentAt(chain[chain.length - 1]);
-    const left = (this.sp - cur.addr) >>> 0;
+    const left = (this.sp - this.floorOf(chain[chain.length - 1])) >>> 0;
     if (this.overflow === "error") {
       throw new StackOverflowError(
         `stack overflow in coroutine #${this.id} ${this.name}: frame of "${what}" needs ${frameBytes} bytes, ` +
@@ -455,8 +472,13 @@ export abstract class CoroStack implements StackOwner {
     }
     chain.push(pick);
     const seg = this.segmentAt(pick);
-    ext.floor = seg.addr;
+    ext.floor = this.floorOf(pick);
     this.sp = (seg.addr + seg.bytes) >>> 0;
+  }
+
+  /** The lowest address a frame may use in segment `i` (the base's slot header is not for frames). */
+  private floorOf(i: number): number {
+    return i === 0 ? (this.baseAddr + SLOT_HEADER_BYTES) >>> 0 : this.ext!.chained![i - 1].addr;
   }
 
   private segmentAt(i: number): StackRef {

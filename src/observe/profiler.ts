@@ -27,7 +27,8 @@
  * one-entry cache lets a run of one definition's coroutines skip the map).
  */
 import type { SizeClass, StackRef } from "../memory/index.js";
-import { classForBytes, largerSizeClass, sizeClassIndex } from "../memory/size-classes.js";
+import { largerSizeClass, sizeClassIndex } from "../memory/size-classes.js";
+import { baseClassFor } from "../coro/stack.js";
 import { checkProfileData, type ProfileData, type ProfileEntry } from "../sched/profile-data.js";
 import { CHANNEL_PATTERNS, type ChannelPattern } from "../coro/coro.js";
 import type { Scheduler } from "../sched/scheduler.js";
@@ -195,7 +196,7 @@ function toEntry(r: DefinitionRecord): ProfiledDefinition {
     name: r.name,
     predictedClass: r.predictedClass,
     appliedClass: r.appliedClass,
-    recommendedClass: largerSizeClass(r.predictedClass, classForBytes(r.highWater)),
+    recommendedClass: largerSizeClass(r.predictedClass, baseClassFor(r.highWater)),
     predictedBytes: r.predictedBytes,
     frameBytes: r.frameBytes,
     observedHighWater: r.highWater,
@@ -241,7 +242,7 @@ export function profileFeedback(profile: ProfileData): ProfileFeedback {
         recommendedClass: e.recommendedClass,
       });
     }
-    const needed = classForBytes(observed);
+    const needed = baseClassFor(observed);
     if (e.spawns > 0 && e.migrations === 0 && sizeClassIndex(e.predictedClass) > sizeClassIndex(needed)) {
       feedback.overestimated.push({
         name: e.name,

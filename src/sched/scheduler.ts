@@ -46,13 +46,13 @@ import { bug, CancelledError, DeadlockError, Interrupt, LeftoverError } from "..
 import { describeValue } from "../describe.js";
 import { AddressSpace, DEFAULT_LARGE_STACK_BYTES, type SizeClass, type StackRef, type MemoryStats } from "../memory/index.js";
 import { allocAffinityStack, allocOwnedSlot, allocOwnedStack } from "../memory/address-space.js";
-import { LARGE_CLASS_INDEX, POOL_SLOT_BYTES, SIZE_CLASS_BY_INDEX, classForBytes, largerSizeClass, sizeClassIndex } from "../memory/size-classes.js";
+import { LARGE_CLASS_INDEX, POOL_SLOT_BYTES, SIZE_CLASS_BY_INDEX, largerSizeClass, sizeClassIndex } from "../memory/size-classes.js";
 import { CacheSim, type CacheConfig } from "../memory/cache-sim.js";
 import { CHANNEL_PATTERNS, CoroDefImpl, isGeneratorFunction, type ChannelPattern, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { mixedCopiesMessage, otherCopyRunning, running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
 import { RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
-import { F_CLASS_MASK } from "../coro/stack.js";
+import { F_CLASS_MASK, SLOT_HEADER_BYTES, baseClassFor } from "../coro/stack.js";
 import { viewsOf, type BufferViews } from "../coro/views.js";
 import { deadlineAfter, NO_CYCLES } from "./clock.js";
 import { type CostModel } from "./cost-model.js";
@@ -83,6 +83,7 @@ import {
   READY,
   RETURN_SIGNAL,
   RUNNING,
+  SlotHeader,
   TaskExt,
   TaskImpl,
   type TaskOwner,
@@ -537,12 +538,12 @@ export class Scheduler {
     } else if (CoroDefImpl.isDef(fn)) {
       def = fn as CoroDefImpl<A, R>;
       sizeClass = this.classFor(def as CoroDefImpl);
-      // A guarded slot holds its guard too: the class must fit the stack plus the guard.
+      // A guarded slot holds its guard too: the class must fit the stack, the slot header and the guard.
       if (this.guardCycles >= 0 && sizeClass !== "large")
-        sizeClass = largerSizeClass(sizeClass, classForBytes((def.metadata.maxStackBytes ?? def.layout.frameBytes) + this.memory.guardBytes));
+        sizeClass = largerSizeClass(sizeClass, baseClassFor(def.metadata.maxStackBytes ?? def.layout.frameBytes, this.memory.guardBytes));
       if (sizeClass === "large") {
         const m = def.metadata.maxStackBytes;
-        bytes = Math.max(DEFAULT_LARGE_STACK_BYTES, m === null ? 0 : (m + 15) & ~15);
+        bytes = Math.max(DEFAULT_LARGE_STACK_BYTES, m === null ? 0 : (m + SLOT_HEADER_BYTES + 15) & ~15);
       }
     } else if (isGeneratorFunction(fn)) {
       sizeClass = "micro";
@@ -1079,7 +1080,7 @@ export class Scheduler {
   park(t: TaskImpl, wait: WaitRecord): void {
     t.flags = (t.flags & ~Flag.State) | Flag.Blocked;
     t.waitOn = wait;
-    t.waitSince = this._cycles;
+    this.views.f64[(t.baseAddr + SlotHeader.WaitSince) >>> 3] = this._cycles;
   }
 
   /** Makes a BLOCKED task ready with `value` as its operation's result. */

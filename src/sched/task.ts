@@ -26,7 +26,7 @@
  */
 import { CoroDefImpl, type ChannelPattern } from "../coro/coro.js";
 import type { Running } from "../coro/context.js";
-import { classIndexOf, CoroStack, StackExt, type CacheHook } from "../coro/stack.js";
+import { classIndexOf, CoroStack, SLOT_HEADER_BYTES, StackExt, type CacheHook } from "../coro/stack.js";
 import { NO_CYCLES } from "./clock.js";
 import type { HeapTimer } from "./timers.js";
 import { running } from "../coro/context.js";
@@ -36,6 +36,7 @@ import type { AddressSpace, SizeClass, StackRef } from "../memory/index.js";
 import type { QueueLink, WaitRecord } from "./wait.js";
 import type { Resource } from "./resource.js";
 import type { Scheduler } from "./scheduler.js";
+import { bug } from "../errors.js";
 
 export const READY = 0;
 export const RUNNING = 1;
@@ -87,6 +88,21 @@ export interface Task<R = unknown> {
    */
   interrupt(reason?: unknown): boolean;
 }
+
+/**
+ * The task's scalars in the first bytes of its base slot (coro/stack.ts
+ * SLOT_HEADER_BYTES), as byte offsets from the slot's address: what only
+ * reports read, so a parked coroutine carries them in memory it already has
+ * instead of as object fields (a double field would be a 16-byte box besides).
+ */
+export const enum SlotHeader {
+  /** f64: the cycle count when the current wait began. */
+  WaitSince = 0,
+  /** u32: the spawner's task id. */
+  ParentId = 8,
+  End = 12,
+}
+if ((SlotHeader.End as number) > SLOT_HEADER_BYTES) bug(`task.ts: the slot header needs ${SlotHeader.End} bytes, coro/stack.ts reserves ${SLOT_HEADER_BYTES}`);
 
 /** Cancellation progress. */
 export const CANCEL_NONE = 0;
@@ -180,11 +196,13 @@ export class TaskExt extends StackExt {
  * A scheduled coroutine: it is its own stack (CoroStack) and, for a plain
  * send or recv, its own channel waiter (`qprev`/`qnext`).
  *
- * Seventeen fields in all, with the stack's: a parked coroutine is ~160 bytes
+ * Fifteen fields in all, with the stack's: a parked coroutine is 144 bytes
  * of JavaScript object besides its generator. Small states are bits of
  * `flags`; one field, `resume`, carries whatever the task's current phase
  * needs — the value or error its waker hands over, the value it offers while
  * parked in a channel's send queue, its result or error once finished.
+ * Scalars that only reports read live in the slot header (`SlotHeader`):
+ * readable while the task is live, its slot's after it ends.
  */
 export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running, HeapTimer {
   gen!: Generator<unknown, R, unknown>;
@@ -194,8 +212,6 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   /** Intrusive links of the wait queue a plain send/recv parked this task in (owned by that queue). */
   qprev: QueueLink | null = null;
   qnext: QueueLink | null = null;
-  /** Cycle count when the current wait began; NO_CYCLES before the first (a double from the start: clock.ts). */
-  waitSince = NO_CYCLES;
   /** Index in the runtime's live list; -1 once finished. */
   liveIndex = -1;
   /** Its place in the timer heap while it sleeps (a sleeping task is its own timer, see `fire`); -1 otherwise. */
@@ -211,8 +227,8 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
   constructor(
     readonly sched: Scheduler,
     readonly id: number,
-    /** The id of the task that spawned it; 0 when spawned from outside every coroutine. */
-    readonly parentId: number,
+    /** The id of the task that spawned it; 0 when spawned from outside every coroutine (kept in the slot header). */
+    parentId: number,
     /** The definition, or the spawned generator function (its name is read lazily). */
     readonly origin: CoroDefImpl | { readonly name: string },
     /** Its first stack segment (see CoroStack's constructor). */
@@ -222,6 +238,19 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
     largeBase: StackRef | null,
   ) {
     super(classIndex, addr, bytes, largeBase);
+    const views = sched.views;
+    views.f64[(addr + SlotHeader.WaitSince) >>> 3] = NO_CYCLES;
+    views.u32[(addr + SlotHeader.ParentId) >>> 2] = parentId;
+  }
+
+  /** Cycle count when the current wait began; NO_CYCLES before the first. Read while the task is live (its slot's after). */
+  get waitSince(): number {
+    return this.sched.views.f64[(this.baseAddr + SlotHeader.WaitSince) >>> 3];
+  }
+
+  /** The id of the task that spawned it; 0 when spawned from outside every coroutine. Read while the task is live. */
+  get parentId(): number {
+    return this.sched.views.u32[(this.baseAddr + SlotHeader.ParentId) >>> 2];
   }
 
   protected override makeExt(floor: number, usedBytes: number): TaskExt {

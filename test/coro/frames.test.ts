@@ -298,7 +298,7 @@ describe("stack overflow", () => {
     rt.run();
     expect(t.state).toBe("done");
     expect(err).toBeInstanceOf(StackOverflowError);
-    expect((err as Error).message).toMatch(/coroutine #1 guarded: frame of "fat" needs 320 bytes, 240 bytes are left in its 256-byte micro stack/);
+    expect((err as Error).message).toMatch(/coroutine #1 guarded: frame of "fat" needs 320 bytes, 224 bytes are left in its 256-byte micro stack/);
     expect(rt.stats().migrations).toBe(0);
   });
 

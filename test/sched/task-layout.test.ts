@@ -49,7 +49,7 @@ describe("task flags", () => {
 });
 
 describe("a parked coroutine's JavaScript footprint", () => {
-  test("a task parked in a plain recv has at most 17 fields and no side objects", () => {
+  test("a task parked in a plain recv has at most 15 fields and no side objects", () => {
     const rt = new Runtime();
     const ch = new Channel<number>(0);
     const task = rt.spawn(function* () {
@@ -62,7 +62,7 @@ describe("a parked coroutine's JavaScript footprint", () => {
       // the receiver is deadlocked on purpose: it stays parked
     }
     expect(task.state).toBe("blocked");
-    expect(Object.keys(task).length).toBeLessThanOrEqual(17);
+    expect(Object.keys(task).length).toBeLessThanOrEqual(15);
     expect(task.ext).toBeNull(); // no frames, no chained segments, one channel touched
     expect(task.waitOn).toBe(ch.recvq); // the queue is its wait record: no waiter object
   });

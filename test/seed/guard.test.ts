@@ -100,7 +100,7 @@ describe("guard: true", () => {
 
   it("a definition whose frame fits a micro slot but not slot less guard is given the next class, not a migration", () => {
     const rt = new Runtime({ guard: true });
-    const big = coro({ name: "big", locals: { buf: bytes(232) } }, function* () {
+    const big = coro({ name: "big", locals: { buf: bytes(216) } }, function* () {
       yield* yieldNow();
     });
     expect(big.metadata.sizeClass).toBe("micro");
