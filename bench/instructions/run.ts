@@ -406,7 +406,7 @@ function renderMarkdown(r: Report): string {
   );
   out.push("");
   out.push(
-    `- Command: \`${r.command}\` (${r.seconds.toFixed(0)} s of measuring in all)${r.mergedFrom ? ", merging the runs below (same machine, same flags, same build)" : ""}`,
+    `- Command: \`${r.command}\` (${r.seconds.toFixed(0)} s of measuring in all)${r.mergedFrom ? ", merging the runs below (same flags; each figure is from the latest run that measured its case and subject, the machine below is the latest run's)" : ""}`,
   );
   for (const c of r.mergedFrom ?? []) out.push(`  - \`${c}\``);
   out.push(`- Each point: \`valgrind --tool=callgrind node ${r.nodeFlags.join(" ")} <bundled child> <case> <subject> <n>\``);
