@@ -275,7 +275,7 @@ export abstract class CoroStack implements StackOwner {
 
   /**
    * Writes a plain generator's header-only first frame (no JavaScript object).
-   * The base slot always holds it: no class is smaller than a header and the slot header.
+   * The base slot always holds it: no class is smaller than a frame header plus the slot header.
    */
   pushHeaderOnly(): void {
     const addr = (this.sp - FRAME_HEADER_BYTES) >>> 0;
