@@ -103,7 +103,7 @@ function check(entries: Entry[]): void {
   for (const i of parked) {
     const c = byId.get(ctx.ids[i]);
     expect(c, `entry ${i}`).toBeDefined();
-    // The tree parent is the spawner's id unless that ended (then it is still the spawner's id: the dump keeps ids).
+    // No scopes here, so the tree parent is the spawner's id, whether or not the spawner has ended since.
     expect(c!.parent, `entry ${i} parent`).toBe(parentId(i));
     expect(c!.waiting?.sinceMs, `entry ${i} wait start`).toBeCloseTo(ctx.parkedAt[i], 4);
   }
