@@ -7,8 +7,9 @@
 import { describeValue } from "../describe.js";
 import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
 import { checkDelay } from "./clock.js";
+import { running } from "../coro/context.js";
 import { currentTaskOrThrow } from "./scheduler.js";
-import { takeResumeValue } from "./task.js";
+import { takeResumeValue, type TaskImpl } from "./task.js";
 
 const YIELD_NOW: Operation<void> & Iterator<unknown, void, unknown> & { readonly done: typeof DONE_VOID; readonly suspended: typeof SUSPENDED } = {
   // The shared results ride on the object: `this.done` is a register-relative
@@ -37,8 +38,14 @@ export function yieldNow(): Operation<void> {
 
 class SleepOp implements Operation<void>, Iterator<unknown, void, unknown> {
   constructor(private readonly ms: number) {}
-  [Symbol.iterator](): this {
-    return this;
+  /** The running runtime's long-lived iterator when it is free, else this op itself (see SleepIterator in scheduler.ts). */
+  [Symbol.iterator](): Iterator<unknown, void, unknown> {
+    const t = running.current as TaskImpl | null;
+    if (t === null || !t.scheduled) return this;
+    const carrier = t.sched.sleepIterator;
+    if (carrier.ms >= 0) return this; // taken and not yet started: a second take gets its own
+    carrier.ms = this.ms;
+    return carrier;
   }
   next(x?: unknown): IteratorResult<unknown, void> {
     if (x !== undefined) return DONE_VOID; // the resume (RESUME): see coro/operation.ts

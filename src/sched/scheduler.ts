@@ -51,7 +51,7 @@ import { CacheSim, type CacheConfig } from "../memory/cache-sim.js";
 import { CHANNEL_PATTERNS, CoroDefImpl, isGeneratorFunction, type ChannelPattern, type CoroDef, type CoroFn } from "../coro/coro.js";
 import { mixedCopiesMessage, otherCopyRunning, running } from "../coro/context.js";
 import { recordCallChain } from "../coro/call.js";
-import { RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
+import { DONE_VOID, RESUME, SUSPEND, SUSPENDED, type Operation } from "../coro/operation.js";
 import { F_CLASS_MASK, SLOT_HEADER_BYTES, baseClassFor } from "../coro/stack.js";
 import { viewsOf, type BufferViews } from "../coro/views.js";
 import { deadlineAfter, NO_CYCLES } from "./clock.js";
@@ -232,6 +232,8 @@ export class Scheduler {
    * explorer's hook. Null keeps each decision point to one check.
    */
   chooser: Chooser | null = null;
+  /** The iterator every `yield* sleep(ms)` of this runtime holds while it sleeps (SleepIterator below). */
+  readonly sleepIterator = new SleepIterator();
   /** Called when the clock is about to jump to a timer (everything runnable has run): the leak watch. */
   beforeClockJump: (() => void) | null = null;
   /** The wait-for cycles among blocked tasks, for the DeadlockError of a full deadlock (set by the facade: observe/ finds them). */
@@ -1529,6 +1531,40 @@ export function resourceOf(a: object): Resource | null {
   }
   return null;
 }
+
+/**
+ * The iterator `yield* sleep(ms)` holds while the coroutine sleeps: one per
+ * runtime, long-lived, so nothing allocated for a sleep outlives its start. A
+ * SleepOp held across the wait survives the scavenges that run meanwhile and
+ * is promoted, one old-space object per sleep, for the mark-compacts to trace
+ * and free (at 10⁶ sleeping coroutines that was half the scavenge time of the
+ * sleeping phase). It carries a delay only from the take to its first
+ * `next()`, which starts the sleep: after that nothing of it is per-sleep
+ * (the resume and a thrown cancellation need no state), so every sleeping
+ * coroutine of the runtime may hold it at once. While it is taken and not
+ * started, a take gets the op itself, so an iterator taken now and driven
+ * later keeps its own delay.
+ */
+export class SleepIterator implements Iterator<unknown, void, unknown> {
+  /** The taken delay (delays are ≥ 0); −1 while free. */
+  ms = -1;
+  next(x?: unknown): IteratorResult<unknown, void> {
+    if (x !== undefined) return DONE_VOID; // the resume (RESUME)
+    // First the checks every operation makes (inside a running coroutine, not iterated by hand): refused,
+    // the carrier stays taken and keeps its delay.
+    const t = currentTaskOrThrow("sleep()");
+    const ms = this.ms;
+    if (ms < 0) throw new TypeError(REDRIVEN);
+    this.ms = -1;
+    t.sched.sleepFor(t, ms);
+    return SUSPENDED;
+  }
+  throw(e: unknown): IteratorResult<unknown, void> {
+    throw e;
+  }
+}
+
+const REDRIVEN = "sleep(): this sleep has already started; its iterator was driven again by hand (use yield* sleep(ms), which starts it once)";
 
 /**
  * The running scheduled task, for an operation starting now; a TypeError that
