@@ -1,5 +1,5 @@
 /**
- * Timers: an indexed binary min-heap of deadlines in cycles.
+ * Timers: an indexed 4-ary min-heap of deadlines in cycles.
  *
  * The keys the heap compares — each entry's (deadline, seq) — live in two
  * Float64Arrays beside the array of timers, in heap order: a sift reads
@@ -8,6 +8,11 @@
  * pending timers that is what keeps a sift's cost in its depth, not in cache
  * misses. The timer objects are touched only to move them and to update
  * their `heapIndex`.
+ *
+ * Four children per node, as Go's runtime timer heap has: half a binary
+ * heap's depth, so a sift moves half as many timers (each move writes the
+ * moved timer's `heapIndex`, an object somewhere in the heap) and a pop's
+ * four child keys sit side by side in one cache line of each key array.
  *
  * Invariants: every entry's `heapIndex` is its position in `heap` (-1 when not
  * queued), and `keys[i]`/`seqs[i]` are the deadline and seq of `heap[i]`; a
@@ -30,6 +35,18 @@ export abstract class Timer implements HeapTimer {
 }
 
 const INITIAL_CAPACITY = 16;
+
+/** Children per node: entry i's are ARITY·i + 1 … ARITY·i + ARITY, its parent ⌊(i − 1) / ARITY⌋. */
+const enum HeapShape {
+  Arity = 4,
+  /** log2(Arity): a child index is (i << Shift) + 1 + k, a parent (i − 1) >> Shift. */
+  Shift = 2,
+}
+
+/** The parent of entry `i` > 0 (for validators). */
+export function heapParent(i: number): number {
+  return (i - 1) >> HeapShape.Shift;
+}
 
 export class TimerHeap {
   private heap: HeapTimer[] = [];
@@ -140,7 +157,7 @@ export class TimerHeap {
     const keys = this.keys;
     const seqs = this.seqs;
     while (i > 0) {
-      const p = (i - 1) >> 1;
+      const p = (i - 1) >> HeapShape.Shift;
       const pk = keys[p];
       if (k > pk || (k === pk && s > seqs[p])) break; // not less than the parent (seqs are unique)
       const moved = h[p];
@@ -163,12 +180,19 @@ export class TimerHeap {
     const seqs = this.seqs;
     const n = h.length;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && (keys[r] < keys[l] || (keys[r] === keys[l] && seqs[r] < seqs[l]))) c = r;
-      const ck = keys[c];
+      const first = (i << HeapShape.Shift) + 1;
+      if (first >= n) break;
+      // The smallest of the (up to Arity) children.
+      const end = first + HeapShape.Arity < n ? first + HeapShape.Arity : n;
+      let c = first;
+      let ck = keys[first];
+      for (let j = first + 1; j < end; j++) {
+        const jk = keys[j];
+        if (jk < ck || (jk === ck && seqs[j] < seqs[c])) {
+          c = j;
+          ck = jk;
+        }
+      }
       if (ck > k || (ck === k && seqs[c] > s)) break; // the smaller child is not less than t
       const moved = h[c];
       h[i] = moved;

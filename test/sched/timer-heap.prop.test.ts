@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { Timer, TimerHeap } from "../../src/sched/timers.js";
+import { Timer, TimerHeap, heapParent } from "../../src/sched/timers.js";
 import { runs } from "../support/fc.js";
 
 class T extends Timer {
@@ -41,7 +41,7 @@ function validate(heap: TimerHeap, model: { t: T; deadline: number; seq: number 
     expect(t.heapIndex).toBe(i);
     expect(heap.deadlineOf(t)).toBe(bySeq.get(t)!.deadline);
     if (i > 0) {
-      const p = bySeq.get(entries[(i - 1) >> 1])!;
+      const p = bySeq.get(entries[heapParent(i)])!;
       const c = bySeq.get(t)!;
       expect(p.deadline < c.deadline || (p.deadline === c.deadline && p.seq < c.seq)).toBe(true);
     }
