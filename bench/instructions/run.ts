@@ -7,7 +7,15 @@
  * --random-seed=1` process. A process runs the case's warm-up, then n
  * operations; the figure is (I(n2) − I(n1)) / (n2 − n1), which cancels
  * start-up, module loading, JIT tier-up and the warm-up. Garbage collection
- * stays in: it is part of what an operation costs.
+ * stays in: it is part of what an operation costs. What the JIT compilers
+ * execute does not: I is the process's count less the inclusive count of
+ * their compile jobs (COMPILER_JOBS, read with `callgrind_annotate
+ * --inclusive=yes`), because a recompilation — a deopt late in the run, a
+ * function first hot between n1 and n2 — falls between the two points or
+ * not by accident of the workload, and moved a per-sleep figure by 1 000
+ * instructions between two builds whose code differed by one loop. The
+ * report gives the excluded compile instructions per operation beside each
+ * figure.
  *
  * Why instructions: on a 2-core machine shared with other work, wall time
  * drifts by tens of percent; an instruction count of a single-threaded,
@@ -120,9 +128,40 @@ interface Point {
   subject: SubjectName;
   n: number;
   rep: number;
+  /** The process's count less `compiler`. */
   instructions: number | null;
+  /** What the JIT compilers' jobs executed (COMPILER_JOBS, inclusive). */
+  compiler: number | null;
   seconds: number;
   error?: string;
+}
+
+/**
+ * The compile jobs of V8 11's three compilers, one entry point each (their
+ * inclusive counts do not contain one another): TurboFan's optimizing job,
+ * Sparkplug's code generation, Ignition's bytecode job. A line of
+ * `callgrind_annotate --inclusive=yes` names the function, then its argument
+ * list; a recursive entry (`'2`) is already inside the outer one.
+ */
+const COMPILER_JOBS = [
+  "v8::internal::compiler::PipelineCompilationJob::ExecuteJobImpl(",
+  "v8::internal::baseline::BaselineCompiler::GenerateCode(",
+  "v8::internal::interpreter::InterpreterCompilationJob::ExecuteJobImpl(",
+];
+
+/** The inclusive instructions of COMPILER_JOBS in a callgrind output; null if callgrind_annotate fails. */
+function compilerInstructions(callgrindOut: string): number | null {
+  const ann = spawnSync("callgrind_annotate", ["--inclusive=yes", "--threshold=100", callgrindOut], { encoding: "utf8", maxBuffer: 1 << 30 });
+  if (ann.status !== 0) return null;
+  let sum = 0;
+  for (const line of ann.stdout.split("\n")) {
+    const m = /^\s*([\d,]+) .*?:(\S.*)$/.exec(line);
+    if (m === null) continue;
+    const fn = m[2];
+    if (/\)'\d+ \[/.test(fn)) continue;
+    if (COMPILER_JOBS.some((job) => fn.startsWith(job))) sum += Number(m[1].replace(/,/g, ""));
+  }
+  return sum;
 }
 
 function runPoint(child: string, p: Point, dir: string, o: Options): Promise<Point> {
@@ -145,7 +184,11 @@ function runPoint(child: string, p: Point, dir: string, o: Options): Promise<Poi
             .filter((l) => !l.startsWith("=="))
             .join(" ") + stdout
         ).slice(0, 400)}`;
-      } else p.instructions = Number(m[1]);
+      } else {
+        p.compiler = compilerInstructions(out);
+        if (p.compiler === null) p.error = "callgrind_annotate failed on the output";
+        else p.instructions = Number(m[1]) - p.compiler;
+      }
       if (o.annotate !== null && p.error === undefined) {
         const ann = spawnSync("callgrind_annotate", ["--inclusive=no", "--threshold=99.9", out], { encoding: "utf8", maxBuffer: 256 << 20 });
         writeFileSync(path.join(o.annotate, `${path.basename(out)}.txt`), ann.stdout);
@@ -191,7 +234,10 @@ interface Row {
   perOp: Partial<Record<SubjectName, number | null>>;
   /** Largest |difference| between repeats of one point, in instructions per op. */
   spreadPerOp: Partial<Record<SubjectName, number | null>>;
-  raw: Partial<Record<SubjectName, { n1: number[]; n2: number[] }>>;
+  /** The JIT compilers' instructions per op, left out of perOp (absent in reports from before they were). */
+  compilerPerOp?: Partial<Record<SubjectName, number | null>>;
+  /** Counts without the compilers, and the compilers' (`compiler`, absent in reports from before they were counted). */
+  raw: Partial<Record<SubjectName, { n1: number[]; n2: number[]; compiler?: { n1: number[]; n2: number[] } }>>;
   notes: Partial<Record<SubjectName, string>>;
   missing: Partial<Record<SubjectName, string>>;
   ratio: number | null;
@@ -224,7 +270,7 @@ async function main(): Promise<number> {
       if (c.subjects[s] === undefined) continue;
       const repeat = o.repeatOnly.length === 0 || o.repeatOnly.some((f) => c.name.includes(f)) ? o.repeat : 1;
       for (let rep = 0; rep < repeat; rep++)
-        for (const n of [c.n1, c.n2]) points.push({ caseName: c.name, subject: s, n, rep, instructions: null, seconds: 0 });
+        for (const n of [c.n1, c.n2]) points.push({ caseName: c.name, subject: s, n, rep, instructions: null, compiler: null, seconds: 0 });
     }
   }
   const m = machine();
@@ -259,6 +305,7 @@ async function main(): Promise<number> {
       floorName: c.floorName ?? "floor",
       perOp: {},
       spreadPerOp: {},
+      compilerPerOp: {},
       raw: {},
       notes: {},
       missing: { ...c.missing },
@@ -270,19 +317,22 @@ async function main(): Promise<number> {
       if (subject === undefined) continue;
       row.notes[s] = subject.note;
       const mine = points.filter((p) => p.caseName === c.name && p.subject === s);
-      const at = (n: number) => mine.filter((p) => p.n === n).map((p) => p.instructions);
+      const at = (n: number) => mine.filter((p) => p.n === n);
       const a = at(c.n1);
       const b = at(c.n2);
-      if (a.some((x) => x === null) || b.some((x) => x === null)) {
+      if ([...a, ...b].some((p) => p.instructions === null || p.compiler === null)) {
         row.perOp[s] = null;
         continue;
       }
-      const a1 = a as number[];
-      const b1 = b as number[];
-      row.raw[s] = { n1: a1, n2: b1 };
+      const a1 = a.map((p) => p.instructions!);
+      const b1 = b.map((p) => p.instructions!);
+      const ca = a.map((p) => p.compiler!);
+      const cb = b.map((p) => p.compiler!);
+      row.raw[s] = { n1: a1, n2: b1, compiler: { n1: ca, n2: cb } };
       const d = c.n2 - c.n1;
       const perOps = a1.map((x, i) => (b1[i] - x) / d);
       row.perOp[s] = perOps[0];
+      row.compilerPerOp![s] = (cb[0] - ca[0]) / d;
       row.spreadPerOp[s] = perOps.length > 1 ? Math.max(...perOps) - Math.min(...perOps) : null;
     }
     ratios(row);
@@ -323,6 +373,7 @@ async function main(): Promise<number> {
         if (now.perOp[s] !== undefined || was.perOp[s] === undefined) continue;
         now.perOp[s] = was.perOp[s];
         now.spreadPerOp[s] = was.spreadPerOp[s];
+        if (was.compilerPerOp?.[s] !== undefined) (now.compilerPerOp ??= {})[s] = was.compilerPerOp[s];
         if (was.raw[s] !== undefined) now.raw[s] = was.raw[s];
         if (was.notes[s] !== undefined) now.notes[s] = was.notes[s];
       }
@@ -362,11 +413,12 @@ function ratios(row: Row): void {
 }
 
 function renderText(rows: Row[]): string {
-  const head = ["case", "op", "cprime-coro", "floor", "× floor", "target", "async-fn", "× async", "proto-handles"];
+  const head = ["case", "op", "cprime-coro", "(JIT, left out)", "floor", "× floor", "target", "async-fn", "× async", "proto-handles"];
   const body = rows.map((r) => [
     r.case,
     r.op,
     fmtPerOp(r.perOp["cprime-coro"] ?? null),
+    fmtPerOp(r.compilerPerOp?.["cprime-coro"] ?? null),
     fmtPerOp(r.perOp.floor ?? null),
     r.ratio === null ? "—" : `${r.ratio.toFixed(2)}×`,
     r.target === null ? "" : `≤ ${r.target.toFixed(1)}×${r.ratio === null ? "" : r.ratio <= r.target ? " met" : " missed"}`,
@@ -376,7 +428,7 @@ function renderText(rows: Row[]): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  return ["instructions per operation, (I(n2) − I(n1)) / (n2 − n1)", line(head), ...body.map(line)].join("\n");
+  return ["instructions per operation, (I(n2) − I(n1)) / (n2 − n1), the JIT compilers' jobs left out", line(head), ...body.map(line)].join("\n");
 }
 
 interface Report {
@@ -398,7 +450,11 @@ function renderMarkdown(r: Report): string {
   out.push(
     "Generated by `bench/instructions/run.ts` — do not edit by hand. Every figure is instructions executed per operation, counted by " +
       "callgrind, as (I(n2) − I(n1)) / (n2 − n1): each point is a fresh process that runs the case's warm-up and then n operations, so " +
-      "start-up, module loading, JIT tier-up and the warm-up cancel, and garbage collection stays in. The floor is the same workload on " +
+      "start-up, module loading, JIT tier-up and the warm-up cancel, and garbage collection stays in. I leaves out what the JIT " +
+      "compilers' jobs execute (TurboFan, Sparkplug, Ignition; callgrind's inclusive count of each job's entry point): whether a " +
+      "recompilation falls between the two points is an accident of the workload, not a cost of the operation. The column " +
+      "*JIT, left out* gives those compile instructions per operation for cprime-coro (— for a figure from before they were counted). " +
+      "The floor is the same workload on " +
       "a plain-JS minimal `yield*` runtime with the same semantics (bench/peers/minimal-channel.ts, bench/instructions/floor.ts); " +
       "the async-fn peer is async functions over promises where that means the same operation. proto-handles is " +
       "bench/instructions/proto/handles.ts: the floor's semantics rebuilt on #12's handles-not-pointers technique (tasks by " +
@@ -430,12 +486,12 @@ function renderMarkdown(r: Report): string {
     );
   }
   out.push("");
-  out.push("| case | one op | cprime-coro | floor | cprime ÷ floor | #12 target | async-fn | cprime ÷ async | proto-handles |");
-  out.push("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
+  out.push("| case | one op | cprime-coro | *JIT, left out* | floor | cprime ÷ floor | #12 target | async-fn | cprime ÷ async | proto-handles |");
+  out.push("| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
   for (const row of r.rows) {
     const verdict = row.target === null ? "" : `≤ ${row.target.toFixed(1)}× ${row.ratio === null ? "" : row.ratio <= row.target ? "**met**" : "**missed**"}`;
     out.push(
-      `| ${row.case} | ${row.op} | ${fmtPerOp(row.perOp["cprime-coro"] ?? null)} | ${fmtPerOp(row.perOp.floor ?? null)}${row.floorName === "floor" ? "" : ` (${row.floorName})`} | ` +
+      `| ${row.case} | ${row.op} | ${fmtPerOp(row.perOp["cprime-coro"] ?? null)} | *${fmtPerOp(row.compilerPerOp?.["cprime-coro"] ?? null)}* | ${fmtPerOp(row.perOp.floor ?? null)}${row.floorName === "floor" ? "" : ` (${row.floorName})`} | ` +
         `${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} | ${verdict} | ${fmtPerOp(row.perOp["async-fn"] ?? null)} | ` +
         `${row.asyncRatio === null ? "—" : `${row.asyncRatio.toFixed(2)}×`} | ${fmtPerOp(row.perOp["proto-handles"] ?? null)} |`,
     );
@@ -450,7 +506,8 @@ function renderMarkdown(r: Report): string {
       if (row.notes[s] !== undefined) {
         const raw = row.raw[s];
         out.push(
-          `  - ${s === "floor" && row.floorName !== "floor" ? row.floorName : s}: ${row.notes[s]}${raw ? ` — I(n1) = ${raw.n1.map(fmtInt).join(", ")}; I(n2) = ${raw.n2.map(fmtInt).join(", ")}` : ""}`,
+          `  - ${s === "floor" && row.floorName !== "floor" ? row.floorName : s}: ${row.notes[s]}${raw ? ` — I(n1) = ${raw.n1.map(fmtInt).join(", ")}; I(n2) = ${raw.n2.map(fmtInt).join(", ")}` : ""}` +
+            (raw?.compiler ? ` (JIT compile jobs, left out: ${raw.compiler.n1.map(fmtInt).join(", ")}; ${raw.compiler.n2.map(fmtInt).join(", ")})` : ""),
         );
       } else if (row.missing[s] !== undefined) out.push(`  - ${s}: not measured — ${row.missing[s]}`);
     }
@@ -469,14 +526,16 @@ function renderPendingSeries(rows: Row[]): string[] {
   const out = ["", "## Timers at N pending", ""];
   out.push(
     "One sleep (armed, fired, its coroutine resumed) with N timers pending, N coroutines each sleeping its own scattered interval. " +
-      "A binary heap of N timers is log₂ N deep (10 levels at 10³, 20 at 10⁶), so an O(log N) sleep grows by a constant per " +
-      "decade; the counts include the garbage collector's instructions for the N live coroutines. Caution: from 10⁵ on, the two " +
+      "cprime-coro's 4-ary heap of N timers is ⌈log₄(3N + 1)⌉ levels deep (6 at 10³, 11 at 10⁶), the floor's binary one " +
+      "⌈log₂(N + 1)⌉ (10 and 20), so an O(log N) sleep grows by a constant per decade; the counts include the garbage collector's instructions for the N live coroutines. Caution: from 10⁵ on, the two " +
       "points differ by one or two rounds of N sleeps, and whether a full mark-compact of the N coroutines' heap falls between " +
       "them moves the figure by thousands of instructions per sleep: those rows measure where the collector ran, not a sleep " +
       "(docs/performance.md gives repeated runs).",
   );
   out.push("");
-  out.push("| pending timers | heap depth | cprime-coro | floor | cprime ÷ floor | cprime-coro, change from the N before | floor, change |");
+  out.push(
+    "| pending timers | heap depth (cprime-coro / floor) | cprime-coro | floor | cprime ÷ floor | cprime-coro, change from the N before | floor, change |",
+  );
   out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   let prev: { ours: number | null; floor: number | null } | null = null;
   for (const { row, pending } of series) {
@@ -485,7 +544,7 @@ function renderPendingSeries(rows: Row[]): string[] {
     const change = (now: number | null, before: number | null | undefined) =>
       now === null || before === null || before === undefined ? "—" : `${now >= before ? "+" : "−"}${fmtInt(Math.abs(now - before))}`;
     out.push(
-      `| ${fmtInt(pending)} | ${Math.ceil(Math.log2(pending + 1))} | ${fmtPerOp(ours)} | ${fmtPerOp(floor)} | ${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} | ` +
+      `| ${fmtInt(pending)} | ${Math.ceil(Math.log(3 * pending + 1) / Math.log(4))} / ${Math.ceil(Math.log2(pending + 1))} | ${fmtPerOp(ours)} | ${fmtPerOp(floor)} | ${row.ratio === null ? "—" : `${row.ratio.toFixed(2)}×`} | ` +
         `${change(ours, prev?.ours)} | ${change(floor, prev?.floor)} |`,
     );
     prev = { ours, floor };
