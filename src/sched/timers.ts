@@ -12,7 +12,8 @@
  * Four children per node, as Go's runtime timer heap has: half a binary
  * heap's depth, so a sift moves half as many timers (each move writes the
  * moved timer's `heapIndex`, an object somewhere in the heap) and a pop's
- * four child keys sit side by side in one cache line of each key array.
+ * four child keys are 32 contiguous bytes of each key array (one or two
+ * cache lines).
  *
  * Invariants: every entry's `heapIndex` is its position in `heap` (-1 when not
  * queued), and `keys[i]`/`seqs[i]` are the deadline and seq of `heap[i]`; a
