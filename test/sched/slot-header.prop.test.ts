@@ -11,12 +11,16 @@
  * fill every byte of their locals with 0xFF, sleeps, and parks on a channel
  * for good. Some entries finish instead, so later spawns reuse their slots.
  * After each program: every dumped coroutine's parent and wait start match
- * the model, and checkMemory() holds.
+ * the model, and checkMemory() holds. The runtime's live list, which slot
+ * reuse must not disturb, is validated while the forest is parked and after
+ * the run: each live task sits at its `liveIndex`, a finished one reads -1.
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { Channel, DeadlockError, Runtime, bytes, call, coro, sleep, type CoroDef, type CoroDump, type Task } from "../../src/index.js";
 import { SLOT_HEADER_BYTES } from "../../src/coro/stack.js";
+import { schedulerOf } from "../../src/runtime/runtime.js";
+import type { TaskImpl } from "../../src/sched/task.js";
 import { runs } from "../support/fc.js";
 
 /** Locals sizes: frames (16 B header + locals) at, just under and just over the micro slot's frame room, and ones that chain a segment. */
@@ -50,6 +54,8 @@ interface Ctx {
   parkedAt: number[];
   forever: Channel<number>;
   rt: Runtime;
+  /** Every task started, for the live-list validator. */
+  tasks: Task[];
 }
 
 /** The definitions by locals size; each fills its locals, then calls the rest of the chain or, at the end, waits. */
@@ -78,17 +84,32 @@ function start(ctx: Ctx, k: number): Task<void> {
   const e = ctx.entries[k];
   const t = ctx.rt.spawn(defs.get(e.chain[0])!, ctx, k, e.chain.slice(1));
   ctx.ids[k] = t.id;
+  ctx.tasks.push(t);
   return t;
+}
+
+/** The live list's invariant: task i of it has liveIndex i; every other task of `all` reads -1 and has ended. */
+function validateLive(rt: Runtime, all: Task[]): void {
+  const live = schedulerOf(rt).liveTasks();
+  live.forEach((t, i) => expect(t.liveIndex, `live[${i}] = task ${t.id}`).toBe(i));
+  const onList = new Set<unknown>(live);
+  for (const t of all) {
+    if (onList.has(t)) continue;
+    expect((t as unknown as TaskImpl).liveIndex, `task ${t.id} off the list`).toBe(-1);
+    expect(["done", "failed", "cancelled"]).toContain(t.state);
+  }
 }
 
 function check(entries: Entry[]): void {
   const rt = new Runtime({ pools: { micro: 4, small: 2, medium: 1 }, memoryBytes: 1, seed: 7 });
-  const ctx: Ctx = { entries, ids: [], parkedAt: [], forever: new Channel<number>(0, { name: "forever" }), rt };
+  const ctx: Ctx = { entries, ids: [], parkedAt: [], forever: new Channel<number>(0, { name: "forever" }), rt, tasks: [] };
+  const tasks = ctx.tasks;
   let dump: CoroDump | null = null;
   const main = rt.spawn(function* () {
     for (let k = 0; k < entries.length; k++) if (entries[k].parent === -1) start(ctx, k);
     yield* sleep(60); // every entry has parked or ended
     dump = rt.dump();
+    validateLive(rt, [main, ...tasks]);
   });
   let deadlock: unknown = null;
   try {
@@ -113,11 +134,12 @@ function check(entries: Entry[]): void {
     expect(deadlock).toBeInstanceOf(DeadlockError);
     expect((deadlock as DeadlockError).blocked).toHaveLength(parked.length);
   }
+  validateLive(rt, [main, ...tasks]);
   rt.memory.checkMemory();
 }
 
 describe("the slot header", () => {
-  test("parent ids and wait starts read back through dump() whatever the frames fill, chain or reuse", () => {
+  test("parent ids and wait starts read back, and the live list holds, whatever the frames fill, chain or reuse", () => {
     fc.assert(fc.property(program, check), { numRuns: runs(120) });
   });
 
