@@ -5,7 +5,7 @@
  * (busy cycles per op from `rt.stats()`), never presented as time.
  */
 import type { BenchFile, MeasuredCase, TimedCase } from "./types.js";
-import { call, Channel, coro, Runtime, waitFor, yieldNow, type MemoryStats, type Task } from "cprime-coro";
+import { call, Channel, coro, Runtime, sleep, waitFor, yieldNow, type MemoryStats, type Task } from "cprime-coro";
 import { run as effectionRun, spawn as effectionSpawn, type Task as EffectionTask } from "effection";
 import { exposedGc, fullGc, ModelMeter } from "./peers/model-meter.js";
 import { runtimeCase } from "./peers/runtime-case.js";
@@ -311,20 +311,36 @@ function* parkedWorker(ch: Channel<never>): Generator<unknown, void, unknown> {
   yield* ch.recv();
 }
 
-/** Heap and buffer bytes per coroutine, read while `parked` coroutines (and nothing else new) are parked on `rt`. */
-function parkedFootprint(rt: Runtime, parked: number, heapBefore: number, memBefore: MemoryStats): { value: number; note: string } {
-  const heapAfter = process.memoryUsage().heapUsed;
+/** JS heap plus external memory (typed arrays' backing stores: the timer heap's keys), bytes. */
+const jsBytes = (): number => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+};
+
+/**
+ * Heap and buffer bytes per coroutine, read while `parked` coroutines (and
+ * nothing else new) wait on `rt`, after `switches` context switches in all.
+ * `heapBefore` and the reading are `process.memoryUsage().heapUsed`, or
+ * `jsBytes()` when the waits hold typed-array memory.
+ */
+function parkedFootprint(
+  name: string,
+  rt: Runtime,
+  parked: number,
+  switches: number,
+  heapBefore: number,
+  heapAfter: number,
+  memBefore: MemoryStats,
+): { value: number; note: string } {
   const stats = rt.stats();
-  if (stats.live !== parked || stats.contextSwitches !== parked) {
-    throw new Error(
-      `sched/parked-memory: expected ${parked} coroutines parked after one switch each, found live ${stats.live}, switches ${stats.contextSwitches}`,
-    );
+  if (stats.live !== parked || stats.contextSwitches !== switches) {
+    throw new Error(`${name}: expected ${parked} coroutines waiting after ${switches} switches, found live ${stats.live}, switches ${stats.contextSwitches}`);
   }
   const mem = stats.memory;
   const slotsPerCoroutine = (mem.micro.used - memBefore.micro.used) / parked;
   const grownSlots = mem.micro.capacity - memBefore.micro.capacity;
   const grownBytes = mem.bufferBytes - memBefore.bufferBytes;
-  if (grownSlots <= 0 || grownBytes <= 0) throw new Error("sched/parked-memory: the micro pools did not grow; cannot derive bytes per slot from the buffer");
+  if (grownSlots <= 0 || grownBytes <= 0) throw new Error(`${name}: the micro pools did not grow; cannot derive bytes per slot from the buffer`);
   const bufferPerSlot = grownBytes / grownSlots;
   const heapPerCoroutine = (heapAfter - heapBefore) / parked;
   return {
@@ -364,7 +380,8 @@ function parkedMemoryCase(): MeasuredCase {
       let released: string;
       try {
         fullGc(gc);
-        footprint = parkedFootprint(rt, PARKED + 1, heapBefore, memBefore); // the keeper is parked too
+        // The keeper is parked too.
+        footprint = parkedFootprint("sched/parked-memory", rt, PARKED + 1, PARKED + 1, heapBefore, process.memoryUsage().heapUsed, memBefore);
       } finally {
         gate.resolve();
         await driving; // every worker receives { ok: false } and completes
@@ -380,9 +397,59 @@ function parkedMemoryCase(): MeasuredCase {
   };
 }
 
+const SLEEP_MS = 3_600_000;
+
+function* sleepingWorker(): Generator<unknown, void, unknown> {
+  yield* sleep(SLEEP_MS);
+}
+
+/**
+ * Runs 1 000 000 sleepers and a probe on a runtime of its own and returns
+ * what the probe read and the memory reading before the spawns; the runtime
+ * is garbage once this returns.
+ */
+function sleepersFootprint(gc: () => void): { footprint: { value: number; note: string }; before: number } {
+  const rt = new Runtime({ name: "bench-sleeping", maxMemoryBytes: 512 * MiB });
+  fullGc(gc);
+  const memBefore = rt.stats().memory;
+  const before = jsBytes();
+  let footprint: { value: number; note: string } | null = null;
+  for (let i = 0; i < PARKED; i++) rt.spawn(sleepingWorker);
+  rt.spawn(function* probe() {
+    yield* sleep(1);
+    fullGc(gc);
+    // The probe is live too; every sleeper switched in once, the probe twice.
+    footprint = parkedFootprint("sched/sleeping-memory", rt, PARKED + 1, PARKED + 2, before, jsBytes(), memBefore);
+  });
+  rt.run(); // the probe measures at 1 ms, then the clock jumps to the hour and every sleeper completes
+  rt.shutdown();
+  if (footprint === null) throw new Error("sched/sleeping-memory: the probe did not run");
+  return { footprint, before };
+}
+
+function sleepingMemoryCase(): MeasuredCase {
+  return {
+    kind: "measure",
+    name: "sched/sleeping-memory",
+    role: "subject",
+    baseline: "sched/parked-memory",
+    unit: "bytes",
+    note:
+      "1 000 000 coroutines asleep for 1 virtual hour, measured by a probe coroutine that wakes after 1 ms while all are armed; " +
+      "Δ(JS heap + external: the timer heap's Float64Arrays) after gc + buffer bytes per slot",
+    async measure() {
+      const gc = exposedGc();
+      if (gc === null) return { skipped: "global.gc is not exposed (run node with --expose-gc)" };
+      const { footprint: f, before } = sleepersFootprint(gc);
+      fullGc(gc);
+      return { value: f.value, note: `${f.note}; after release the heap and external memory are ${heapAboveMiB(before, jsBytes())} MiB` };
+    },
+  };
+}
+
 /** How far the heap is from where a memory case started, signed MiB (after release it should be back near 0). */
-function heapAboveMiB(heapBefore: number): string {
-  const mib = (process.memoryUsage().heapUsed - heapBefore) / MiB;
+function heapAboveMiB(heapBefore: number, now: number = process.memoryUsage().heapUsed): string {
+  const mib = (now - heapBefore) / MiB;
   return `${mib >= 0 ? "+" : "−"}${Math.abs(mib).toFixed(1)}`;
 }
 
@@ -496,7 +563,9 @@ const bench: BenchFile = {
       "sched/call spawns its one caller per call, amortised over 10 000 call() frames.",
     "sched/parked-memory is a one-shot measurement: JS heap delta after full gc with 1 000 000 coroutines parked in recv, plus the " +
       "SharedArrayBuffer bytes per stack slot derived from rt.stats().memory (Δ bufferBytes / Δ micro capacity, so pool bitmaps and " +
-      "generations are included). Needs --expose-gc (npm run bench passes it). Everything is released before the case returns.",
+      "generations are included). Needs --expose-gc (npm run bench passes it). Everything is released before the case returns. " +
+      "sched/sleeping-memory is the same for 1 000 000 coroutines asleep on timers (the task is its own timer; `yield*` holds the " +
+      "runtime's one sleep iterator), read by a probe coroutine while all are armed, external memory included for the timer heap's keys.",
     "modelCycles is the cost model's busy cycles per op (rt.stats().busyCycles), model output, not time.",
   ],
   cases: [
@@ -508,6 +577,7 @@ const bench: BenchFile = {
     effectionSpawnCase(),
     parkedMemoryCase(),
     asyncParkedMemoryCase(),
+    sleepingMemoryCase(),
     callCase(),
     rawCallCase(),
   ],

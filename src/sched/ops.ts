@@ -2,7 +2,9 @@
  * The scheduler's own operations: sleep, yieldNow, waitFor.
  *
  * `yieldNow()` is a stateless singleton: the per-suspension state lives on the
- * task, so a round-robin switch allocates nothing.
+ * task, so a round-robin switch allocates nothing. `sleep(ms)` allocates its
+ * operation, but `yield*` holds the runtime's one sleep iterator while the
+ * coroutine sleeps (SleepIterator in scheduler.ts), so the operation dies young.
  */
 import { describeValue } from "../describe.js";
 import { DONE_VOID, SUSPENDED, type Operation } from "../coro/operation.js";
