@@ -21,6 +21,7 @@
  */
 import { UseAfterFreeError } from "../errors.js";
 import { describeValue, readGuarded } from "../memory/describe.js";
+import { fromI32Address, toI32Address } from "../memory/layout.js";
 import type { BufferViews } from "./views.js";
 
 /** A fixed-size byte-array local, declared with `bytes(n)`. */
@@ -203,13 +204,12 @@ export interface FrameOwner {
  * `$base` and `$addr` only (see the `Frame` type).
  */
 export class FrameBase {
-  /** Byte address of the frame. */
-  $$addr: number;
+  /** `$$addr` and `$$prevSp` as stored: see `toI32Address` (memory/layout.ts). */
+  private $$addrI32: number;
+  private $$prevSpI32: number;
   $$dead = false;
   /** The caller's frame on the same stack. */
   $$prev: FrameBase | null;
-  /** The stack pointer before this frame was pushed, and whether pushing it entered a new segment. */
-  $$prevSp: number;
   $$enteredSegment = false;
   /** Checked views of the frame's bytes(n) locals, by LocalSlot.bytesIndex (made on first use; see checkedBytes). */
   declare $$bytesViews: Uint8Array[] | undefined;
@@ -222,9 +222,19 @@ export class FrameBase {
     prev: FrameBase | null,
     prevSp: number,
   ) {
-    this.$$addr = addr;
+    this.$$addrI32 = toI32Address(addr);
     this.$$prev = prev;
-    this.$$prevSp = prevSp;
+    this.$$prevSpI32 = toI32Address(prevSp);
+  }
+
+  /** Byte address of the frame. */
+  get $$addr(): number {
+    return fromI32Address(this.$$addrI32);
+  }
+
+  /** The stack pointer before this frame was pushed (`$$enteredSegment`: whether pushing it entered a new segment). */
+  get $$prevSp(): number {
+    return fromI32Address(this.$$prevSpI32);
   }
 
   get $base(): number {

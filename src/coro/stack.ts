@@ -28,7 +28,7 @@
 import { GuardError, StackOverflowError, bug } from "../errors.js";
 import { DEFAULT_LARGE_STACK_BYTES, type AddressSpace, type SizeClass, type StackRef } from "../memory/index.js";
 import { allocOwnedStack, freeOwnedSlot, freeOwnedStack, guardDamage, restoreGuard } from "../memory/address-space.js";
-import { GUARD_BYTES, GUARD_WORD } from "../memory/layout.js";
+import { GUARD_BYTES, GUARD_WORD, fromI32Address, toI32Address } from "../memory/layout.js";
 if (GUARD_BYTES !== 16) bug(`stack.ts checks a guard as four words; layout.ts says GUARD_BYTES is ${GUARD_BYTES}`);
 import {
   LARGE_CLASS_INDEX,
@@ -154,10 +154,13 @@ export abstract class CoroStack implements StackOwner {
 
   /** Bit flags: the stack's (F_DEAD, F_HEADER_ONLY, the class) and the owner's. */
   flags = 0;
-  /** Byte address of the first segment: the slot the coroutine was spawned with. */
-  readonly baseAddr: number = 0;
-  /** Byte address of the innermost frame (frames grow down from the segment's end). */
-  sp = 0;
+  /**
+   * `baseAddr` and `sp` as stored: see `toI32Address` (memory/layout.ts).
+   * Index arithmetic that ends in `>>>` may use them as they are (it is exact
+   * modulo 2³²), which saves the accessors' conversion on hot paths.
+   */
+  readonly baseI32: number = 0;
+  private spI32 = 0;
   ext: StackExt | null = null;
 
   /**
@@ -167,8 +170,8 @@ export abstract class CoroStack implements StackOwner {
    */
   constructor(classIndex: number, addr: number, bytes: number, largeBase: StackRef | null) {
     this.flags = classIndex << F_CLASS_SHIFT;
-    this.baseAddr = addr;
-    this.sp = (addr + bytes) >>> 0;
+    this.baseI32 = toI32Address(addr);
+    this.spI32 = toI32Address(addr + bytes);
     if (largeBase !== null) {
       const ext = this.makeExt((addr + SLOT_HEADER_BYTES) >>> 0, 0);
       ext.largeBase = largeBase;
@@ -180,6 +183,20 @@ export abstract class CoroStack implements StackOwner {
   static baseArgs(base: StackRef): [classIndex: number, addr: number, bytes: number, largeBase: StackRef | null] {
     const classIndex = sizeClassIndex(base.sizeClass);
     return [classIndex, base.addr, base.bytes, classIndex === ClassIndex.Large ? base : null];
+  }
+
+  /** Byte address of the first segment: the slot the coroutine was spawned with. */
+  get baseAddr(): number {
+    return fromI32Address(this.baseI32);
+  }
+
+  /** Byte address of the innermost frame (frames grow down from the segment's end). */
+  get sp(): number {
+    return fromI32Address(this.spI32);
+  }
+
+  set sp(addr: number) {
+    this.spI32 = toI32Address(addr);
   }
 
   /** The cold state, allocated on first use. Subclasses may return a subclass of StackExt. */
@@ -278,14 +295,14 @@ export abstract class CoroStack implements StackOwner {
    * The base slot always holds it: no class is smaller than a frame header plus the slot header.
    */
   pushHeaderOnly(): void {
-    const addr = (this.sp - FRAME_HEADER_BYTES) >>> 0;
-    const w = addr >>> 2;
+    const sp = (this.spI32 - FRAME_HEADER_BYTES) | 0; // as stored (see baseI32)
+    const w = sp >>> 2;
     const u32 = this.views.u32;
     u32[w] = 0;
     u32[w + 1] = 0;
     u32[w + 2] = FRAME_HEADER_BYTES;
     u32[w + 3] = this.id;
-    this.sp = addr;
+    this.spI32 = sp;
     this.flags |= F_HEADER_ONLY;
   }
 

@@ -88,6 +88,28 @@ export const CARVE_MAX_SLOTS: readonly number[] = Object.freeze([65536, 8192, 10
 /** Hard limit: every address and every `addr + 8` fits in an unsigned 32-bit number. */
 export const MAX_ADDRESS_SPACE_BYTES = 0x1_0000_0000 - 8;
 
+/**
+ * An address as a field stores it: the same 32 bits read as a signed integer
+ * (`fromI32Address` gives the address back). Byte addresses reach 4 GiB, but
+ * V8 (no pointer compression: 32-bit small integers) keeps a field as a small
+ * integer only while every value it has held is below 2³¹; the first larger
+ * one turns the field into a boxed double in every object of its class (16 B
+ * more each), and each existing object migrates on its next use. Objects that
+ * exist by the million (stacks, frames) keep their addresses this way, so
+ * crossing 2 GiB costs nothing (with doubles, 10⁷ parked coroutines paid a
+ * migration each on their first switch: docs/performance.md, session 10).
+ * Arithmetic that ends in `>>>` may use the stored value as it is: it is the
+ * same modulo 2³².
+ */
+export function toI32Address(addr: number): number {
+  return addr | 0;
+}
+
+/** The address a field stored with `toI32Address`. */
+export function fromI32Address(stored: number): number {
+  return stored >>> 0;
+}
+
 /** Default growth limit: room for a million micro stacks (256 MB) with margin. */
 export const DEFAULT_MAX_BYTES = 1 << 30;
 

@@ -1082,7 +1082,7 @@ export class Scheduler {
   park(t: TaskImpl, wait: WaitRecord): void {
     t.flags = (t.flags & ~Flag.State) | Flag.Blocked;
     t.waitOn = wait;
-    this.views.f64[(t.baseAddr + SlotHeader.WaitSince) >>> 3] = this._cycles;
+    this.views.f64[(t.baseI32 + SlotHeader.WaitSince) >>> 3] = this._cycles; // baseI32: see CoroStack
   }
 
   /** Makes a BLOCKED task ready with `value` as its operation's result. */

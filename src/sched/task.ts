@@ -245,12 +245,12 @@ export class TaskImpl<R = unknown> extends CoroStack implements Task<R>, Running
 
   /** Cycle count when the current wait began; NO_CYCLES before the first. Read while the task is live (its slot's after). */
   get waitSince(): number {
-    return this.sched.views.f64[(this.baseAddr + SlotHeader.WaitSince) >>> 3];
+    return this.sched.views.f64[(this.baseI32 + SlotHeader.WaitSince) >>> 3];
   }
 
   /** The id of the task that spawned it; 0 when spawned from outside every coroutine. Read while the task is live. */
   get parentId(): number {
-    return this.sched.views.u32[(this.baseAddr + SlotHeader.ParentId) >>> 2];
+    return this.sched.views.u32[(this.baseI32 + SlotHeader.ParentId) >>> 2];
   }
 
   protected override makeExt(floor: number, usedBytes: number): TaskExt {
