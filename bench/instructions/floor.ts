@@ -11,6 +11,7 @@
  *   (undefined) parks and returns SUSPENDED; the resume passes RESUME.
  */
 
+import { heapPop, heapPush } from "../lib/deadline-heap.js";
 import type { MinimalRuntime } from "../peers/minimal-channel.js";
 
 const RESUME = Symbol("resume");
@@ -51,38 +52,7 @@ export class FloorScheduler {
   }
 
   addTimer(deadline: number, gen: Gen): void {
-    const h = this.timers;
-    const t: FloorTimer = { deadline, seq: this.seq++, gen };
-    let i = h.length;
-    h.push(t);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(t, h[p])) break;
-      h[i] = h[p];
-      i = p;
-    }
-    h[i] = t;
-  }
-
-  private popTimer(): FloorTimer {
-    const h = this.timers;
-    const top = h[0];
-    const last = h.pop()!;
-    const n = h.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && before(h[r], h[l]) ? r : l;
-        if (!before(h[c], last)) break;
-        h[i] = h[c];
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
+    heapPush(this.timers, { deadline, seq: this.seq++, gen });
   }
 
   run(): void {
@@ -100,16 +70,12 @@ export class FloorScheduler {
       q.length = 0;
       this.head = 0;
       if (this.timers.length === 0) break;
-      const t = this.popTimer();
+      const t = heapPop(this.timers);
       this.now = t.deadline;
       q.push(t.gen);
     }
     this.current = null;
   }
-}
-
-function before(a: FloorTimer, b: FloorTimer): boolean {
-  return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
 }
 
 class FloorYield implements Iterator<unknown, void, unknown> {

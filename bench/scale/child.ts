@@ -29,7 +29,8 @@
  * measured window ÷ its wall time (no --trace-gc).
  */
 import { PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
-import { Channel, Runtime, sleep, type MemoryStats } from "cprime-coro";
+import { Channel, Runtime, sleep } from "cprime-coro";
+import { FloorChannel, ScaleFloor } from "./floor.js";
 
 export interface ScaleResult {
   workload: string;
@@ -37,6 +38,8 @@ export interface ScaleResult {
   n: number;
   wallMs: number;
   cpuMs: number;
+  /** Of cpuMs, the kernel's (first-touch page faults, mostly; what they cost depends on the host). */
+  sysMs?: number;
   gcMs: number;
   gcShare: number;
   bytesPerCoroutine: number;
@@ -78,34 +81,38 @@ async function gcTimeIn(start: number, end: number, exclude: [number, number][])
 
 interface Probe {
   heap: number;
-  micro: MemoryStats["micro"] | null;
+  /** Stack slots in use (cprime-coro's micro slots, the slots floor's), null without slots. */
+  slots: number | null;
+  /** Bytes of the buffer per slot in use: the slot and what tracks it. */
+  slotBytes: number;
   buffer: number;
   /** [start, end) in performance.now() ms. */
   window: [number, number];
-  /** CPU ms the probe took (forced GCs). */
+  /** CPU ms the probe took (forced GCs), and the kernel's part of it. */
   cpuMs: number;
+  sysMs: number;
 }
 
-function memNow(rt: Runtime | null): Omit<Probe, "window" | "cpuMs"> {
+function memNow(rt: Runtime | null): Omit<Probe, "window" | "cpuMs" | "sysMs"> {
   const m = process.memoryUsage();
   const mem = rt?.stats().memory ?? null;
-  return { heap: m.heapUsed + m.external, micro: mem?.micro ?? null, buffer: mem?.bufferBytes ?? 0 };
+  return { heap: m.heapUsed + m.external, slots: mem?.micro.used ?? null, slotBytes: SLOT_BYTES, buffer: mem?.bufferBytes ?? 0 };
 }
 
-function probe(rt: Runtime | null): Probe {
+function probe(read: () => Omit<Probe, "window" | "cpuMs" | "sysMs">): Probe {
   const a = performance.now();
   const c = process.cpuUsage();
   fullGc();
-  const p = memNow(rt);
+  const p = read();
   const cpu = process.cpuUsage(c);
-  return { ...p, window: [a, performance.now()], cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { ...p, window: [a, performance.now()], cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000 };
 }
 
-function bytesPer(before: Omit<Probe, "window" | "cpuMs">, at: Probe, n: number): { heap: number; buffer: number; note: string } {
+function bytesPer(before: Omit<Probe, "window" | "cpuMs" | "sysMs">, at: Probe, n: number): { heap: number; buffer: number; note: string } {
   const heap = (at.heap - before.heap) / n;
-  if (before.micro === null || at.micro === null) return { heap, buffer: 0, note: "" };
-  const slots = (at.micro.used - before.micro.used) / n;
-  return { heap, buffer: slots * SLOT_BYTES, note: `${slots.toFixed(3)} slot × ${SLOT_BYTES} B; buffer ${(at.buffer / 2 ** 20).toFixed(0)} MiB` };
+  if (before.slots === null || at.slots === null) return { heap, buffer: 0, note: "" };
+  const slots = (at.slots - before.slots) / n;
+  return { heap, buffer: slots * at.slotBytes, note: `${slots.toFixed(3)} slot × ${at.slotBytes} B; buffer ${(at.buffer / 2 ** 20).toFixed(0)} MiB` };
 }
 
 /** A micro slot in the buffer: 256 B of stack, its u32 generation, its bitmap bit (pool slack from capacity doubling not counted). */
@@ -119,24 +126,60 @@ function newRuntime(n: number): Runtime {
   return new Runtime({ name: "scale", seed: 1, maxMemoryBytes: Math.min(2 ** 32 - 8, 64 * 2 ** 20 + n * 400) });
 }
 
-async function cprimeParkWake(n: number): Promise<ScaleResult> {
+/** An operation as `yield*` sees it: an iterable whose iterator returns R. */
+type Op<R> = { [Symbol.iterator](): Iterator<unknown, R, unknown> };
+
+/** The calls the workloads make; cprime-coro's Runtime and the floor's ScaleFloor both have them. */
+interface YieldStarRuntime {
+  spawn<A extends unknown[]>(fn: (...args: A) => Generator<unknown, void, unknown>, ...args: A): unknown;
+  run(): void;
+  /** Virtual milliseconds. */
+  now(): number;
+}
+
+/** One `yield*` runtime under measurement: cprime-coro, or the floor (bench/scale/floor.ts). */
+interface YieldStarSubject {
+  name: "cprime-coro" | "floor" | "floor+slot";
+  rt: YieldStarRuntime;
+  channel(): { recv(): Op<{ ok: boolean; value?: number }>; send(v: number): Op<void> };
+  sleep(ms: number): Op<void>;
+  memory(): Omit<Probe, "window" | "cpuMs" | "sysMs">;
+}
+
+function cprimeSubject(n: number): YieldStarSubject {
   const rt = newRuntime(n);
-  const ch = new Channel<number>(0);
+  return { name: "cprime-coro", rt, channel: () => new Channel<number>(0), sleep, memory: () => memNow(rt) };
+}
+
+function floorSubject(slots: boolean): YieldStarSubject {
+  const rt = new ScaleFloor({ slots });
+  const memory = () => {
+    const m = process.memoryUsage();
+    const s = rt.slotStats();
+    return { heap: m.heapUsed + m.external, slots: slots ? s.inUse : null, slotBytes: s.slotBytes, buffer: s.bufferBytes };
+  };
+  return { name: slots ? "floor+slot" : "floor", rt, channel: () => new FloorChannel<number>(rt), sleep: (ms) => rt.sleep(ms), memory };
+}
+
+async function parkWake(s: YieldStarSubject, n: number): Promise<ScaleResult> {
+  const rt = s.rt;
+  const ch = s.channel();
   const out = { sum: 0 };
   fullGc();
-  const before = memNow(rt);
+  const before = s.memory();
   let at: Probe | null = null;
   let parkedAt = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   function* worker(): Generator<unknown, void, unknown> {
     const r = yield* ch.recv();
-    if (r.ok) out.sum += r.value;
+    if (r.ok) out.sum += r.value!;
   }
   for (let i = 0; i < n; i++) rt.spawn(worker);
+  const spawnedAt = performance.now();
   rt.spawn(function* driver() {
     parkedAt = performance.now();
-    at = probe(rt);
+    at = probe(s.memory);
     for (let i = 0; i < n; i++) yield* ch.send(1);
   });
   rt.run();
@@ -150,17 +193,18 @@ async function cprimeParkWake(n: number): Promise<ScaleResult> {
   const b = bytesPer(before, p, n);
   return {
     workload: "park-wake",
-    subject: "cprime-coro",
+    subject: s.name,
     n,
     wallMs: wall,
     cpuMs: (cpu.user + cpu.system) / 1000 - p.cpuMs,
+    sysMs: cpu.system / 1000 - p.sysMs,
     gcMs,
     gcShare: gcMs / wall,
     bytesPerCoroutine: b.heap + b.buffer,
     heapBytesPerCoroutine: b.heap,
     bufferBytesPerCoroutine: b.buffer,
     opsPerCoroutine: 1,
-    phases: { spawnParkMs: parkedAt - t0, wakeFinishMs: t1 - p.window[1] },
+    phases: { spawnMs: spawnedAt - t0, parkMs: parkedAt - spawnedAt, wakeFinishMs: t1 - p.window[1] },
     note: b.note,
   };
 }
@@ -187,7 +231,7 @@ async function asyncParkWake(n: number): Promise<ScaleResult> {
   };
   for (let i = 0; i < n; i++) void worker(i);
   const parkedAt = performance.now();
-  const p = probe(null);
+  const p = probe(() => memNow(null));
   for (let i = 0; i < n; i++) wakers[i](1);
   await all;
   const t1 = performance.now();
@@ -202,6 +246,7 @@ async function asyncParkWake(n: number): Promise<ScaleResult> {
     n,
     wallMs: wall,
     cpuMs: (cpu.user + cpu.system) / 1000 - p.cpuMs,
+    sysMs: cpu.system / 1000 - p.sysMs,
     gcMs,
     gcShare: gcMs / wall,
     bytesPerCoroutine: b.heap,
@@ -213,11 +258,11 @@ async function asyncParkWake(n: number): Promise<ScaleResult> {
   };
 }
 
-async function cprimeTimed(workload: "timers" | "day", n: number): Promise<ScaleResult> {
-  const rt = newRuntime(n);
+async function timed(s: YieldStarSubject, workload: "timers" | "day", n: number): Promise<ScaleResult> {
+  const rt = s.rt;
   const out = { done: 0, sleeps: 0 };
   fullGc();
-  const before = memNow(rt);
+  const before = s.memory();
   let at: Probe | null = null;
   let armedAt = 0;
   const cpu0 = process.cpuUsage();
@@ -225,12 +270,12 @@ async function cprimeTimed(workload: "timers" | "day", n: number): Promise<Scale
   const DAY = 24 * 3600 * 1000;
   const MAX_SLEEP = 4 * 3600 * 1000;
   if (workload === "timers") {
-    function* timed(ms: number): Generator<unknown, void, unknown> {
-      yield* sleep(ms);
+    function* sleeper(ms: number): Generator<unknown, void, unknown> {
+      yield* s.sleep(ms);
       out.done++;
       out.sleeps++;
     }
-    for (let i = 0; i < n; i++) rt.spawn(timed, 1 + perm(i, n));
+    for (let i = 0; i < n; i++) rt.spawn(sleeper, 1 + perm(i, n));
   } else {
     let seed = 0x2545f491;
     const random = () => {
@@ -241,7 +286,7 @@ async function cprimeTimed(workload: "timers" | "day", n: number): Promise<Scale
     };
     function* day(): Generator<unknown, void, unknown> {
       while (rt.now() < DAY) {
-        yield* sleep(Math.floor(random() * MAX_SLEEP));
+        yield* s.sleep(Math.floor(random() * MAX_SLEEP));
         out.sleeps++;
       }
       out.done++;
@@ -250,8 +295,8 @@ async function cprimeTimed(workload: "timers" | "day", n: number): Promise<Scale
   }
   rt.spawn(function* probeAt() {
     armedAt = performance.now();
-    yield* sleep(workload === "timers" ? 0.5 : DAY / 2);
-    at = probe(rt);
+    yield* s.sleep(workload === "timers" ? 0.5 : DAY / 2);
+    at = probe(s.memory);
   });
   rt.run();
   const t1 = performance.now();
@@ -264,10 +309,11 @@ async function cprimeTimed(workload: "timers" | "day", n: number): Promise<Scale
   const b = bytesPer(before, p, n);
   return {
     workload,
-    subject: "cprime-coro",
+    subject: s.name,
     n,
     wallMs: wall,
     cpuMs: (cpu.user + cpu.system) / 1000 - p.cpuMs,
+    sysMs: cpu.system / 1000 - p.sysMs,
     gcMs,
     gcShare: gcMs / wall,
     bytesPerCoroutine: b.heap + b.buffer,
@@ -296,7 +342,7 @@ async function asyncTimers(n: number): Promise<ScaleResult> {
   const base = t0 + 1000 + n * 0.003;
   for (let i = 0; i < n; i++) void timed(base + Math.floor((perm(i, n) * 1000) / n));
   const armedAt = performance.now();
-  const p = probe(null);
+  const p = probe(() => memNow(null));
   await all;
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
@@ -311,6 +357,7 @@ async function asyncTimers(n: number): Promise<ScaleResult> {
     n,
     wallMs: cpuMs,
     cpuMs,
+    sysMs: cpu.system / 1000 - p.sysMs,
     gcMs,
     gcShare: NaN, // GC entries are wall-clock durations, the time here is CPU: no meaningful ratio
     bytesPerCoroutine: b.heap,
@@ -327,8 +374,10 @@ async function main(): Promise<void> {
   const n = Number(nText);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`n must be a positive integer, received ${JSON.stringify(nText)}`);
   let measure: (n: number) => Promise<ScaleResult>;
-  if (subject === "cprime-coro") measure = workload === "park-wake" ? cprimeParkWake : (k) => cprimeTimed(workload as "timers" | "day", k);
-  else if (subject === "async-fn" && workload === "park-wake") measure = asyncParkWake;
+  if (subject === "cprime-coro" || subject === "floor" || subject === "floor+slot") {
+    const make = (k: number) => (subject === "cprime-coro" ? cprimeSubject(k) : floorSubject(subject === "floor+slot"));
+    measure = workload === "park-wake" ? (k) => parkWake(make(k), k) : (k) => timed(make(k), workload as "timers" | "day", k);
+  } else if (subject === "async-fn" && workload === "park-wake") measure = asyncParkWake;
   else if (subject === "async-fn" && workload === "timers") measure = asyncTimers;
   else throw new Error(`no ${subject} subject for ${workload}`);
   // Warm-up: the same workload at WARMUP coroutines first, so JIT tier-up and first-use costs are not charged to small N.

@@ -1,9 +1,12 @@
 /**
  * The scale benchmark: `npm run bench:scale [-- options]`.
  *
- * For N = 10³ … 10⁷: park/wake and timers on cprime-coro, async functions and
- * Go (GOMAXPROCS=1, when `go` is on PATH), and a simulated day of 10⁶
- * sleeping coroutines on cprime-coro. Every point is a fresh process
+ * For N = 10³ … 10⁷: park/wake and timers on cprime-coro, the floor (the
+ * least a `yield*` runtime can do, bench/scale/floor.ts: what the engine and
+ * the machine cost per coroutine at each N; "floor+slot" adds a 256 B slot
+ * per coroutine in a SharedArrayBuffer), async functions and Go
+ * (GOMAXPROCS=1, when `go` is on PATH), and a simulated day of 10⁶ sleeping
+ * coroutines on cprime-coro and the floor. Every point is a fresh process
  * (bench/scale/child.ts bundled with esbuild, "cprime-coro" = the built
  * dist/, run with `node --expose-gc --max-old-space-size=20000`; the Go peer
  * is bench/scale/go/main.go). Writes docs/scale.{md,json,svg}.
@@ -21,7 +24,7 @@
  * the series not measured now.
  *
  * Options: --max-n 10000000, --filter park-wake,timers,day, --subjects
- * cprime-coro,async-fn,go, --timeout-s 400, --no-build, --no-write, --keep.
+ * cprime-coro,floor,floor+slot,async-fn,go, --timeout-s 400, --no-build, --no-write, --keep.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -38,8 +41,10 @@ const NODE_FLAGS = ["--expose-gc", "--max-old-space-size=20000"];
 const SIZES = [1e3, 1e4, 1e5, 1e6, 1e7];
 const DAY_N = 1e6;
 
-type Workload = "park-wake" | "timers" | "day";
-type Subject = "cprime-coro" | "async-fn" | "go";
+const WORKLOADS = ["park-wake", "timers", "day"] as const;
+const SUBJECTS = ["cprime-coro", "floor", "floor+slot", "async-fn", "go"] as const;
+type Workload = (typeof WORKLOADS)[number];
+type Subject = (typeof SUBJECTS)[number];
 
 interface Point {
   workload: Workload;
@@ -63,8 +68,8 @@ interface Options {
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     maxN: 1e7,
-    filter: ["park-wake", "timers", "day"],
-    subjects: ["cprime-coro", "async-fn", "go"],
+    filter: [...WORKLOADS],
+    subjects: [...SUBJECTS],
     timeoutS: 400,
     build: true,
     write: true,
@@ -171,7 +176,7 @@ async function main(): Promise<number> {
   const series: { workload: Workload; subject: Subject; sizes: number[] }[] = [];
   for (const w of o.filter) {
     for (const s of o.subjects) {
-      if (w === "day" && s !== "cprime-coro") continue; // only a virtual clock can run 24 h of sleeps
+      if (w === "day" && (s === "async-fn" || s === "go")) continue; // only a virtual clock can run 24 h of sleeps
       if (s === "go" && go === null) continue;
       series.push({ workload: w, subject: s, sizes: w === "day" ? [DAY_N].filter((n) => n <= o.maxN) : SIZES.filter((n) => n <= o.maxN) });
     }
@@ -199,7 +204,9 @@ async function main(): Promise<number> {
   }
   const write = () => {
     if (!o.write) return;
-    const all = [...kept, ...points];
+    const all = [...kept, ...points].sort(
+      (a, b) => WORKLOADS.indexOf(a.workload) - WORKLOADS.indexOf(b.workload) || SUBJECTS.indexOf(a.subject) - SUBJECTS.indexOf(b.subject) || a.n - b.n,
+    );
     const report = {
       schema: "cprime-coro/scale@1",
       date: new Date().toISOString(),
@@ -248,29 +255,21 @@ async function main(): Promise<number> {
   }
   rmSync(dir, { recursive: true, force: true });
 
-  const report = {
-    schema: "cprime-coro/scale@1",
-    date: new Date().toISOString(),
-    machine,
-    nodeFlags: NODE_FLAGS,
-    seconds: (performance.now() - started) / 1000,
-    points,
-  };
-  const text = summaryText(points);
-  console.log("\n" + text);
+  console.log("\n" + summaryText(points));
   if (o.write) {
-    writeFileSync(path.join(ROOT, "docs/scale.json"), JSON.stringify(report, null, 2) + "\n");
-    writeFileSync(path.join(ROOT, "docs/scale.svg"), renderSvg(points));
-    writeFileSync(path.join(ROOT, "docs/scale.md"), renderMarkdown(report));
-    console.log("wrote docs/scale.md, docs/scale.json, docs/scale.svg");
+    write(); // the kept points too
+    console.log(`wrote docs/scale.md, docs/scale.json, docs/scale.svg${kept.length > 0 ? ` (${kept.length} points kept from the earlier run)` : ""}`);
   }
   return points.some((p) => p.error !== null && !p.error.startsWith("not attempted")) ? 1 : 0;
 }
 
-function growth(points: Point[], w: Workload, s: Subject, from: number, to: number): number | null {
+/** How much the per-coroutine CPU time (or, with `userOnly`, its user part) grows from N = from to N = to; null if either is missing. */
+function growth(points: Point[], w: Workload, s: Subject, from: number, to: number, userOnly = false): number | null {
   const a = points.find((p) => p.workload === w && p.subject === s && p.n === from)?.result;
   const b = points.find((p) => p.workload === w && p.subject === s && p.n === to)?.result;
-  return a && b ? b.cpuMs / to / (a.cpuMs / from) : null;
+  if (!a || !b) return null;
+  if (!userOnly) return b.cpuMs / to / (a.cpuMs / from);
+  return a.sysMs === undefined || b.sysMs === undefined ? null : (b.cpuMs - b.sysMs) / to / ((a.cpuMs - a.sysMs) / from);
 }
 
 function summaryText(points: Point[]): string {
@@ -283,7 +282,10 @@ function summaryText(points: Point[]): string {
           `${fmtN(p.n)}: ${p.result ? `${fmt(us(p.result.cpuMs, p.n))} (${fmt(p.result.bytesPerCoroutine, 0)} B, ${fmt(100 * p.result.gcShare, 0)}%)` : "—"}`,
       );
     const g = growth(points, key.workload, key.subject, 1e5, 1e7);
-    lines.push(`${`${key.workload} ${key.subject}`.padEnd(22)} ${cells.join("  ")}${g === null ? "" : `  growth 10^5→10^7 ${g.toFixed(2)}×`}`);
+    const u = growth(points, key.workload, key.subject, 1e5, 1e7, true);
+    lines.push(
+      `${`${key.workload} ${key.subject}`.padEnd(22)} ${cells.join("  ")}${g === null ? "" : `  growth 10^5→10^7 ${g.toFixed(2)}×`}${u === null ? "" : ` (user ${u.toFixed(2)}×)`}`,
+    );
   }
   return lines.join("\n");
 }
@@ -312,11 +314,16 @@ function renderMarkdown(r: Report): string {
       "at GOMAXPROCS=1. Time per coroutine is the process's CPU time (user + system, V8's GC threads included) ÷ N, because wall " +
       "time on this shared machine moves with other work; wall time is beside it. Bytes per parked coroutine: Δ(heapUsed + external) " +
       "after two gc() calls with all N parked, plus a 260 B micro stack slot (256 B + generation word + bitmap bit) per coroutine for " +
-      "cprime-coro (its SharedArrayBuffer is not in process.memoryUsage()); for Go Δ(HeapInuse + StackInuse). GC share: the sum of " +
+      "cprime-coro (256 B for floor+slot; a SharedArrayBuffer is not in process.memoryUsage()); for Go Δ(HeapInuse + StackInuse). GC share: the sum of " +
       'PerformanceObserver "gc" durations ÷ wall time of the measured window (the probe\'s forced GCs excluded); for Go, GCCPUFraction.',
     "",
     `- Machine: ${m.cpu}, ${m.cores} logical cores, ${m.memoryGiB} GiB; Node ${m.node} (V8 ${m.v8})${m.go ? `; ${m.go}` : ""}; load average at start ${m.loadAverage.join(" ")}`,
     `- Date: ${r.date}; ${r.seconds.toFixed(0)} s`,
+    "- Subjects: **cprime-coro**; **floor** — the least a `yield*` runtime can do (bench/scale/floor.ts: ring-buffer queues, the task its own " +
+      "timer in a binary heap, no cycle model, stacks, cancellation, detection or validation), the ruler for what the engine and the machine " +
+      "cost per coroutine at each N; **floor+slot** — the floor plus a 256 B slot per coroutine in one growable SharedArrayBuffer, its header " +
+      "written at spawn and at each park (what a stack slot per coroutine costs at scale: bytes and a second memory region); " +
+      "**async-fn** — async functions; **Go** — goroutines.",
     "- Workloads: **park-wake** — N coroutines block in recv on one unbuffered channel, a driver wakes each with a send, all finish " +
       "(async-fn: N async functions awaiting their own pending promise, resolved in order; Go: N goroutines in `<-ch`). **timers** — " +
       "N coroutines sleep distinct deadlines 1 … N virtual ms, armed in a permuted order (async-fn and Go: real timers, deadlines " +
@@ -325,31 +332,38 @@ function renderMarkdown(r: Report): string {
     "",
     "![per-coroutine CPU time against N, log-log](scale.svg)",
     "",
-    "| workload | subject | N | µs CPU / coroutine | µs wall / coroutine | ops / coroutine | bytes / parked coroutine | of which heap | GC share | note |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| workload | subject | N | µs CPU / coroutine | of which system | µs wall / coroutine | ops / coroutine | bytes / parked coroutine | of which heap | GC share | note |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const p of r.points) {
     const x = p.result;
     out.push(
       x
-        ? `| ${p.workload} | ${p.subject} | ${supN(p.n)} | ${fmt(us(x.cpuMs, p.n))} | ${fmt(us(x.wallMs, p.n))} | ${fmt(x.opsPerCoroutine, 1)} | ${fmt(x.bytesPerCoroutine, 0)} | ${fmt(x.heapBytesPerCoroutine, 0)} | ${x.gcShare === null || !Number.isFinite(x.gcShare) ? "—" : `${(100 * x.gcShare).toFixed(0)} %`} | ${x.note ?? ""} |`
-        : `| ${p.workload} | ${p.subject} | ${supN(p.n)} | — | — | — | — | — | — | ${p.error} |`,
+        ? `| ${p.workload} | ${p.subject} | ${supN(p.n)} | ${fmt(us(x.cpuMs, p.n))} | ${x.sysMs === undefined ? "—" : fmt(us(x.sysMs, p.n))} | ${fmt(us(x.wallMs, p.n))} | ${fmt(x.opsPerCoroutine, 1)} | ${fmt(x.bytesPerCoroutine, 0)} | ${fmt(x.heapBytesPerCoroutine, 0)} | ${x.gcShare === null || !Number.isFinite(x.gcShare) ? "—" : `${(100 * x.gcShare).toFixed(0)} %`} | ${x.note ?? ""} |`
+        : `| ${p.workload} | ${p.subject} | ${supN(p.n)} | — | — | — | — | — | — | — | ${p.error} |`,
     );
   }
-  out.push("", "Growth of CPU time per coroutine from 10⁵ to 10⁷ (the #12 goal is ≤ 1.3×):", "");
+  out.push(
+    "",
+    "Growth of CPU time per coroutine from 10⁵ to 10⁷ (the #12 goal is ≤ 1.3×; the floor's growth is what the engine and the machine " +
+      "give any `yield*` runtime), and of its user part alone (system time is mostly first-touch page faults, whose cost depends on the host):",
+    "",
+  );
+  const x = (g: number | null) => (g === null ? "—" : `${g.toFixed(2)}×`);
   for (const key of uniqueSeries(r.points)) {
     if (key.workload === "day") continue;
     const g = growth(r.points, key.workload, key.subject, 1e5, 1e7);
     const g6 = growth(r.points, key.workload, key.subject, 1e5, 1e6);
+    const u = growth(r.points, key.workload, key.subject, 1e5, 1e7, true);
     out.push(
-      `- ${key.workload}, ${key.subject}: 10⁵→10⁶ ${g6 === null ? "—" : `${g6.toFixed(2)}×`}, 10⁵→10⁷ ${g === null ? "— (10⁷ not measured)" : `${g.toFixed(2)}×`}`,
+      `- ${key.workload}, ${key.subject}: 10⁵→10⁶ ${x(g6)}, 10⁵→10⁷ ${g === null ? "— (10⁷ not measured)" : x(g)}${u === null ? "" : ` (user time ${x(u)})`}`,
     );
   }
   out.push("");
   return out.join("\n");
 }
 
-const COLOURS: Record<Subject, string> = { "cprime-coro": "#2563eb", "async-fn": "#ea580c", go: "#059669" };
+const COLOURS: Record<Subject, string> = { "cprime-coro": "#2563eb", floor: "#6b7280", "floor+slot": "#a855f7", "async-fn": "#ea580c", go: "#059669" };
 const DASH: Record<Workload, string> = { "park-wake": "", timers: "6 4", day: "2 3" };
 
 function esc(t: string): string {
