@@ -204,27 +204,32 @@ export interface FrameOwner {
  * `$base` and `$addr` only (see the `Frame` type).
  */
 export class FrameBase {
+  // Every field is `declare`d and set by the constructor (see CoroStack's
+  // fields): V8 11 inlines the `super()` of a definition's frame class only
+  // into a base class without instance field initialisers.
+  declare readonly $$views: BufferViews;
+  declare readonly $$layout: FrameLayout;
+  declare readonly $$defName: string;
+  declare readonly $$owner: FrameOwner;
   /** `$$addr` and `$$prevSp` as stored: see `toI32Address` (memory/layout.ts). */
-  private $$addrI32: number;
-  private $$prevSpI32: number;
-  $$dead = false;
+  declare private $$addrI32: number;
+  declare private $$prevSpI32: number;
+  declare $$dead: boolean;
   /** The caller's frame on the same stack. */
-  $$prev: FrameBase | null;
-  $$enteredSegment = false;
+  declare $$prev: FrameBase | null;
+  declare $$enteredSegment: boolean;
   /** Checked views of the frame's bytes(n) locals, by LocalSlot.bytesIndex (made on first use; see checkedBytes). */
   declare $$bytesViews: Uint8Array[] | undefined;
-  constructor(
-    readonly $$views: BufferViews,
-    readonly $$layout: FrameLayout,
-    readonly $$defName: string,
-    readonly $$owner: FrameOwner,
-    addr: number,
-    prev: FrameBase | null,
-    prevSp: number,
-  ) {
+  constructor(views: BufferViews, layout: FrameLayout, defName: string, owner: FrameOwner, addr: number, prev: FrameBase | null, prevSp: number) {
+    this.$$views = views;
+    this.$$layout = layout;
+    this.$$defName = defName;
+    this.$$owner = owner;
     this.$$addrI32 = toI32Address(addr);
-    this.$$prev = prev;
     this.$$prevSpI32 = toI32Address(prevSp);
+    this.$$dead = false;
+    this.$$prev = prev;
+    this.$$enteredSegment = false;
   }
 
   /** Byte address of the frame. */

@@ -152,16 +152,20 @@ export abstract class CoroStack implements StackOwner {
     return null;
   }
 
+  // The fields are `declare`d and set by the constructor, not initialised in
+  // their declarations: V8 11 inlines a `super()` call only into a base class
+  // without instance field initialisers, and every spawn runs this
+  // constructor as `TaskImpl`'s super (docs/performance.md, session 10).
   /** Bit flags: the stack's (F_DEAD, F_HEADER_ONLY, the class) and the owner's. */
-  flags = 0;
+  declare flags: number;
   /**
    * `baseAddr` and `sp` as stored: see `toI32Address` (memory/layout.ts).
    * Index arithmetic that ends in `>>>` may use them as they are (it is exact
    * modulo 2³²), which saves the accessors' conversion on hot paths.
    */
-  readonly baseI32: number = 0;
-  private spI32 = 0;
-  ext: StackExt | null = null;
+  declare readonly baseI32: number;
+  declare private spI32: number;
+  declare ext: StackExt | null;
 
   /**
    * The first segment: `bytes` at `addr`, of class `classIndex` (0 micro … 3
@@ -172,6 +176,7 @@ export abstract class CoroStack implements StackOwner {
     this.flags = classIndex << F_CLASS_SHIFT;
     this.baseI32 = toI32Address(addr);
     this.spI32 = toI32Address(addr + bytes);
+    this.ext = null;
     if (largeBase !== null) {
       const ext = this.makeExt((addr + SLOT_HEADER_BYTES) >>> 0, 0);
       ext.largeBase = largeBase;
