@@ -431,6 +431,37 @@ const spawnCase: InstructionCase = {
   },
 };
 
+// ── channel creation ───────────────────────────────────────────────────────
+
+const chanCreate: InstructionCase = {
+  name: "chan-create",
+  op: "channel",
+  description: "create a buffered channel (capacity 1) outside any coroutine and drop it",
+  warmup: 20_000,
+  n1: 100_000,
+  n2: 300_000,
+  expect: (n) => n,
+  subjects: {
+    "cprime-coro": {
+      note: "new Channel<number>(1)",
+      run(n) {
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += new Channel<number>(1).capacity;
+        return sum;
+      },
+    },
+    floor: {
+      note: "new MinimalChannel(rt, 1)",
+      run(n) {
+        const rt = new MinimalRuntime();
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += new MinimalChannel<number>(rt, 1).capacity;
+        return sum;
+      },
+    },
+  },
+};
+
 // ── park / wake ────────────────────────────────────────────────────────────
 
 const PARKED_WORKERS = 1000;
@@ -703,6 +734,7 @@ export const CASES: readonly InstructionCase[] = [
   selectReady,
   switchCase,
   spawnCase,
+  chanCreate,
   parkWake,
   timers,
   timersPendingCase("1k", 1_000, 10, 50),

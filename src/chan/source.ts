@@ -33,10 +33,18 @@ export interface SourceResult {
 
 /** A waiter on a source: delivered to at most once, after the source has unlinked it. */
 export abstract class Listener {
-  sprev: Listener | null = null;
-  snext: Listener | null = null;
-  source: EventSource | null = null;
-  constructor(readonly task: TaskImpl) {}
+  // Declared and set by the constructor: V8 11 inlines a subclass's `super()`
+  // only into a base class without instance field initialisers (see CoroStack's fields).
+  declare readonly task: TaskImpl;
+  declare sprev: Listener | null;
+  declare snext: Listener | null;
+  declare source: EventSource | null;
+  constructor(task: TaskImpl) {
+    this.task = task;
+    this.sprev = null;
+    this.snext = null;
+    this.source = null;
+  }
   abstract deliver(result: SourceResult): void;
   /** Leaves its source if still linked (a losing or cancelled case). */
   detach(): void {

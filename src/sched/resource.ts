@@ -28,14 +28,20 @@ import { TaskImpl } from "./task.js";
 export const provenance = { outside: 0 };
 
 export abstract class Resource {
+  // Declared and set by the constructor, not initialised in the declarations:
+  // V8 11 inlines the `super()` of a subclass (a channel's ChannelRef, every
+  // sync primitive's and timer's ref) only into a base class without instance
+  // field initialisers (see CoroStack's fields).
   /** The runtime it belongs to; null until a coroutine first uses it. */
-  sched: Scheduler | null = null;
+  declare sched: Scheduler | null;
   /** Its id in that runtime (0 while unbound). */
-  id = 0;
-  readonly creator: TaskImpl | null;
-  readonly born: number;
+  declare id: number;
+  declare readonly creator: TaskImpl | null;
+  declare readonly born: number;
 
   constructor() {
+    this.sched = null;
+    this.id = 0;
     const c = running.current;
     if (c instanceof TaskImpl && c.scheduled) {
       this.creator = c;

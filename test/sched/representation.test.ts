@@ -8,7 +8,9 @@
  * kind of object that records a cycle count) under `--trace-generalization`,
  * which prints a line per field whose representation V8 widens; the test
  * fails on any small-integer → double widening in src/. Sparkplug is off
- * because V8 11's generalisation tracer cannot print a baseline frame.
+ * because V8 11's generalisation tracer cannot print a baseline frame, and
+ * the child is single-threaded so that no compiler thread's output lands in
+ * the middle of a tracer line.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -21,7 +23,7 @@ const SMI_TO_DOUBLE = /^\[generalizing\]([^:]+):s\{[^}]*\}->d\{.*\bat file:\/\/\
 
 /** Runs a fixture under the generalisation tracer; its stdout lines, and every small-integer → double widening in src/ as "field (file)". */
 function traced(fixture: string): { lines: string[]; widened: string[] } {
-  const child = spawnSync(process.execPath, ["--import", "tsx", "--trace-generalization", "--no-sparkplug", fixture], {
+  const child = spawnSync(process.execPath, ["--import", "tsx", "--trace-generalization", "--no-sparkplug", "--single-threaded", fixture], {
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
     timeout: 60_000,
