@@ -15,7 +15,7 @@
  * of one operation, garbage collection included.
  */
 import { MemPool } from "@thi.ng/malloc";
-import { Channel, HEAP_CONTROL_BYTES, Heap, recv, Runtime, select, sleep, yieldNow } from "cprime-coro";
+import { Channel, HEAP_CONTROL_BYTES, Heap, recv, Runtime, select, sleep, timer, yieldNow } from "cprime-coro";
 import { AsyncChannel } from "../peers/async-channel.js";
 import { MinimalChannel, MinimalRecvCase, MinimalRuntime, minimalSelect } from "../peers/minimal-channel.js";
 import { FloorScheduler, minimalYield } from "./floor.js";
@@ -462,6 +462,28 @@ const chanCreate: InstructionCase = {
   },
 };
 
+// ── timer creation ─────────────────────────────────────────────────────────
+
+const timerCreate: InstructionCase = {
+  name: "timer-create",
+  op: "timer",
+  description: "create a timer (1 000 virtual seconds) outside any coroutine and stop it",
+  warmup: 20_000,
+  n1: 100_000,
+  n2: 300_000,
+  expect: (n) => n,
+  subjects: {
+    "cprime-coro": {
+      note: "timer(1e6).stop()",
+      run(n) {
+        let stopped = 0;
+        for (let i = 0; i < n; i++) if (timer(1e6).stop()) stopped++;
+        return stopped;
+      },
+    },
+  },
+};
+
 // ── park / wake ────────────────────────────────────────────────────────────
 
 const PARKED_WORKERS = 1000;
@@ -735,6 +757,7 @@ export const CASES: readonly InstructionCase[] = [
   switchCase,
   spawnCase,
   chanCreate,
+  timerCreate,
   parkWake,
   timers,
   timersPendingCase("1k", 1_000, 10, 50),

@@ -54,9 +54,17 @@ export abstract class Listener {
 }
 
 export abstract class EventSource {
-  #head: Listener | null = null;
-  #tail: Listener | null = null;
-  #size = 0;
+  // The listener queue, declared and set by the constructor (see Listener's fields):
+  // every timer, ticker and timeAfter is a subclass (TimerCore), made once per call.
+  declare private listenHead: Listener | null;
+  declare private listenTail: Listener | null;
+  declare private listenSize: number;
+
+  constructor() {
+    this.listenHead = null;
+    this.listenTail = null;
+    this.listenSize = 0;
+  }
 
   /** The public kind of the select cases built on it. */
   abstract readonly caseKind: "recv" | "join" | "settled";
@@ -75,38 +83,38 @@ export abstract class EventSource {
   protected listenersChanged(_size: number, _listener: Listener, _joined: boolean): void {}
 
   get listenerCount(): number {
-    return this.#size;
+    return this.listenSize;
   }
 
   listen(l: Listener): void {
     if (l.source !== null) bug("a listener linked twice");
     l.source = this;
     l.snext = null;
-    l.sprev = this.#tail;
-    if (this.#tail === null) this.#head = l;
-    else this.#tail.snext = l;
-    this.#tail = l;
-    this.#size++;
-    this.listenersChanged(this.#size, l, true);
+    l.sprev = this.listenTail;
+    if (this.listenTail === null) this.listenHead = l;
+    else this.listenTail.snext = l;
+    this.listenTail = l;
+    this.listenSize++;
+    this.listenersChanged(this.listenSize, l, true);
   }
 
   unlisten(l: Listener): void {
     if (l.source !== this) bug("unlisten of a listener linked elsewhere");
     const prev = l.sprev;
     const next = l.snext;
-    if (prev === null) this.#head = next;
+    if (prev === null) this.listenHead = next;
     else prev.snext = next;
-    if (next === null) this.#tail = prev;
+    if (next === null) this.listenTail = prev;
     else next.sprev = prev;
     l.sprev = l.snext = null;
     l.source = null;
-    this.#size--;
-    this.listenersChanged(this.#size, l, false);
+    this.listenSize--;
+    this.listenersChanged(this.listenSize, l, false);
   }
 
   /** The oldest listener, unlinked; null when nobody listens. */
   protected takeListener(): Listener | null {
-    const l = this.#head;
+    const l = this.listenHead;
     if (l !== null) this.unlisten(l);
     return l;
   }
@@ -118,7 +126,7 @@ export abstract class EventSource {
 
   /** The schedulers of the tasks listening (a promise may be waited on from several runtimes). */
   protected *listenerSchedulers(): IterableIterator<Scheduler> {
-    for (let l = this.#head; l !== null; l = l.snext) yield l.task.sched;
+    for (let l = this.listenHead; l !== null; l = l.snext) yield l.task.sched;
   }
 }
 

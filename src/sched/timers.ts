@@ -31,7 +31,12 @@ export interface HeapTimer {
 
 /** The base of the heap's timers, except a sleeping task, which is its own (TaskImpl.fire). */
 export abstract class Timer implements HeapTimer {
-  heapIndex = -1;
+  // Declared and set by the constructor: V8 11 inlines a subclass's `super()`
+  // only into a base class without instance field initialisers (see CoroStack's fields).
+  declare heapIndex: number;
+  constructor() {
+    this.heapIndex = -1;
+  }
   abstract fire(): void;
 }
 
