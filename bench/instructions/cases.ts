@@ -431,58 +431,39 @@ const spawnCase: InstructionCase = {
   },
 };
 
-// ── channel creation ───────────────────────────────────────────────────────
+// ── creating a channel, a timer ────────────────────────────────────────────
 
-const chanCreate: InstructionCase = {
-  name: "chan-create",
-  op: "channel",
-  description: "create a buffered channel (capacity 1) outside any coroutine and drop it",
-  warmup: 20_000,
-  n1: 100_000,
-  n2: 300_000,
-  expect: (n) => n,
-  subjects: {
-    "cprime-coro": {
-      note: "new Channel<number>(1)",
+/** A case that makes one object per operation outside any coroutine; `make` returns 1 when the object did its part. */
+function creationCase(
+  name: string,
+  op: string,
+  description: string,
+  subjects: Partial<Record<SubjectName, { note: string; make: () => number }>>,
+): InstructionCase {
+  const run: Partial<Record<SubjectName, Subject>> = {};
+  for (const [subject, { note, make }] of Object.entries(subjects) as [SubjectName, { note: string; make: () => number }][]) {
+    run[subject] = {
+      note,
       run(n) {
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += new Channel<number>(1).capacity;
-        return sum;
+        let done = 0;
+        for (let i = 0; i < n; i++) done += make();
+        return done;
       },
-    },
-    floor: {
-      note: "new MinimalChannel(rt, 1)",
-      run(n) {
-        const rt = new MinimalRuntime();
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += new MinimalChannel<number>(rt, 1).capacity;
-        return sum;
-      },
-    },
-  },
-};
+    };
+  }
+  return { name, op, description, warmup: 20_000, n1: 100_000, n2: 300_000, expect: (n) => n, subjects: run };
+}
 
-// ── timer creation ─────────────────────────────────────────────────────────
+const floorRuntime = new MinimalRuntime();
 
-const timerCreate: InstructionCase = {
-  name: "timer-create",
-  op: "timer",
-  description: "create a timer (1 000 virtual seconds) outside any coroutine and stop it",
-  warmup: 20_000,
-  n1: 100_000,
-  n2: 300_000,
-  expect: (n) => n,
-  subjects: {
-    "cprime-coro": {
-      note: "timer(1e6).stop()",
-      run(n) {
-        let stopped = 0;
-        for (let i = 0; i < n; i++) if (timer(1e6).stop()) stopped++;
-        return stopped;
-      },
-    },
-  },
-};
+const chanCreate = creationCase("chan-create", "channel", "create a buffered channel (capacity 1) outside any coroutine and drop it", {
+  "cprime-coro": { note: "new Channel<number>(1)", make: () => new Channel<number>(1).capacity },
+  floor: { note: "new MinimalChannel(rt, 1)", make: () => new MinimalChannel<number>(floorRuntime, 1).capacity },
+});
+
+const timerCreate = creationCase("timer-create", "timer", "create a timer (1 000 virtual seconds) outside any coroutine and stop it", {
+  "cprime-coro": { note: "timer(1e6).stop()", make: () => (timer(1e6).stop() ? 1 : 0) },
+});
 
 // ── park / wake ────────────────────────────────────────────────────────────
 
